@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/corebank
+REDIS ?= redis://127.0.0.1:6379/1
+
+.PHONY: install run serve test test-fast lint bench lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+# Quick start: embedded SQLite, Celery tasks in-process, demo data and one login per role.
+run: install
+	mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=1 STAFF_2FA_EXEMPT_DEMO_USERS=1 $(PY) manage.py seed_demo
+	DEBUG=1 STAFF_2FA_EXEMPT_DEMO_USERS=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override the defaults).
+test: install
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS)} \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m bench $(BENCH_ARGS)
+
+# Re-pin the lock file after changing the ranges in pyproject.toml.
+lock:
+	rm -rf var/lockenv && $(PYTHON) -m venv var/lockenv
+	var/lockenv/bin/pip install --quiet --upgrade pip
+	var/lockenv/bin/pip install --quiet '.[dev]' && var/lockenv/bin/pip uninstall -y -q corebank
+	var/lockenv/bin/pip freeze --exclude-editable | grep -v '^corebank' > requirements.lock
+	rm -rf var/lockenv
+
+clean:
+	rm -rf $(VENV) var/static build *.egg-info

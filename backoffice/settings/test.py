@@ -1,0 +1,18 @@
+"""Profile for `make test`: PostgreSQL and Redis by default, fast password hashing."""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/corebank")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+
+from .base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests opt in to a real broker explicitly (tests/test_celery_worker.py); the rest run eagerly.
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+AXES_ENABLED = True
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "100000/minute"}  # noqa: F405

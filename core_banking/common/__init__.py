@@ -1,0 +1,1 @@
+"""Building blocks shared by every app: the error hierarchy, money, API plumbing."""

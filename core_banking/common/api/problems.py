@@ -1,0 +1,76 @@
+"""Render every API error as `application/problem+json` with a stable `code`."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from core_banking.common.errors import DomainError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# DRF's own exceptions mapped to our stable codes.
+_DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
+    exceptions.ValidationError: ("validation_error", "The request is not valid"),
+    exceptions.ParseError: ("malformed_request", "The request body could not be parsed"),
+    exceptions.AuthenticationFailed: ("authentication_failed", "Authentication failed"),
+    exceptions.NotAuthenticated: ("not_authenticated", "Authentication is required"),
+    exceptions.PermissionDenied: ("permission_denied", "You may not do this"),
+    exceptions.NotFound: ("not_found", "Not found"),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed"),
+    exceptions.NotAcceptable: ("not_acceptable", "Not acceptable"),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Unsupported media type"),
+    exceptions.Throttled: ("throttled", "Too many requests"),
+}
+
+
+def problem_response(problem: dict, *, headers: dict | None = None) -> Response:
+    response = Response(problem, status=problem["status"], headers=headers)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def _drf_problem(exc: exceptions.APIException, response: Response) -> dict:
+    code, title = "error", "The request was refused"
+    for klass, (known_code, known_title) in _DRF_CODES.items():
+        if isinstance(exc, klass):
+            code, title = known_code, known_title
+            break
+    problem = {
+        "type": f"https://corebank.dev/problems/{code.replace('_', '-')}",
+        "title": title,
+        "status": response.status_code,
+        "code": code,
+    }
+    if isinstance(exc, exceptions.ValidationError):
+        problem["detail"] = "One or more fields are not valid."
+        problem["errors"] = response.data
+    else:
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        problem["detail"] = str(detail) if detail else title
+    return problem
+
+
+def problem_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return problem_response(exc.as_problem())
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: let Django log it and answer 500
+    problem = _drf_problem(exc, response)
+    headers = {k: v for k, v in response.items() if k.lower() in {"retry-after", "www-authenticate"}}
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in headers:
+        headers["WWW-Authenticate"] = 'Token realm="api"'
+    return problem_response(problem, headers=headers)
