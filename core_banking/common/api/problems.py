@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -70,7 +71,46 @@ def problem_exception_handler(exc, context):
     if response is None:
         return None  # an unexpected error: let Django log it and answer 500
     problem = _drf_problem(exc, response)
-    headers = {k: v for k, v in response.items() if k.lower() in {"retry-after", "www-authenticate"}}
+    passed_on = {"retry-after", "www-authenticate"}
+    headers = {k: v for k, v in response.items() if k.lower() in passed_on}
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in headers:
-        headers["WWW-Authenticate"] = 'Token realm="api"'
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return problem_response(problem, headers=headers)
+
+
+# --- Errors raised outside DRF views (no route, unexpected exception) -----------------------
+# Wired as `handler404` / `handler500` in the root urlconf: API paths get a problem document,
+# everything else Django's own pages.
+API_PATH_PREFIX = "/api/"
+
+
+def _plain_problem(request, *, status_code: int, code: str, title: str, detail: str):
+    problem = {
+        "type": f"https://corebank.dev/problems/{code.replace('_', '-')}",
+        "title": title,
+        "status": status_code,
+        "code": code,
+        "detail": detail,
+    }
+    request_id = getattr(request, "request_id", "")
+    if request_id:
+        problem["request_id"] = request_id
+    return JsonResponse(problem, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def page_not_found(request, exception=None):
+    if request.path.startswith(API_PATH_PREFIX):
+        return _plain_problem(
+            request, status_code=404, code="not_found", title="Not found",
+            detail=f"There is no API endpoint at {request.path}.",
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PATH_PREFIX):
+        return _plain_problem(
+            request, status_code=500, code="internal_error", title="Internal server error",
+            detail="The server failed to answer; quote the request_id when reporting it.",
+        )
+    return defaults.server_error(request)

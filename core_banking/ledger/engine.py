@@ -1,0 +1,531 @@
+"""The posting engine: validates journal entries and writes them, their postings and the balance
+changes in the caller's database transaction, with as few round trips as possible.
+
+Callers are the services in ``services.py``; nothing else writes ledger rows. The engine assumes
+it runs inside ``transaction.atomic()``.
+
+Order of work inside the transaction (PostgreSQL):
+
+1. ``pg_advisory_xact_lock_shared(business-date lock)`` so the business date cannot roll while
+   the entry is in flight, and ``pg_advisory_xact_lock(hash of the idempotency key)`` so that
+   concurrent retries of one request queue behind each other instead of racing.
+2. One query reads the accounts, the open business date and any entry already written under the
+   idempotency key (a replay returns it; a different payload is a conflict).
+3. Validation: accounts exist, take postings, currencies match, amounts fit the currency
+   exponent, debits equal credits per currency.
+4. One UPDATE changes every touched balance shard. Its rows are locked first in ascending id
+   order (``SELECT ... ORDER BY id FOR UPDATE``), so two entries touching the same accounts
+   can never deadlock; the floor check is in the UPDATE's WHERE (a missing row is an
+   overdraft) and again as a CHECK constraint on the row.
+5. The entry is appended to a hash chain; the entry and its postings are inserted.
+
+On SQLite (the embedded ``make run`` database) the same steps run without the PostgreSQL-only
+statements; SQLite's IMMEDIATE transactions serialize writers, and the balance arithmetic is done
+in Python because SQLite would do it in binary floating point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from core_banking.common.money import check_fits, to_decimal
+from core_banking.ledger import exceptions as exc
+from core_banking.ledger.hashing import canonical_json, chain_next, entry_content_digest
+from core_banking.ledger.models import DEBIT_NORMAL_TYPES, EntryKind
+
+SHARD_FACTOR = 64  # AccountBalance.id == account_id * SHARD_FACTOR + shard
+BUSINESS_DATE_LOCK = 0x4C444752  # "LDGR": shared by postings, exclusive for a business-date roll
+ONE_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def balance_row_id(account_id: int, shard: int) -> int:
+    return account_id * SHARD_FACTOR + shard
+
+
+def chain_count() -> int:
+    return int(getattr(settings, "LEDGER_CHAINS", 16))
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One posting of an entry: a signed amount (debit positive, credit negative)."""
+
+    account_id: int
+    amount: Decimal
+    currency: str | None = None
+    shard: int | None = None  # forced shard (holds post on the shard they reserved)
+
+
+@dataclass(slots=True)
+class EntrySpec:
+    legs: Sequence[Leg]
+    idempotency_key: str
+    request_hash: str
+    kind: str = EntryKind.TRANSFER
+    external_ref: str = ""
+    description: str = ""
+    metadata: dict = field(default_factory=dict)
+    value_date: dt.date | None = None
+    reverses_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    id: int
+    currency: str
+    exponent: int
+    sign: int
+    shard_count: int
+    is_synthetic: bool
+    is_active: bool
+    balance_rule: str
+
+
+@dataclass(slots=True)
+class Written:
+    entry_id: int
+    replayed: bool
+
+
+@dataclass(slots=True)
+class _Prepared:
+    spec: EntrySpec
+    legs: list[tuple[AccountInfo, Decimal, int]]  # account, amount, shard
+    value_date: dt.date
+    metadata: dict
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- step 1 and 2: locks and one read ------------------------------------------------------
+
+
+def _lock(scope: str, keys: Sequence[str]) -> None:
+    if not is_postgres():
+        return
+    lock_keys = sorted({f"{scope}\x1f{k}" for k in keys})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s), "
+            "(SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(%s::text[]) AS k)",
+            [BUSINESS_DATE_LOCK, lock_keys],
+        )
+
+
+def _read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
+    ids = sorted(set(account_ids))
+    with connection.cursor() as cursor:
+        placeholders = ",".join(["%s"] * len(ids))
+        cursor.execute(
+            "SELECT a.id, a.currency_id, c.exponent, a.type, a.shard_count, a.is_synthetic, "
+            "a.is_active, a.balance_rule FROM ledger_ledgeraccount a "
+            "JOIN ledger_currency c ON c.code = a.currency_id "
+            f"WHERE a.id IN ({placeholders})",  # noqa: S608 - placeholders only
+            ids,
+        )
+        accounts = {
+            row[0]: AccountInfo(
+                id=row[0], currency=row[1], exponent=row[2],
+                sign=1 if row[3] in DEBIT_NORMAL_TYPES else -1, shard_count=row[4],
+                is_synthetic=bool(row[5]), is_active=bool(row[6]), balance_rule=row[7],
+            )
+            for row in cursor.fetchall()
+        }
+        key_placeholders = ",".join(["%s"] * len(keys))
+        cursor.execute(
+            "SELECT idempotency_key, id, request_hash FROM ledger_entry "
+            f"WHERE idempotency_scope = %s AND idempotency_key IN ({key_placeholders})",  # noqa: S608
+            [scope, *keys],
+        )
+        existing = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+    return accounts, existing
+
+
+def current_business_date() -> dt.date:
+    """The open business date; opens today's (in the bank's time zone) on a fresh ledger."""
+    from core_banking.ledger.models import BusinessDay
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT date FROM ledger_business_day WHERE closed_at IS NULL")
+        row = cursor.fetchone()
+    if row:
+        value = row[0]
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    today = timezone.localdate()
+    day, _ = BusinessDay.objects.get_or_create(
+        date=today, defaults={"opened_at": timezone.now(), "closed_at": None}
+    )
+    return day.date
+
+
+# --- step 3: validation --------------------------------------------------------------------
+
+
+def _normalize_metadata(metadata: dict | None) -> dict:
+    if not metadata:
+        return {}
+    if not isinstance(metadata, dict):
+        raise exc.InvalidEntry("metadata must be a JSON object")
+    return json.loads(canonical_json(metadata))
+
+
+def _prepare(spec: EntrySpec, accounts: dict[int, AccountInfo], business_date: dt.date) -> _Prepared:
+    if len(spec.legs) < 2:
+        raise exc.InvalidEntry("an entry needs at least two postings")
+    if len(spec.legs) > 500:
+        raise exc.InvalidEntry("an entry may have at most 500 postings")
+    legs: list[tuple[AccountInfo, Decimal, int]] = []
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for index, leg in enumerate(spec.legs):
+        account = accounts.get(leg.account_id)
+        if account is None:
+            raise exc.AccountNotFound(f"ledger account {leg.account_id} does not exist", posting=index)
+        if account.is_synthetic:
+            raise exc.AccountNotPostable(
+                f"account {account.id} is a general-ledger header account", posting=index
+            )
+        if not account.is_active:
+            raise exc.AccountNotPostable(f"account {account.id} is not active", posting=index)
+        if leg.currency is not None and leg.currency != account.currency:
+            raise exc.CurrencyMismatch(
+                f"posting {index} is in {leg.currency} but account {account.id} is in {account.currency}",
+                posting=index,
+            )
+        amount = check_fits(to_decimal(leg.amount), account.exponent, currency=account.currency)
+        if amount == 0:
+            raise exc.InvalidAmount(f"posting {index} has a zero amount", posting=index)
+        if leg.shard is not None:
+            shard = leg.shard
+        elif account.shard_count == 1:
+            shard = 0
+        else:
+            shard = random.randrange(account.shard_count)  # noqa: S311 - load spreading, not security
+        legs.append((account, amount, shard))
+        totals[account.currency] += amount
+    unbalanced = {cur: total for cur, total in totals.items() if total != 0}
+    if unbalanced:
+        raise exc.UnbalancedEntry(
+            "debits and credits differ: "
+            + ", ".join(f"{cur} {total:+}" for cur, total in sorted(unbalanced.items())),
+            imbalance={cur: str(total) for cur, total in unbalanced.items()},
+        )
+    value_date = spec.value_date or business_date
+    return _Prepared(spec=spec, legs=legs, value_date=value_date, metadata=_normalize_metadata(spec.metadata))
+
+
+# --- step 4: balances ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _ShardChange:
+    delta: Decimal = Decimal(0)
+    count: int = 0
+    held: Decimal = Decimal(0)
+    pending_in: Decimal = Decimal(0)
+    account: AccountInfo | None = None
+    # for intermediate floor checks in a batch: the running delta after each leg
+    steps: list[Decimal] = field(default_factory=list)
+
+
+AppliedShard = tuple[Decimal, dt.datetime | None, Decimal | None, Decimal]
+
+
+def apply_shard_changes(changes: dict[int, _ShardChange]) -> dict[int, AppliedShard]:
+    """Apply balance/held changes to shards in one statement; return
+    {row id: (new balance, new last_posted_at, floor, new held)}. Rows whose floor check fails
+    are missing from the result."""
+    ids = sorted(changes)
+    if not ids:
+        return {}
+    if is_postgres():
+        values = ",".join(["(%s::bigint,%s::numeric,%s::int,%s::numeric,%s::numeric)"] * len(ids))
+        params: list = []
+        for row_id in ids:
+            ch = changes[row_id]
+            params += [row_id, ch.delta, ch.count, ch.held, ch.pending_in]
+        sql = f"""
+            WITH d(id, delta, n, held, pin) AS (VALUES {values}),
+            l AS (SELECT b.id FROM ledger_balance b JOIN d ON d.id = b.id ORDER BY b.id FOR UPDATE OF b)
+            UPDATE ledger_balance b
+               SET balance = b.balance + d.delta,
+                   held = b.held + d.held,
+                   pending_in = b.pending_in + d.pin,
+                   posting_count = b.posting_count + d.n,
+                   last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
+                       GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
+                       + (d.n - 1) * interval '1 microsecond' END
+              FROM d JOIN l ON l.id = d.id
+             WHERE b.id = d.id
+               AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
+                    OR b.balance + d.delta >= b.floor + b.held + d.held)
+         RETURNING b.id, b.balance, b.last_posted_at, b.floor, b.held
+        """  # noqa: S608 - only placeholders are interpolated
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {row[0]: (row[1], row[2], row[3], row[4]) for row in cursor.fetchall()}
+    return _apply_shard_changes_python(changes, ids)
+
+
+def _apply_shard_changes_python(changes, ids):
+    from core_banking.ledger.models import AccountBalance
+
+    result = {}
+    now = timezone.now()
+    rows = {row.id: row for row in AccountBalance.objects.filter(id__in=ids)}
+    for row_id in ids:
+        row, ch = rows.get(row_id), changes[row_id]
+        if row is None:
+            continue
+        new_balance, new_held = row.balance + ch.delta, row.held + ch.held
+        relaxing = ch.delta >= 0 and ch.held <= 0
+        if row.floor is not None and not relaxing and new_balance < row.floor + new_held:
+            continue
+        if ch.count:
+            base = max(now, row.last_posted_at + ONE_MICROSECOND) if row.last_posted_at else now
+            row.last_posted_at = base + (ch.count - 1) * ONE_MICROSECOND
+        row.balance, row.held = new_balance, new_held
+        row.pending_in += ch.pending_in
+        row.posting_count += ch.count
+        row.save(update_fields=["balance", "held", "pending_in", "posting_count", "last_posted_at"])
+        result[row_id] = (row.balance, row.last_posted_at, row.floor, row.held)
+    return result
+
+
+def _raise_insufficient(changes: dict[int, _ShardChange], applied: dict, *, entry_index: int | None = None):
+    refused = [row_id for row_id in changes if row_id not in applied]
+    account_ids = sorted({row_id // SHARD_FACTOR for row_id in refused})
+    extra = {"accounts": account_ids}
+    if entry_index is not None:
+        extra["entry_index"] = entry_index
+    raise exc.InsufficientFunds(
+        f"insufficient available funds on account{'s' if len(account_ids) > 1 else ''} "
+        + ", ".join(str(a) for a in account_ids),
+        **extra,
+    )
+
+
+# --- step 5: chain and rows ----------------------------------------------------------------
+
+
+def _append_to_chain(digests: list[str]) -> tuple[int, list[tuple[int, str]]]:
+    """Append content digests to one randomly chosen chain; return (chain id, [(seq, hash)])."""
+    chain_id = random.randrange(chain_count())  # noqa: S311
+    with connection.cursor() as cursor:
+        if is_postgres() and len(digests) == 1:
+            cursor.execute(
+                "UPDATE ledger_chain SET length = length + 1, "
+                "head = encode(sha256(decode(head, 'hex') || decode(%s, 'hex')), 'hex') "
+                "WHERE id = %s RETURNING length, head",
+                [digests[0], chain_id],
+            )
+            length, head = cursor.fetchone()
+            return chain_id, [(length, head)]
+        lock = " FOR UPDATE" if is_postgres() else ""
+        cursor.execute(f"SELECT length, head FROM ledger_chain WHERE id = %s{lock}", [chain_id])  # noqa: S608
+        length, head = cursor.fetchone()
+        links = []
+        for content in digests:
+            length += 1
+            head = chain_next(head, content)
+            links.append((length, head))
+        cursor.execute("UPDATE ledger_chain SET length = %s, head = %s WHERE id = %s", [length, head, chain_id])
+    return chain_id, links
+
+
+def write_entries(
+    *,
+    specs: Sequence[EntrySpec],
+    scope: str,
+    actor_id: int | None,
+    balance_effects: dict[int, _ShardChange] | None = None,
+) -> list[Written]:
+    """Validate and write entries atomically (the caller holds the transaction).
+
+    All entries replay (returning the originals) or none may exist; ``balance_effects`` lets a
+    caller (holds) add held/pending changes to the same balance statement.
+    """
+    keys = [s.idempotency_key for s in specs]
+    if len(set(keys)) != len(keys):
+        raise exc.InvalidEntry("idempotency keys must be unique within a request")
+    _lock(scope, keys)
+    account_ids = [leg.account_id for s in specs for leg in s.legs]
+    accounts, existing = _read(account_ids, scope, keys)
+    if existing:
+        return _replay(specs, existing)
+    business_date = current_business_date()
+    prepared = [_prepare(spec, accounts, business_date) for spec in specs]
+
+    # Per shard row: the total change and, for batches, the running change after each leg.
+    changes: dict[int, _ShardChange] = dict(balance_effects or {})
+    leg_rows: list[list[int]] = []
+    for p in prepared:
+        rows = []
+        for account, amount, shard in p.legs:
+            row_id = balance_row_id(account.id, shard)
+            ch = changes.setdefault(row_id, _ShardChange())
+            ch.account = account
+            ch.delta += amount * account.sign
+            ch.count += 1
+            ch.steps.append(ch.delta)
+            rows.append(row_id)
+        leg_rows.append(rows)
+    applied = apply_shard_changes(changes)
+    if len(applied) != len(changes):
+        _raise_insufficient(changes, applied)
+    _check_intermediate_floors(changes, applied, prepared, leg_rows)
+
+    # Balance after and position of each leg, walking each shard's legs in order.
+    cursor_state = {}
+    for row_id, (new_balance, last_at, _floor, _held) in applied.items():
+        change = changes[row_id]
+        first_at = last_at - (change.count - 1) * ONE_MICROSECOND if last_at and change.count else None
+        cursor_state[row_id] = [new_balance - change.delta, first_at]
+    now = timezone.now()
+    digests, rows_to_write = [], []
+    for p, rows in zip(prepared, leg_rows, strict=True):
+        posting_rows = []
+        for (account, amount, shard), row_id in zip(p.legs, rows, strict=True):
+            state = cursor_state[row_id]
+            state[0] += amount * account.sign
+            posting_rows.append((account.id, account.currency, amount, shard, state[0], state[1]))
+            state[1] = state[1] + ONE_MICROSECOND
+        spec = p.spec
+        digests.append(
+            entry_content_digest(
+                kind=spec.kind, business_date=business_date, value_date=p.value_date, created_at=now,
+                external_ref=spec.external_ref, description=spec.description, metadata=p.metadata,
+                created_by_id=actor_id, idempotency_scope=scope, idempotency_key=spec.idempotency_key,
+                reverses_id=spec.reverses_id,
+                postings=[(r[0], r[1], r[2]) for r in posting_rows],
+            )
+        )
+        rows_to_write.append((p, posting_rows))
+    chain_id, links = _append_to_chain(digests)
+    ids = _insert_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id)
+    return [Written(entry_id=i, replayed=False) for i in ids]
+
+
+def _check_intermediate_floors(changes, applied, prepared, leg_rows) -> None:
+    """In a batch, a constrained shard must stay above its floor after every leg, not only at the
+    end (the final state is checked by the UPDATE itself)."""
+    for row_id, ch in changes.items():
+        new_balance, _last_at, floor, held = applied[row_id]
+        if floor is None or len(ch.steps) < 2:
+            continue
+        start = new_balance - ch.delta
+        previous = Decimal(0)
+        for step_index, running in enumerate(ch.steps):
+            if running < previous and start + running < floor + held:
+                entry_index = _entry_of_step(row_id, step_index, leg_rows)
+                raise exc.InsufficientFunds(
+                    f"insufficient available funds on account {row_id // SHARD_FACTOR} "
+                    f"at entry {entry_index} of the batch",
+                    accounts=[row_id // SHARD_FACTOR],
+                    entry_index=entry_index,
+                )
+            previous = running
+
+
+def _entry_of_step(row_id: int, step_index: int, leg_rows: list[list[int]]) -> int:
+    seen = -1
+    for entry_index, rows in enumerate(leg_rows):
+        seen += rows.count(row_id)
+        if seen >= step_index:
+            return entry_index
+    return len(leg_rows) - 1
+
+
+def _insert_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id) -> list[int]:
+    if is_postgres() and len(rows_to_write) > 1:
+        return _copy_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id)
+    ids = []
+    with connection.cursor() as cursor:
+        for (p, posting_rows), (seq, link) in zip(rows_to_write, links, strict=True):
+            spec = p.spec
+            cursor.execute(
+                "INSERT INTO ledger_entry (kind, business_date, value_date, created_at, external_ref, "
+                "description, metadata, created_by_id, idempotency_scope, idempotency_key, request_hash, "
+                "reverses_id, chain_id, chain_seq, hash) VALUES "
+                "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                [spec.kind, business_date, p.value_date, now, spec.external_ref, spec.description,
+                 json.dumps(p.metadata), actor_id, scope, spec.idempotency_key, spec.request_hash,
+                 spec.reverses_id, chain_id, seq, link],
+            )
+            entry_id = cursor.fetchone()[0]
+            values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(posting_rows))
+            params: list = []
+            for account_id, currency, amount, shard, balance_after, posted_at in posting_rows:
+                params += [entry_id, account_id, currency, amount, shard, balance_after, posted_at,
+                           business_date, p.value_date]
+            cursor.execute(
+                "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, "
+                f"balance_after, posted_at, business_date, value_date) VALUES {values}",  # noqa: S608
+                params,
+            )
+            ids.append(entry_id)
+    return ids
+
+
+def _copy_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id) -> list[int]:
+    from psycopg.types.json import Jsonb
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id')) FROM generate_series(1, %s)",
+            [len(rows_to_write)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        raw = cursor.cursor
+        with raw.copy(
+            "COPY ledger_entry (id, kind, business_date, value_date, created_at, external_ref, description, "
+            "metadata, created_by_id, idempotency_scope, idempotency_key, request_hash, reverses_id, "
+            "chain_id, chain_seq, hash) FROM STDIN"
+        ) as copy:
+            for entry_id, (p, _), (seq, link) in zip(ids, rows_to_write, links, strict=True):
+                spec = p.spec
+                copy.write_row(
+                    (entry_id, spec.kind, business_date, p.value_date, now, spec.external_ref,
+                     spec.description, Jsonb(p.metadata), actor_id, scope, spec.idempotency_key,
+                     spec.request_hash, spec.reverses_id, chain_id, seq, link)
+                )
+        with raw.copy(
+            "COPY ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, "
+            "posted_at, business_date, value_date) FROM STDIN"
+        ) as copy:
+            for entry_id, (p, posting_rows) in zip(ids, rows_to_write, strict=True):
+                for account_id, currency, amount, shard, balance_after, posted_at in posting_rows:
+                    copy.write_row(
+                        (entry_id, account_id, currency, amount, shard, balance_after, posted_at,
+                         business_date, p.value_date)
+                    )
+    return ids
+
+
+def _replay(specs: Sequence[EntrySpec], existing: dict[str, tuple[int, str]]) -> list[Written]:
+    if len(existing) != len(specs):
+        raise exc.IdempotencyConflict(
+            "some of these idempotency keys were used before and some were not",
+            used=sorted(existing),
+        )
+    written = []
+    for spec in specs:
+        entry_id, request_hash = existing[spec.idempotency_key]
+        if request_hash != spec.request_hash:
+            raise exc.IdempotencyConflict(
+                f"idempotency key {spec.idempotency_key!r} was used for a different request",
+                entry_id=entry_id,
+            )
+        written.append(Written(entry_id=entry_id, replayed=True))
+    return written

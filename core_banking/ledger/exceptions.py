@@ -1,0 +1,73 @@
+"""Ledger refusals, each with a stable code (see core_banking.common.errors)."""
+
+from core_banking.common.errors import Conflict, DomainError, NotFound
+from core_banking.common.money import CurrencyMismatch, InvalidAmount
+
+__all__ = [
+    "AccountNotFound",
+    "AccountNotPostable",
+    "AlreadyReversed",
+    "CurrencyMismatch",
+    "EntryNotFound",
+    "HoldNotFound",
+    "HoldNotPending",
+    "IdempotencyConflict",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidEntry",
+    "UnbalancedEntry",
+]
+
+
+class UnbalancedEntry(DomainError):
+    code = "unbalanced_entry"
+    status = 422
+    title = "Debits and credits do not balance"
+
+
+class InvalidEntry(DomainError):
+    code = "invalid_entry"
+    status = 422
+    title = "The journal entry is not valid"
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+    status = 422
+    title = "Insufficient funds"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+    title = "Ledger account not found"
+
+
+class AccountNotPostable(DomainError):
+    code = "account_not_postable"
+    status = 422
+    title = "The account does not take postings"
+
+
+class EntryNotFound(NotFound):
+    code = "entry_not_found"
+    title = "Journal entry not found"
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+    title = "Hold not found"
+
+
+class HoldNotPending(Conflict):
+    code = "hold_not_pending"
+    title = "The hold is no longer pending"
+
+
+class AlreadyReversed(Conflict):
+    code = "already_reversed"
+    title = "The entry has already been reversed"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+    title = "The idempotency key was already used with a different request"

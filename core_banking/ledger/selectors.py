@@ -1,0 +1,211 @@
+"""Ledger reads: balances (now and at a point in time), statements, the trial balance.
+
+Every balance read is an index lookup: the current balance is the sum of an account's shard
+rows; a past balance is, per shard, the ``balance_after`` of the last posting at or before the
+instant (index ``ledger_posting_position``: account, shard, posted_at). A business date maps to
+the instant it was closed (``BusinessDay.closed_at``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from core_banking.ledger import exceptions as exc
+from core_banking.ledger.models import AccountBalance, BusinessDay, LedgerAccount, Posting
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    account_id: int
+    currency: str
+    posted: Decimal
+    held: Decimal
+    pending_in: Decimal
+    available: Decimal
+    as_of: dt.datetime | None = None
+
+
+def _account(account_id: int) -> LedgerAccount:
+    account = LedgerAccount.objects.select_related("currency").filter(pk=account_id).first()
+    if account is None:
+        raise exc.AccountNotFound(f"ledger account {account_id} does not exist")
+    return account
+
+
+def account_balance(*, account_id: int) -> Balance:
+    account = _account(account_id)
+    totals = AccountBalance.objects.filter(account_id=account_id).aggregate(
+        balance=Sum("balance"), held=Sum("held"), pending_in=Sum("pending_in")
+    )
+    exponent = account.currency.exponent
+    posted = _q(totals["balance"], exponent)
+    held = _q(totals["held"], exponent)
+    return Balance(
+        account_id=account_id, currency=account.currency_id, posted=posted, held=held,
+        pending_in=_q(totals["pending_in"], exponent), available=posted - held,
+    )
+
+
+def _q(value: Decimal | None, exponent: int) -> Decimal:
+    return (value or Decimal(0)).quantize(Decimal(1).scaleb(-exponent))
+
+
+def business_date_cutoff(business_date: dt.date) -> dt.datetime | None:
+    """The instant a business date closed, or None while it is still open (or in the future)."""
+    day = BusinessDay.objects.filter(date__gte=business_date, closed_at__isnull=False).order_by("date").first()
+    if day is None:
+        return None
+    if day.date == business_date:
+        return day.closed_at
+    # A date that was skipped (weekend, holiday) ends where the previous open day ended.
+    previous = BusinessDay.objects.filter(date__lt=business_date, closed_at__isnull=False).order_by("-date").first()
+    return previous.closed_at if previous else day.opened_at
+
+
+def balance_as_of(*, account_id: int, at: dt.datetime | None = None, business_date: dt.date | None = None) -> Balance:
+    """Posted balance at an instant, or at the close of a business date."""
+    if at is not None and business_date is not None:
+        raise exc.InvalidEntry("give either an instant or a business date, not both")
+    if business_date is not None:
+        at = business_date_cutoff(business_date)
+        if at is None:  # the business date is still open: its close is "now"
+            return dataclasses.replace(account_balance(account_id=account_id), as_of=timezone.now())
+    if at is None:
+        at = timezone.now()
+    account = _account(account_id)
+    total = Decimal(0)
+    for shard in range(account.shard_count):
+        last = (
+            Posting.objects.filter(account_id=account_id, shard=shard, posted_at__lte=at)
+            .order_by("-posted_at").values_list("balance_after", flat=True).first()
+        )
+        total += last or Decimal(0)
+    posted = _q(total, account.currency.exponent)
+    return Balance(account_id=account_id, currency=account.currency_id, posted=posted, held=Decimal(0),
+                   pending_in=Decimal(0), available=posted, as_of=at)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    posting_id: int
+    entry_id: int
+    posted_at: dt.datetime
+    business_date: dt.date
+    value_date: dt.date
+    external_ref: str
+    description: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    account_id: int
+    currency: str
+    date_from: dt.date
+    date_to: dt.date
+    opening_balance: Decimal
+    closing_balance: Decimal
+    lines: list[StatementLine]
+
+
+def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date, limit: int = 10000) -> Statement:
+    """Statement by business date with a running balance. For a single-shard account (every
+    customer account) the running balance is each posting's stored ``balance_after``; for a
+    sharded account it is the opening balance plus the running sum."""
+    if date_to < date_from:
+        raise exc.InvalidEntry("the statement period ends before it starts")
+    account = _account(account_id)
+    exponent = account.currency.exponent
+    opening = balance_as_of(account_id=account_id, business_date=date_from - dt.timedelta(days=1)).posted \
+        if BusinessDay.objects.filter(date__lt=date_from).exists() else Decimal(0)
+    postings = list(
+        Posting.objects.filter(account_id=account_id, business_date__gte=date_from, business_date__lte=date_to)
+        .select_related("entry").order_by("posted_at", "id")[:limit]
+    )
+    running = opening
+    lines = []
+    for p in postings:
+        running += p.amount * account.sign
+        balance = p.balance_after if account.shard_count == 1 else running
+        lines.append(
+            StatementLine(
+                posting_id=p.pk, entry_id=p.entry_id, posted_at=p.posted_at, business_date=p.business_date,
+                value_date=p.value_date, external_ref=p.entry.external_ref, description=p.entry.description,
+                debit=_q(p.amount if p.amount > 0 else Decimal(0), exponent),
+                credit=_q(-p.amount if p.amount < 0 else Decimal(0), exponent),
+                balance=_q(balance, exponent),
+            )
+        )
+    closing = lines[-1].balance if lines else _q(opening, exponent)
+    return Statement(account_id=account_id, currency=account.currency_id, date_from=date_from, date_to=date_to,
+                     opening_balance=_q(opening, exponent), closing_balance=closing, lines=lines)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalanceRow:
+    account_id: int
+    code: str
+    name: str
+    type: str
+    currency: str
+    debit: Decimal
+    credit: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    as_of: dt.date | None
+    rows: list[TrialBalanceRow]
+    totals: dict[str, tuple[Decimal, Decimal]]  # currency -> (debits, credits)
+
+    @property
+    def balanced(self) -> bool:
+        return all(debit == credit for debit, credit in self.totals.values())
+
+
+def trial_balance(*, as_of: dt.date | None = None, currency: str | None = None) -> TrialBalance:
+    """Per account and currency: the balance in the debit or the credit column; per currency
+    debits equal credits. ``as_of`` is a business date (its close); default: now."""
+    cutoff = business_date_cutoff(as_of) if as_of else None
+    accounts = LedgerAccount.objects.filter(is_synthetic=False).select_related("currency").order_by("code")
+    if currency:
+        accounts = accounts.filter(currency_id=currency)
+    balances: dict[int, Decimal] = defaultdict(Decimal)
+    with connection.cursor() as cursor:
+        if cutoff is None:
+            cursor.execute("SELECT account_id, SUM(balance) FROM ledger_balance GROUP BY account_id")
+        else:
+            cursor.execute(
+                "SELECT b.account_id, SUM(COALESCE(("
+                "  SELECT p.balance_after FROM ledger_posting p"
+                "   WHERE p.account_id = b.account_id AND p.shard = b.shard AND p.posted_at <= %s"
+                "   ORDER BY p.posted_at DESC LIMIT 1), 0))"
+                " FROM ledger_balance b GROUP BY b.account_id",
+                [cutoff],
+            )
+        for account_id, total in cursor.fetchall():
+            balances[account_id] = Decimal(total or 0)
+    rows, totals = [], defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for account in accounts:
+        balance = balances.get(account.pk, Decimal(0))
+        if balance == 0:
+            continue
+        signed_debit = balance * account.sign  # debits minus credits
+        exponent = account.currency.exponent
+        debit = _q(signed_debit if signed_debit > 0 else Decimal(0), exponent)
+        credit = _q(-signed_debit if signed_debit < 0 else Decimal(0), exponent)
+        rows.append(TrialBalanceRow(account_id=account.pk, code=account.code, name=account.name,
+                                    type=account.type, currency=account.currency_id, debit=debit, credit=credit))
+        totals[account.currency_id][0] += debit
+        totals[account.currency_id][1] += credit
+    return TrialBalance(as_of=as_of, rows=rows, totals={k: (v[0], v[1]) for k, v in sorted(totals.items())})

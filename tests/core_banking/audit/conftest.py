@@ -1,0 +1,56 @@
+import pytest
+from django.contrib.auth.models import Permission
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core_banking.audit.models import AuditEvent
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser(
+        "root", "root@example.com", "a-long-enough-password"
+    )
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user(
+        "clerk", "clerk@example.com", "a-long-enough-password", is_staff=True
+    )
+
+
+@pytest.fixture
+def auditor(django_user_model):
+    user = django_user_model.objects.create_user(
+        "auditor", "auditor@example.com", "a-long-enough-password", is_staff=True
+    )
+    user.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
+    return user
+
+
+@pytest.fixture
+def login_with_second_factor(client):
+    """Sign `user` in as a staff member who has passed 2FA: a confirmed TOTP device whose id is
+    in the session is what django-otp's OTPMiddleware turns into `user.is_verified()`."""
+
+    def login(user):
+        client.force_login(user)
+        device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return login
+
+
+@pytest.fixture
+def new_events():
+    """Events appended after this point: `new_events()` returns them oldest first."""
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def events(**filters):
+        return list(AuditEvent.objects.filter(id__gt=last, **filters).order_by("id"))
+
+    return events
