@@ -19,3 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# Unknown URLs and crashes under /api/ answer application/problem+json, like the API views.
+handler404 = "core_banking.common.api.problems.page_not_found"
+handler500 = "core_banking.common.api.problems.server_error"

@@ -38,7 +38,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the staff admin site (2FA required) as admin.site.
+    "backoffice.staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -107,6 +108,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers take the database lock when their transaction begins, so read-then-write
+    # sequences (the ledger's balance updates on SQLite) cannot interleave.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["OPTIONS"]["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -176,13 +182,18 @@ CELERY_BEAT_SCHEDULE: dict = {}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "backoffice.api_clients.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session access to the API requires the staff second factor, like the admin.
+        "backoffice.staff.authentication.VerifiedSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # No-op unless a view declares `required_scopes` (see core_banking.common.api.permissions).
+        "core_banking.common.api.permissions.HasScope",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core_banking.common.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core_banking.common.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core_banking.common.api.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -209,6 +220,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Staff security -----------------------------------------------------------------------
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Core Bank Back Office")
+# Administrators may remove a colleague's devices (to reset 2FA) but never read their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Off by default; `make run` turns it on so the printed demo logins work without a phone.
 STAFF_2FA_EXEMPT_DEMO_USERS = env_bool("STAFF_2FA_EXEMPT_DEMO_USERS", False)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -216,12 +229,39 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# A readable page (HTTP 429, AXES_HTTP_RESPONSE_CODE default) instead of a bare message.
+AXES_LOCKOUT_TEMPLATE = "staff/lockout.html"
+
+# --- Demo data (`manage.py seed_demo`, development only) ----------------------------------
+# Password of each demo login; "{role}" is replaced by the role name (demo-finance-2026!).
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-{role}-2026!")
+# Dotted paths of callables run in order after the demo users exist, each called as
+# loader(stdout=<writer>). Apps append theirs (ledger demo data, customers, ...); each must be
+# idempotent, because seed_demo may run many times on the same database.
+DEMO_DATA_LOADERS: list[str] = []
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Audit trail ---------------------------------------------------------------------------
+# Models whose every create/update/delete is written to the audit trail, as "app_label.Model"
+# (auth.User and auth.Group are always tracked). Apps add their configuration models here;
+# a model that is not installed is skipped with a warning.
+AUDIT_TRACKED_MODELS: list[str] = [
+    # Client creation, scope changes, (de)activation; token issue and revocation.
+    "api_clients.ApiClient",
+    "api_clients.ApiToken",
+]
+
+# --- Ledger -------------------------------------------------------------------------------
+# Hash chains that entries are spread over (more chains: less contention, same evidence).
+LEDGER_CHAINS = min(64, int(os.environ.get("LEDGER_CHAINS", "16")))
+LEDGER_FX_POSITION_CODE = "FXPOS-{currency}"
+# Seconds between runs of the hold-expiry task (django-celery-beat / the beat schedule).
+LEDGER_HOLD_EXPIRY_INTERVAL = int(os.environ.get("LEDGER_HOLD_EXPIRY_INTERVAL", "60"))
 
 # --- Bank identity ------------------------------------------------------------------------
 BANK_COUNTRY = os.environ.get("BANK_COUNTRY", "NL")

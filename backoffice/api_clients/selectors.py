@@ -1,0 +1,28 @@
+"""Reads for API clients and tokens."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import ApiClient, ApiToken
+
+
+def api_client_list() -> QuerySet[ApiClient]:
+    return ApiClient.objects.select_related("user", "created_by")
+
+
+def api_client_get(*, client_id: int) -> ApiClient | None:
+    return api_client_list().filter(pk=client_id).first()
+
+
+def api_client_get_by_name(*, name: str) -> ApiClient | None:
+    return api_client_list().filter(name=name).first()
+
+
+def api_token_list(*, client: ApiClient) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(client=client).select_related("client")
+
+
+def api_token_get_by_prefix(*, prefix: str) -> ApiToken | None:
+    """The token with its client and user, in one query (the authentication hot path)."""
+    return ApiToken.objects.select_related("client__user").filter(prefix=prefix).first()

@@ -1,0 +1,197 @@
+"""The role catalogue: each role is a Django group, each group a set of permissions.
+
+Why groups: Django's permission machinery (admin, DRF `DjangoModelPermissions`, guardian,
+`user.has_perm`) already understands them, so a role needs no code of its own. Least privilege:
+a role lists exactly what it needs; anything else is granted by hand by an administrator.
+
+The catalogue names permissions as ``"app_label.codename"``. Apps that do not exist yet (or a
+permission a later migration adds) are skipped by the sync, so an app can add its codenames here
+before its models land. When an app adds a permission, it appends it to the roles below; the
+`post_migrate` receiver (see `apps.py`) then grants it on the next `migrate`.
+
+The sync only ever *adds* permissions: an administrator may widen a group by hand and the next
+`migrate` will not take that back. Removing a permission from a role is a data migration.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+from django.db import DEFAULT_DB_ALIAS
+
+logger = logging.getLogger(__name__)
+
+OPERATIONS = "operations"
+COMPLIANCE_REVIEWER = "compliance_reviewer"
+COMPLIANCE_OFFICER = "compliance_officer"
+SUPPORT_AGENT = "support_agent"
+FINANCE = "finance"
+ADMINISTRATOR = "administrator"
+API_CLIENT = "api_client"
+
+# Roles that are people signing in to the back office (the API client role is a machine).
+STAFF_ROLE_NAMES: tuple[str, ...] = (
+    OPERATIONS,
+    COMPLIANCE_REVIEWER,
+    COMPLIANCE_OFFICER,
+    SUPPORT_AGENT,
+    FINANCE,
+    ADMINISTRATOR,
+)
+ROLE_NAMES: tuple[str, ...] = (*STAFF_ROLE_NAMES, API_CLIENT)
+
+_CELERY_BEAT_MODELS = (
+    "periodictask",
+    "intervalschedule",
+    "crontabschedule",
+    "solarschedule",
+    "clockedschedule",
+)
+
+# Group name -> permissions ("app_label.codename"). Group names are the role names.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    OPERATIONS: [
+        "ledger.view_journalentry",
+        "ledger.view_ledgeraccount",
+    ],
+    COMPLIANCE_REVIEWER: [],
+    COMPLIANCE_OFFICER: [
+        "audit.view_auditevent",
+    ],
+    SUPPORT_AGENT: [
+        "ledger.view_journalentry",
+    ],
+    FINANCE: [
+        "ledger.view_journalentry",
+        "ledger.view_ledgeraccount",
+        "ledger.post_entry",
+        "ledger.view_trial_balance",
+    ],
+    ADMINISTRATOR: [
+        # Staff accounts are deactivated, never deleted: the audit trail keeps pointing at them.
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "auth.add_group",
+        "auth.change_group",
+        "auth.view_permission",
+        # Resetting a lost authenticator: an administrator removes the staff member's devices.
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "otp_static.view_staticdevice",
+        "otp_static.delete_staticdevice",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "audit.view_auditevent",
+        "api_clients.view_apiclient",
+        "api_clients.add_apiclient",
+        "api_clients.change_apiclient",
+        "api_clients.view_apitoken",
+        "api_clients.add_apitoken",
+        "api_clients.change_apitoken",
+        *(
+            f"django_celery_beat.{action}_{model}"
+            for model in _CELERY_BEAT_MODELS
+            for action in ("view", "add", "change", "delete")
+        ),
+    ],
+    API_CLIENT: [
+        "ledger.post_entry",
+        "ledger.view_journalentry",
+        "ledger.view_ledgeraccount",
+    ],
+}
+
+
+class UnknownRole(ValueError):
+    """Raised for a role name that is not in the catalogue (a typo must not create a group)."""
+
+
+def _split(permission: str) -> tuple[str, str]:
+    app_label, _, codename = permission.partition(".")
+    if not app_label or not codename:
+        raise ValueError(f"Permission {permission!r} is not 'app_label.codename'")
+    return app_label, codename
+
+
+def sync_role_groups(
+    *,
+    apps: Apps = global_apps,
+    using: str = DEFAULT_DB_ALIAS,
+    app_labels: Iterable[str] | None = None,
+    catalogue: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, list[str]]:
+    """Create the role groups and add the catalogue's permissions that exist; idempotent.
+
+    `app_labels` limits the work to the permissions of those apps: the `post_migrate` receiver
+    runs once per app, just after Django created that app's permissions. `apps` is the app
+    registry to take the models from (the migration state during `post_migrate`).
+
+    Returns the permissions added per role, for logging and tests. Never removes a permission.
+    """
+    catalogue = ROLE_PERMISSIONS if catalogue is None else catalogue
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    labels = None if app_labels is None else set(app_labels)
+
+    wanted: dict[str, set[tuple[str, str]]] = {}
+    for role, permissions in catalogue.items():
+        pairs = {_split(permission) for permission in permissions}
+        if labels is not None:
+            pairs = {pair for pair in pairs if pair[0] in labels}
+        wanted[role] = pairs
+
+    groups = {group.name: group for group in Group.objects.using(using).filter(name__in=catalogue)}
+    missing_groups = [Group(name=role) for role in catalogue if role not in groups]
+    if missing_groups:
+        Group.objects.using(using).bulk_create(missing_groups, ignore_conflicts=True)
+        groups = {group.name: group for group in Group.objects.using(using).filter(name__in=catalogue)}
+
+    needed_labels = {app_label for pairs in wanted.values() for app_label, _ in pairs}
+    if not needed_labels:
+        return {role: [] for role in catalogue}
+    existing = {
+        (app_label, codename): pk
+        for pk, app_label, codename in Permission.objects.using(using)
+        .filter(content_type__app_label__in=needed_labels)
+        .values_list("pk", "content_type__app_label", "codename")
+    }
+
+    added: dict[str, list[str]] = {}
+    for role, pairs in wanted.items():
+        group = groups[role]
+        present = set(group.permissions.using(using).values_list("pk", flat=True))
+        to_add = sorted(pair for pair in pairs if pair in existing and existing[pair] not in present)
+        skipped = sorted(pair for pair in pairs if pair not in existing)
+        if skipped:
+            logger.debug("Role %s: permissions not installed yet: %s", role, skipped)
+        if to_add:
+            group.permissions.add(*(existing[pair] for pair in to_add))
+        added[role] = [f"{app_label}.{codename}" for app_label, codename in to_add]
+    return added
+
+
+def assign_role(user, role: str):
+    """Put `user` in the group of `role` (creating the group if a migration has not yet).
+
+    Additive: the user keeps any other role. Returns the group.
+    """
+    from django.contrib.auth.models import Group
+
+    if role not in ROLE_NAMES:
+        raise UnknownRole(f"Unknown role {role!r}; known roles: {', '.join(ROLE_NAMES)}")
+    group, _ = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    return group
+
+
+def roles_of(user) -> list[str]:
+    """The catalogue roles a user holds, in catalogue order (other groups are not roles)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    names = set(user.groups.filter(name__in=ROLE_NAMES).values_list("name", flat=True))
+    return [role for role in ROLE_NAMES if role in names]

@@ -1,0 +1,26 @@
+from datetime import timedelta
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration_words(value: timedelta | None) -> str:
+    """`timedelta(hours=1, minutes=30)` -> "1 hour 30 minutes" (for the lockout page)."""
+    if not value:
+        return ""
+    total_minutes = max(1, round(value.total_seconds() / 60))
+    hours, minutes = divmod(total_minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+@register.filter
+def role_label(role: str) -> str:
+    """`compliance_officer` -> "Compliance officer"."""
+    return role.replace("_", " ").capitalize()

@@ -1,0 +1,131 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backoffice.api_clients.models import ApiClient, ApiToken
+
+from .factories import ApiClientFactory, issue
+from .support import bearer
+
+CLIENTS = "/admin/api_clients/apiclient/"
+TOKENS = "/admin/api_clients/apitoken/"
+
+
+@pytest.fixture
+def admin_user(db):
+    return get_user_model().objects.create_superuser("root-admin", password=None)
+
+
+@pytest.fixture
+def admin_browser(client, admin_user):
+    """A superuser session that passed the second factor (django-otp's session key)."""
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    client.force_login(admin_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def form_errors(response):
+    context = response.context or {}
+    form = context.get("adminform")
+    return (form.form.errors if form else None, context.get("inline_admin_formsets"))
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_adding_a_client_goes_through_the_service(admin_browser, admin_user):
+    response = admin_browser.post(
+        f"{CLIENTS}add/", {"name": "from-admin", "role": "support_agent", "scopes": "ledger, x"}
+    )
+
+    assert response.status_code == 302, form_errors(response)
+    client = ApiClient.objects.get(name="from-admin")
+    assert client.scopes == ["ledger", "x"]
+    assert client.created_by == admin_user
+    assert client.user.username == "api:from-admin"
+    assert sorted(client.user.groups.values_list("name", flat=True)) == [
+        "api_client",
+        "support_agent",
+    ]
+
+
+def test_adding_a_duplicate_client_shows_a_form_error(admin_browser):
+    ApiClientFactory(name="taken")
+
+    response = admin_browser.post(f"{CLIENTS}add/", {"name": "taken", "role": "api_client", "scopes": ""})
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert ApiClient.objects.filter(name="taken").count() == 1
+
+
+def test_changing_a_client_updates_scopes_and_deactivates(admin_browser):
+    client = ApiClientFactory(name="to-change", scopes=["ledger"])
+
+    response = admin_browser.post(
+        f"{CLIENTS}{client.pk}/change/",
+        {
+            "scopes": "payments",
+            "tokens-TOTAL_FORMS": "0",
+            "tokens-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, form_errors(response)
+    client.refresh_from_db()
+    assert client.scopes == ["payments"]
+    assert client.is_active is False  # checkbox not sent
+
+
+def test_issuing_a_token_from_the_admin_shows_it_once_in_a_message(admin_browser):
+    client = ApiClientFactory(name="needs-token")
+
+    response = admin_browser.post(
+        CLIENTS,
+        {"action": "issue_token_90_days", "_selected_action": [client.pk]},
+        follow=True,
+    )
+
+    shown = [m for m in messages_of(response) if "needs-token" in m]
+    assert len(shown) == 1, messages_of(response)
+    plain = re.search(r"\b([a-z0-9]{8}\.[A-Za-z0-9_-]{43})\b", shown[0]).group(1)
+    assert "cannot be shown again" in shown[0]
+    assert bearer(plain).get("/api/v1/me/").json()["client"] == "needs-token"
+    token = ApiToken.objects.get(prefix=plain.split(".")[0])
+    assert token.expires_at == pytest.approx(timezone.now() + timedelta(days=90), abs=timedelta(minutes=1))
+
+
+def test_tokens_are_read_only_except_revoke(admin_browser):
+    client = ApiClientFactory()
+    plain = issue(client)
+    token = ApiToken.objects.get(prefix=plain.split(".")[0])
+
+    assert admin_browser.get(f"{TOKENS}add/").status_code == 403
+    assert admin_browser.get(f"{TOKENS}{token.pk}/delete/").status_code == 403
+    page = admin_browser.get(f"{TOKENS}{token.pk}/change/")
+    assert page.status_code == 200
+    assert token.secret_hash not in page.content.decode()
+
+    response = admin_browser.post(TOKENS, {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
+
+    assert "Revoked 1 token(s)." in messages_of(response)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert bearer(plain).get("/api/v1/me/").json()["detail"] == "token revoked"
+
+
+def test_client_list_and_token_list_render(admin_browser):
+    issue(ApiClientFactory(name="listed"))
+
+    assert "listed" in admin_browser.get(CLIENTS).content.decode()
+    assert admin_browser.get(TOKENS, {"status": "usable"}).status_code == 200

@@ -1,0 +1,144 @@
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command, execute_from_command_line
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from backoffice.api_clients.models import ApiClient, ApiToken
+
+from .factories import ApiClientFactory, issue
+from .support import assert_problem, bearer
+
+TOKEN_LINE = re.compile(r"^[a-z0-9]{8}\.[A-Za-z0-9_-]{43}$", re.MULTILINE)
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def printed_token(output: str) -> str:
+    tokens = TOKEN_LINE.findall(output)
+    assert len(tokens) == 1, output
+    return tokens[0]
+
+
+def test_create_api_client_prints_a_token_that_works_once(db):
+    out, err = run(
+        "create_api_client",
+        "payments-gw",
+        "--role",
+        "api_client",
+        "--scope",
+        "ledger",
+        "--scope",
+        "payments",
+    )
+
+    token = printed_token(out)
+    assert "cannot be shown again" in err
+    response = bearer(token).get("/api/v1/me/")
+    assert response.status_code == 200, response.content
+    me = response.json()
+    assert me["username"] == "api:payments-gw"
+    assert me["client"] == "payments-gw"
+    assert me["authentication"] == "token"
+    assert me["token"] == token.split(".")[0]
+    assert me["scopes"] == ["ledger", "payments"]
+    assert me["roles"] == ["api_client"]
+    user = get_user_model().objects.get(username="api:payments-gw")
+    assert not user.is_staff and not user.is_superuser and not user.has_usable_password()
+
+
+def test_create_api_client_with_expiry_sets_expires_at(db):
+    before = timezone.now()
+
+    out, _ = run("create_api_client", "short-lived", "--role", "finance", "--expires-days", "7")
+
+    token = ApiToken.objects.get(prefix=printed_token(out).split(".")[0])
+    assert before + timedelta(days=7) <= token.expires_at <= timezone.now() + timedelta(days=7)
+    assert list(token.client.user.groups.values_list("name", flat=True).order_by("name")) == [
+        "api_client",
+        "finance",
+    ]
+
+
+def test_create_api_client_refuses_an_unknown_role_and_creates_nothing(db):
+    users_before = get_user_model().objects.count()
+
+    with pytest.raises(CommandError, match=r"Unknown role 'superhero'.*\[unknown_role\]"):
+        run("create_api_client", "x-client", "--role", "superhero")
+
+    assert ApiClient.objects.count() == 0
+    assert ApiToken.objects.count() == 0
+    assert get_user_model().objects.count() == users_before
+
+
+def test_create_api_client_refuses_a_duplicate_name_and_changes_nothing(db):
+    ApiClientFactory(name="taken")
+    tokens_before = ApiToken.objects.count()
+
+    with pytest.raises(CommandError, match=r"already exists.*\[duplicate_client\]"):
+        run("create_api_client", "taken", "--role", "api_client")
+
+    assert ApiClient.objects.filter(name="taken").count() == 1
+    assert ApiToken.objects.count() == tokens_before
+
+
+def test_create_api_client_from_the_command_line_exits_non_zero_with_a_message(db, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        execute_from_command_line(["manage.py", "create_api_client", "x-client", "--role", "superhero"])
+
+    assert exit_info.value.code == 1
+    assert "Unknown role 'superhero'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "soon"])
+def test_create_api_client_refuses_a_bad_lifetime(db, days):
+    with pytest.raises(CommandError, match="--expires-days"):
+        run("create_api_client", "x-client", "--role", "api_client", "--expires-days", days)
+
+    assert ApiClient.objects.count() == 0
+
+
+def test_issue_api_token_prints_a_new_working_token(ledger_client):
+    old = issue(ledger_client)
+
+    out, err = run("issue_api_token", "ledger-partner", "--expires-days", "30")
+
+    new = printed_token(out)
+    assert new != old
+    assert "cannot be shown again" in err
+    assert bearer(new).get("/api/v1/me/").status_code == 200
+    assert bearer(old).get("/api/v1/me/").status_code == 200  # rotation: both until revoked
+
+
+def test_issue_api_token_for_an_unknown_client_fails(db):
+    with pytest.raises(CommandError, match="no API client named 'ghost'"):
+        run("issue_api_token", "ghost")
+
+
+def test_revoke_api_token_stops_the_token_at_once(ledger_client):
+    token = issue(ledger_client)
+    prefix = token.split(".")[0]
+
+    out, _ = run("revoke_api_token", prefix)
+
+    assert f"Revoked token {prefix}" in out
+    body = assert_problem(bearer(token).get("/api/v1/me/"), status=401, code="authentication_failed")
+    assert body["detail"] == "token revoked"
+
+
+def test_revoke_api_token_twice_or_unknown_fails(ledger_client):
+    prefix = issue(ledger_client).split(".")[0]
+    run("revoke_api_token", prefix)
+
+    with pytest.raises(CommandError, match=r"\[token_already_revoked\]"):
+        run("revoke_api_token", prefix)
+    with pytest.raises(CommandError, match="no API token with prefix 'zzzzzzzz'"):
+        run("revoke_api_token", "zzzzzzzz")

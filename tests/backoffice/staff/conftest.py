@@ -1,0 +1,21 @@
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .factories import StaffUserFactory
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def totp_device(staff_user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=staff_user, name="phone", confirmed=True)
+
+
+def current_token(device: TOTPDevice) -> str:
+    """The code the staff member's app shows right now (RFC 6238, the device's own settings)."""
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"

@@ -1,0 +1,137 @@
+"""The database refuses bad ledger data by itself, whoever writes it: these tests go around the
+ORM and the services with raw SQL."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, InternalError, connection, transaction
+from django.db.utils import DatabaseError
+
+from core_banking.ledger.models import AccountBalance, JournalEntry, Posting
+from core_banking.ledger.services import transfer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _insert_entry(key: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_entry (kind, business_date, value_date, created_at, external_ref, description,"
+            " metadata, idempotency_scope, idempotency_key, request_hash, chain_id, chain_seq, hash)"
+            " VALUES ('transfer', %s, %s, now(), '', '', '{}', 'raw', %s, '', 63, "
+            " (SELECT coalesce(max(chain_seq), 0) + 1 FROM ledger_entry WHERE chain_id = 63), '')"
+            " RETURNING id",
+            [dt.date(2026, 1, 1), dt.date(2026, 1, 1), key],
+        )
+        return cursor.fetchone()[0]
+
+
+def _insert_posting(entry_id, account, amount, at):
+    _raw(
+        "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,"
+        " business_date, value_date) VALUES (%s, %s, %s, %s, 0, 0, %s, '2026-01-01', '2026-01-01')",
+        [entry_id, account.pk, account.currency_id, Decimal(amount), at],
+    )
+
+
+def test_an_unbalanced_entry_written_with_raw_sql_fails_at_commit(bank):
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        entry_id = _insert_entry("unbalanced")
+        _insert_posting(entry_id, bank.cash, "10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        _insert_posting(entry_id, bank.alice, "-9.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+    assert JournalEntry.objects.count() == 0
+    assert Posting.objects.count() == 0
+
+
+def test_a_balanced_raw_entry_is_accepted_by_the_trigger(bank):
+    # The trigger refuses what is wrong, not everything: a balanced raw insert commits
+    # (verify_ledger would then flag its missing balance updates and hash).
+    with transaction.atomic():
+        entry_id = _insert_entry("balanced")
+        _insert_posting(entry_id, bank.cash, "10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        _insert_posting(entry_id, bank.alice, "-10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert Posting.objects.filter(entry_id=entry_id).count() == 2
+
+
+def test_an_entry_without_postings_is_refused(bank):
+    with pytest.raises(IntegrityError, match="fewer than two postings"), transaction.atomic():
+        _insert_entry("empty")
+
+
+def test_a_posting_in_another_currency_than_its_account_is_refused(bank):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        entry_id = _insert_entry("fx-cheat")
+        _raw(
+            "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,"
+            " business_date, value_date) VALUES (%s, %s, 'USD', 10, 0, 0, now(), '2026-01-01', '2026-01-01')",
+            [entry_id, bank.cash.pk],
+        )
+        _raw(
+            "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,"
+            " business_date, value_date) VALUES (%s, %s, 'USD', -10, 0, 0, now(), '2026-01-01', '2026-01-01')",
+            [entry_id, bank.alice_usd.pk],
+        )
+
+
+def test_an_amount_finer_than_the_currency_exponent_is_refused(bank):
+    with pytest.raises(IntegrityError, match="decimal places"), transaction.atomic():
+        entry_id = _insert_entry("too-fine")
+        _insert_posting(entry_id, bank.cash, "10.001", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        _insert_posting(entry_id, bank.alice, "-10.001", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_posting SET amount = amount * 2",
+        "DELETE FROM ledger_posting",
+        "UPDATE ledger_entry SET description = 'edited'",
+        "DELETE FROM ledger_entry",
+        "TRUNCATE ledger_posting CASCADE",
+        "TRUNCATE ledger_entry CASCADE",
+    ],
+)
+def test_entries_and_postings_cannot_be_changed_or_deleted(bank, statement):
+    posted = transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.alice.pk, amount=Decimal("7.00"),
+                      idempotency_key="t")
+    with pytest.raises((InternalError, IntegrityError, DatabaseError)), transaction.atomic():
+        _raw(statement)
+
+    entry = JournalEntry.objects.get(pk=posted.entry.pk)
+    assert entry.description == ""
+    assert sorted(entry.postings.values_list("amount", flat=True)) == [Decimal("-7.00"), Decimal("7.00")]
+
+
+def test_a_balance_row_cannot_go_below_its_floor(bank):
+    transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.alice.pk, amount=Decimal("5.00"),
+             idempotency_key="t")
+    with pytest.raises(IntegrityError, match="ledger_balance_available_above_floor"), transaction.atomic():
+        _raw("UPDATE ledger_balance SET balance = -1 WHERE account_id = %s", [bank.alice.pk])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _raw("UPDATE ledger_balance SET held = 6 WHERE account_id = %s", [bank.alice.pk])
+    assert AccountBalance.objects.get(account=bank.alice).balance == Decimal("5.00")
+
+
+def test_an_entry_can_be_reversed_only_once_in_the_database(bank):
+    posted = transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.alice.pk, amount=Decimal("7.00"),
+                      idempotency_key="t")
+    from core_banking.ledger.services import entry_reverse
+
+    entry_reverse(entry_id=posted.entry.pk, idempotency_key="r1")
+    with pytest.raises(IntegrityError, match="reverses"), transaction.atomic():
+        entry_id = _insert_entry("r2")
+        _raw("SELECT 1")  # the entry insert above is not a reversal; insert one that is:
+        raise_on = (
+            "INSERT INTO ledger_entry (kind, business_date, value_date, created_at, external_ref, description,"
+            " metadata, idempotency_scope, idempotency_key, request_hash, chain_id, chain_seq, hash, reverses_id)"
+            " VALUES ('reversal', '2026-01-01', '2026-01-01', now(), '', '', '{}', 'raw', 'r3', '', 62, 1, '', %s)"
+        )
+        _raw(raise_on, [posted.entry.pk])
+        del entry_id
