@@ -124,6 +124,19 @@ def _lock(scope: str, keys: Sequence[str]) -> None:
         )
 
 
+def advisory_lock(*names: str) -> None:
+    """Transaction-scoped exclusive locks on names (PostgreSQL), taken in sorted order.
+    Used where two requests with *different* idempotency keys must still not race, such as two
+    reversals of one entry."""
+    if not is_postgres() or not names:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(%s::text[]) AS k",
+            [sorted(set(names))],
+        )
+
+
 def _read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
     ids = sorted(set(account_ids))
     with connection.cursor() as cursor:

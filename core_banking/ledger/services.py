@@ -234,6 +234,9 @@ def entry_reverse(*, entry_id: int, idempotency_key: str, actor=None, reason: st
     scope = idempotency_scope_for(actor)
     try:
         with transaction.atomic():
+            # Reversals of one entry queue here, so the second sees the first and is refused
+            # cleanly instead of failing on the balance or the unique constraint.
+            engine.advisory_lock(f"reverse:{original.pk}")
             already = JournalEntry.objects.filter(reverses_id=original.pk).values_list(
                 "idempotency_scope", "idempotency_key"
             ).first()

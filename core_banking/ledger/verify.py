@@ -33,6 +33,11 @@ from core_banking.ledger.models import (
 )
 
 MAX_REPORTED = 50
+
+
+def _show(amount: Decimal) -> str:
+    """An amount as people write it: no exponent, no trailing zeros beyond the integer."""
+    return format(amount.normalize(), "f")
 CHUNK = 5000
 
 
@@ -114,7 +119,8 @@ def _verify_postings_and_balances(report: Report) -> None:
             report.fail(f"posting {posting_id} (entry {entry_id}) is in {currency}, account {account_id} in "
                         f"{account['currency_id']}")
         if places(amount) > exponents.get(currency, 18):
-            report.fail(f"posting {posting_id} (entry {entry_id}) amount {amount} exceeds the {currency} exponent")
+            report.fail(f"posting {posting_id} (entry {entry_id}) amount {_show(amount)} "
+                        f"exceeds the {currency} exponent")
         if last_at is not None and posted_at <= last_at:
             report.fail(f"posting {posting_id} is not after the previous posting of account {account_id}/{shard}")
         running += amount * sign
@@ -122,13 +128,14 @@ def _verify_postings_and_balances(report: Report) -> None:
         last_at = posted_at
         report.totals[currency] += amount
         if balance_after != running:
-            report.fail(f"posting {posting_id} (entry {entry_id}) records balance {balance_after} after it, "
-                        f"the postings give {running} (account {account_id}/{shard})")
+            report.fail(f"posting {posting_id} (entry {entry_id}) records balance {_show(balance_after)} after it, "
+                        f"the postings give {_show(running)} (account {account_id}/{shard})")
     close(key)
     for (account_id, shard), row in stored.items():
         balance, n, _ = recomputed.get((account_id, shard), [Decimal(0), 0, None])
         if row["balance"] != balance:
-            report.fail(f"account {account_id}/{shard} stores balance {row['balance']}, its postings give {balance}")
+            report.fail(f"account {account_id}/{shard} stores balance {_show(row['balance'])}, "
+                        f"its postings give {_show(balance)}")
         if row["posting_count"] != n:
             report.fail(f"account {account_id}/{shard} stores {row['posting_count']} postings, there are {n}")
     for missing in set(recomputed) - set(stored):
@@ -154,11 +161,11 @@ def _verify_holds(report: Report) -> None:
         "account_id", "shard", "held", "pending_in"
     ).iterator(chunk_size=CHUNK):
         if row_held != held.get((account_id, shard), Decimal(0)):
-            report.fail(f"account {account_id}/{shard} stores {row_held} held, pending holds give "
-                        f"{held.get((account_id, shard), Decimal(0))}")
+            report.fail(f"account {account_id}/{shard} stores {_show(row_held)} held, pending holds give "
+                        f"{_show(held.get((account_id, shard), Decimal(0)))}")
         if row_pending != pending.get((account_id, shard), Decimal(0)):
-            report.fail(f"account {account_id}/{shard} stores {row_pending} pending in, pending holds give "
-                        f"{pending.get((account_id, shard), Decimal(0))}")
+            report.fail(f"account {account_id}/{shard} stores {_show(row_pending)} pending in, pending holds give "
+                        f"{_show(pending.get((account_id, shard), Decimal(0)))}")
 
 
 def _verify_entries_and_chains(report: Report) -> None:
