@@ -108,6 +108,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Only the ledger's hot path uses prepared statements (core_banking/ledger/prepared.py);
+    # their generic plans are index lookups, so skip re-planning them on every execution.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c plan_cache_mode=force_generic_plan"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the database lock when their transaction begins, so read-then-write
     # sequences (the ledger's balance updates on SQLite) cannot interleave.
@@ -238,7 +242,9 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-{role}-2026!")
 # Dotted paths of callables run in order after the demo users exist, each called as
 # loader(stdout=<writer>). Apps append theirs (ledger demo data, customers, ...); each must be
 # idempotent, because seed_demo may run many times on the same database.
-DEMO_DATA_LOADERS: list[str] = []
+DEMO_DATA_LOADERS: list[str] = [
+    "core_banking.ledger.demo.load_demo_ledger",
+]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -262,6 +268,15 @@ LEDGER_CHAINS = min(64, int(os.environ.get("LEDGER_CHAINS", "16")))
 LEDGER_FX_POSITION_CODE = "FXPOS-{currency}"
 # Seconds between runs of the hold-expiry task (django-celery-beat / the beat schedule).
 LEDGER_HOLD_EXPIRY_INTERVAL = int(os.environ.get("LEDGER_HOLD_EXPIRY_INTERVAL", "60"))
+# Beat writes this entry into django-celery-beat's tables when it starts (DatabaseScheduler):
+# staff can pause it there; the interval always comes from this setting. A run that no worker
+# picks up within one interval expires (django-celery-beat's `expire_seconds`, not Celery's
+# `expires`): the next run does the same work.
+CELERY_BEAT_SCHEDULE["ledger.expire_holds"] = {
+    "task": "ledger.expire_holds",
+    "schedule": float(LEDGER_HOLD_EXPIRY_INTERVAL),
+    "options": {"expire_seconds": LEDGER_HOLD_EXPIRY_INTERVAL},
+}
 
 # --- Bank identity ------------------------------------------------------------------------
 BANK_COUNTRY = os.environ.get("BANK_COUNTRY", "NL")

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from core_banking.common.money import check_fits, to_decimal
 from core_banking.ledger import exceptions as exc
+from core_banking.ledger import prepared
 from core_banking.ledger.hashing import canonical_json, chain_next, entry_content_digest
 from core_banking.ledger.models import DEBIT_NORMAL_TYPES, EntryKind
 
@@ -95,6 +96,12 @@ class AccountInfo:
 class Written:
     entry_id: int
     replayed: bool
+    entry: object | None = None  # the JournalEntry, built without a query when just written
+
+
+class ReplayRace(Exception):  # noqa: N818 - control flow, never leaves the ledger services
+    """A concurrent request with the same idempotency key committed first: roll back and run
+    again, which then returns the committed entry (see services.run_idempotent)."""
 
 
 @dataclass(slots=True)
@@ -115,13 +122,12 @@ def is_postgres() -> bool:
 def _lock(scope: str, keys: Sequence[str]) -> None:
     if not is_postgres():
         return
-    lock_keys = sorted({f"{scope}\x1f{k}" for k in keys})
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock_shared(%s), "
-            "(SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(%s::text[]) AS k)",
-            [BUSINESS_DATE_LOCK, lock_keys],
-        )
+        prepared.run(cursor, "ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(scope, keys)])
+
+
+def _lock_names(scope: str, keys: Sequence[str]) -> list[str]:
+    return sorted({f"{scope}\x1f{k}" for k in keys})
 
 
 def advisory_lock(*names: str) -> None:
@@ -137,31 +143,57 @@ def advisory_lock(*names: str) -> None:
         )
 
 
+_ACCOUNTS_SQL = (
+    "SELECT a.id, a.currency_id, c.exponent, a.type, a.shard_count, a.is_synthetic, a.is_active, a.balance_rule"
+    " FROM ledger_ledgeraccount a JOIN ledger_currency c ON c.code = a.currency_id WHERE a.id {cond}"
+)
+_EXISTING_SQL = (
+    "SELECT idempotency_key, id, request_hash FROM ledger_entry"
+    " WHERE idempotency_scope = %s AND idempotency_key {cond}"
+)
+_OPEN_DAY_SQL = "SELECT date FROM ledger_business_day WHERE closed_at IS NULL"
+
+
+def _account_info(row) -> AccountInfo:
+    return AccountInfo(
+        id=row[0], currency=row[1], exponent=row[2], sign=1 if row[3] in DEBIT_NORMAL_TYPES else -1,
+        shard_count=row[4], is_synthetic=bool(row[5]), is_active=bool(row[6]), balance_rule=row[7],
+    )
+
+
+def _lock_and_read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
+    """Take the locks, then read accounts, entries already written under the keys, and the open
+    business date. On PostgreSQL this is one round trip: a multi-statement query whose later
+    statements each take a fresh snapshot, after the locks are held."""
+    ids = sorted(set(account_ids))
+    if is_postgres():
+        with connection.cursor() as cursor:
+            parts = [
+                prepared.sql_for(cursor, "ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(scope, keys)]),
+                prepared.sql_for(cursor, "ledger_accounts", [ids]),
+                prepared.sql_for(cursor, "ledger_existing", [scope, list(keys)]),
+                prepared.sql_for(cursor, "ledger_open_day", []),
+            ]
+            cursor.execute("; ".join(sql for sql, _ in parts), [v for _, values in parts for v in values])
+            raw = cursor.cursor
+            raw.nextset()
+            accounts = {row[0]: _account_info(row) for row in raw.fetchall()}
+            raw.nextset()
+            existing = {row[0]: (row[1], row[2]) for row in raw.fetchall()}
+            raw.nextset()
+            day = raw.fetchone()
+        return accounts, existing, (day[0] if day else None)
+    accounts, existing = _read(ids, scope, keys)
+    return accounts, existing, None
+
+
 def _read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
+    """Accounts and already-written entries, without locks (portable)."""
     ids = sorted(set(account_ids))
     with connection.cursor() as cursor:
-        placeholders = ",".join(["%s"] * len(ids))
-        cursor.execute(
-            "SELECT a.id, a.currency_id, c.exponent, a.type, a.shard_count, a.is_synthetic, "
-            "a.is_active, a.balance_rule FROM ledger_ledgeraccount a "
-            "JOIN ledger_currency c ON c.code = a.currency_id "
-            f"WHERE a.id IN ({placeholders})",  # noqa: S608 - placeholders only
-            ids,
-        )
-        accounts = {
-            row[0]: AccountInfo(
-                id=row[0], currency=row[1], exponent=row[2],
-                sign=1 if row[3] in DEBIT_NORMAL_TYPES else -1, shard_count=row[4],
-                is_synthetic=bool(row[5]), is_active=bool(row[6]), balance_rule=row[7],
-            )
-            for row in cursor.fetchall()
-        }
-        key_placeholders = ",".join(["%s"] * len(keys))
-        cursor.execute(
-            "SELECT idempotency_key, id, request_hash FROM ledger_entry "
-            f"WHERE idempotency_scope = %s AND idempotency_key IN ({key_placeholders})",  # noqa: S608
-            [scope, *keys],
-        )
+        cursor.execute(_ACCOUNTS_SQL.format(cond=f"IN ({','.join(['%s'] * len(ids))})"), ids)
+        accounts = {row[0]: _account_info(row) for row in cursor.fetchall()}
+        cursor.execute(_EXISTING_SQL.format(cond=f"IN ({','.join(['%s'] * len(keys))})"), [scope, *keys])
         existing = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     return accounts, existing
 
@@ -171,7 +203,7 @@ def current_business_date() -> dt.date:
     from core_banking.ledger.models import BusinessDay
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT date FROM ledger_business_day WHERE closed_at IS NULL")
+        cursor.execute(_OPEN_DAY_SQL)
         row = cursor.fetchone()
     if row:
         value = row[0]
@@ -263,30 +295,13 @@ def apply_shard_changes(changes: dict[int, _ShardChange]) -> dict[int, AppliedSh
     if not ids:
         return {}
     if is_postgres():
-        values = ",".join(["(%s::bigint,%s::numeric,%s::int,%s::numeric,%s::numeric)"] * len(ids))
-        params: list = []
+        columns: tuple[list, ...] = ([], [], [], [], [])
         for row_id in ids:
             ch = changes[row_id]
-            params += [row_id, ch.delta, ch.count, ch.held, ch.pending_in]
-        sql = f"""
-            WITH d(id, delta, n, held, pin) AS (VALUES {values}),
-            l AS (SELECT b.id FROM ledger_balance b JOIN d ON d.id = b.id ORDER BY b.id FOR UPDATE OF b)
-            UPDATE ledger_balance b
-               SET balance = b.balance + d.delta,
-                   held = b.held + d.held,
-                   pending_in = b.pending_in + d.pin,
-                   posting_count = b.posting_count + d.n,
-                   last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
-                       GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
-                       + (d.n - 1) * interval '1 microsecond' END
-              FROM d JOIN l ON l.id = d.id
-             WHERE b.id = d.id
-               AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
-                    OR b.balance + d.delta >= b.floor + b.held + d.held)
-         RETURNING b.id, b.balance, b.last_posted_at, b.floor, b.held
-        """  # noqa: S608 - only placeholders are interpolated
+            for column, value in zip(columns, (row_id, ch.delta, ch.count, ch.held, ch.pending_in), strict=True):
+                column.append(value)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            prepared.run(cursor, "ledger_apply_balances", list(columns))
             return {row[0]: (row[1], row[2], row[3], row[4]) for row in cursor.fetchall()}
     return _apply_shard_changes_python(changes, ids)
 
@@ -372,12 +387,11 @@ def write_entries(
     keys = [s.idempotency_key for s in specs]
     if len(set(keys)) != len(keys):
         raise exc.InvalidEntry("idempotency keys must be unique within a request")
-    _lock(scope, keys)
     account_ids = [leg.account_id for s in specs for leg in s.legs]
-    accounts, existing = _read(account_ids, scope, keys)
+    accounts, existing, business_date = _lock_and_read(account_ids, scope, keys)
     if existing:
         return _replay(specs, existing)
-    business_date = current_business_date()
+    business_date = business_date or current_business_date()
     prepared = [_prepare(spec, accounts, business_date) for spec in specs]
 
     # Per shard row: the total change and, for batches, the running change after each leg.
@@ -395,9 +409,15 @@ def write_entries(
             rows.append(row_id)
         leg_rows.append(rows)
     applied = apply_shard_changes(changes)
-    if len(applied) != len(changes):
-        _raise_insufficient(changes, applied)
-    _check_intermediate_floors(changes, applied, prepared, leg_rows)
+    try:
+        if len(applied) != len(changes):
+            _raise_insufficient(changes, applied)
+        _check_intermediate_floors(changes, applied, prepared, leg_rows)
+    except exc.InsufficientFunds:
+        # A retry whose original committed while we waited for the idempotency lock must get the
+        # original back, not a refusal caused by the original's own debit.
+        _raise_if_written_meanwhile(scope, keys)
+        raise
 
     # Balance after and position of each leg, walking each shard's legs in order.
     cursor_state = {}
@@ -425,9 +445,52 @@ def write_entries(
             )
         )
         rows_to_write.append((p, posting_rows))
+    if is_postgres() and len(rows_to_write) == 1:
+        return [_insert_one_pg(rows_to_write[0], digests[0], business_date, now, scope, actor_id)]
     chain_id, links = _append_to_chain(digests)
     ids = _insert_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id)
     return [Written(entry_id=i, replayed=False) for i in ids]
+
+
+def _raise_if_written_meanwhile(scope: str, keys: Sequence[str]) -> None:
+    if not is_postgres():
+        return  # SQLite writers are serialized: nothing can have been written meanwhile
+    with connection.cursor() as cursor:
+        prepared.run(cursor, "ledger_existing", [scope, list(keys)])
+        if cursor.fetchone():
+            raise ReplayRace()
+
+
+def _insert_one_pg(row, content_digest, business_date, now, scope, actor_id) -> Written:
+    """Chain link, entry and postings in one statement; returns the entry built in Python."""
+    from core_banking.ledger.models import JournalEntry
+
+    p, posting_rows = row
+    spec = p.spec
+    chain_id = random.randrange(chain_count())  # noqa: S311
+    columns: tuple[list, ...] = ([], [], [], [], [], [])
+    for posting in posting_rows:
+        for column, value in zip(columns, posting, strict=True):
+            column.append(value)
+    params = [content_digest, chain_id, spec.kind, business_date, p.value_date, now, spec.external_ref,
+              spec.description, json.dumps(p.metadata), actor_id, scope, spec.idempotency_key,
+              spec.request_hash, spec.reverses_id, *columns]
+    with connection.cursor() as cursor:
+        prepared.run(cursor, "ledger_insert_one", params)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        raise ReplayRace()
+    entry_id, chain_id, chain_seq, link, _count = inserted
+    entry = JournalEntry(
+        id=entry_id, kind=spec.kind, business_date=business_date, value_date=p.value_date, created_at=now,
+        external_ref=spec.external_ref, description=spec.description, metadata=p.metadata,
+        created_by_id=actor_id, idempotency_scope=scope, idempotency_key=spec.idempotency_key,
+        request_hash=spec.request_hash, reverses_id=spec.reverses_id, chain_id=chain_id, chain_seq=chain_seq,
+        hash=link,
+    )
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return Written(entry_id=entry_id, replayed=False, entry=entry)
 
 
 def _check_intermediate_floors(changes, applied, prepared, leg_rows) -> None:

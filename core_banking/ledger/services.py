@@ -179,15 +179,34 @@ def transfer(
     )
 
 
+def run_idempotent(write):
+    """Run ``write`` in its own transaction (a savepoint inside a caller's); when a concurrent
+    request with the same idempotency key committed first, roll back and run it once more,
+    which then finds and returns the committed original."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return write()
+        except engine.ReplayRace:
+            continue
+    raise exc.IdempotencyConflict("the request kept racing with a concurrent retry; try again")
+
+
+def _results(written: list[engine.Written]) -> list[PostResult]:
+    missing = [w.entry_id for w in written if w.entry is None]
+    fetched = JournalEntry.objects.in_bulk(missing) if missing else {}
+    return [PostResult(entry=w.entry or fetched[w.entry_id], replayed=w.replayed) for w in written]
+
+
 def entries_post(specs: Sequence[EntrySpec], *, actor=None) -> list[PostResult]:
     """Post one or many entries in one database transaction: all are written or none."""
     if not specs:
         raise exc.InvalidEntry("nothing to post")
     scope = idempotency_scope_for(actor)
-    with transaction.atomic():
-        written = engine.write_entries(specs=specs, scope=scope, actor_id=getattr(actor, "pk", None))
-    entries = JournalEntry.objects.in_bulk([w.entry_id for w in written])
-    return [PostResult(entry=entries[w.entry_id], replayed=w.replayed) for w in written]
+    written = run_idempotent(
+        lambda: engine.write_entries(specs=specs, scope=scope, actor_id=getattr(actor, "pk", None))
+    )
+    return _results(written)
 
 
 def entries_post_bulk(
@@ -232,25 +251,29 @@ def entry_reverse(*, entry_id: int, idempotency_key: str, actor=None, reason: st
         request_hash=digest({"reverse": original.pk, "reason": reason}),
     )
     scope = idempotency_scope_for(actor)
+
+    def write():
+        # Reversals of one entry queue here, so the second sees the first and is refused
+        # cleanly instead of failing on the balance or the unique constraint.
+        engine.advisory_lock(f"reverse:{original.pk}")
+        already = JournalEntry.objects.filter(reverses_id=original.pk).values_list(
+            "idempotency_scope", "idempotency_key"
+        ).first()
+        if already and already != (scope, idempotency_key):
+            raise exc.AlreadyReversed(f"entry {original.pk} has already been reversed")
+        written = engine.write_entries(specs=[spec], scope=scope, actor_id=getattr(actor, "pk", None))[0]
+        if not written.replayed:
+            audit_record(action="ledger.entry_reversed", obj=original, reason=reason,
+                         after={"reversal_entry": written.entry_id}, actor=actor)
+        return written
+
     try:
-        with transaction.atomic():
-            # Reversals of one entry queue here, so the second sees the first and is refused
-            # cleanly instead of failing on the balance or the unique constraint.
-            engine.advisory_lock(f"reverse:{original.pk}")
-            already = JournalEntry.objects.filter(reverses_id=original.pk).values_list(
-                "idempotency_scope", "idempotency_key"
-            ).first()
-            if already and already != (scope, idempotency_key):
-                raise exc.AlreadyReversed(f"entry {original.pk} has already been reversed")
-            written = engine.write_entries(specs=[spec], scope=scope, actor_id=getattr(actor, "pk", None))[0]
-            if not written.replayed:
-                audit_record(action="ledger.entry_reversed", obj=original, reason=reason,
-                             after={"reversal_entry": written.entry_id}, actor=actor)
+        written = run_idempotent(write)
     except IntegrityError as error:
         if "reverses" in str(error):
             raise exc.AlreadyReversed(f"entry {original.pk} has already been reversed") from error
         raise
-    return PostResult(entry=JournalEntry.objects.get(pk=written.entry_id), replayed=written.replayed)
+    return _results([written])[0]
 
 
 # --- holds (two-phase transfers) ------------------------------------------------------------
@@ -346,29 +369,33 @@ def hold_post(*, hold_id: int, idempotency_key: str, amount: Decimal | None = No
     """Post a pending hold, in full or for less; the reservation is released in the same
     transaction as the entry is written."""
     scope = idempotency_scope_for(actor)
-    with transaction.atomic():
-        hold = _locked_pending_hold(hold_id)
-        if hold.status == Hold.Status.POSTED and hold.entry and hold.entry.idempotency_key == idempotency_key \
-                and hold.entry.idempotency_scope == scope:
-            return PostResult(entry=hold.entry, replayed=True)
-        if hold.status != Hold.Status.PENDING:
-            raise exc.HoldNotPending(f"hold {hold.pk} is {hold.status}")
-        post_amount = hold.amount if amount is None else check_fits(
-            to_decimal(amount), hold.currency.exponent, currency=hold.currency_id)
-        if post_amount <= 0 or post_amount > hold.amount:
-            raise exc.InvalidAmount(f"a hold of {hold.amount} can be posted for more than 0 and at most its amount")
-        spec = EntrySpec(
-            legs=[Leg(hold.debit_account_id, post_amount, shard=hold.debit_shard),
-                  Leg(hold.credit_account_id, -post_amount, shard=hold.credit_shard)],
-            idempotency_key=idempotency_key, kind=EntryKind.HOLD_POSTING, external_ref=hold.external_ref,
-            description=hold.description, metadata={"hold": hold.pk},
-            request_hash=digest({"post_hold": hold.pk, "amount": canonical_amount(post_amount)}),
-        )
-        written = engine.write_entries(specs=[spec], scope=scope, actor_id=getattr(actor, "pk", None),
-                                       balance_effects=_hold_release_effects(hold))[0]
-        entry = JournalEntry.objects.get(pk=written.entry_id)
-        hold.mark_posted(amount=post_amount, entry=entry, at=timezone.now())
-        hold.save(update_fields=["status", "posted_amount", "entry", "resolved_at"])
+    return run_idempotent(lambda: _hold_post(hold_id, idempotency_key, amount, actor, scope))
+
+
+def _hold_post(hold_id, idempotency_key, amount, actor, scope) -> PostResult:
+    """Runs inside run_idempotent's transaction."""
+    hold = _locked_pending_hold(hold_id)
+    if hold.status == Hold.Status.POSTED and hold.entry and hold.entry.idempotency_key == idempotency_key \
+            and hold.entry.idempotency_scope == scope:
+        return PostResult(entry=hold.entry, replayed=True)
+    if hold.status != Hold.Status.PENDING:
+        raise exc.HoldNotPending(f"hold {hold.pk} is {hold.status}")
+    post_amount = hold.amount if amount is None else check_fits(
+        to_decimal(amount), hold.currency.exponent, currency=hold.currency_id)
+    if post_amount <= 0 or post_amount > hold.amount:
+        raise exc.InvalidAmount(f"a hold of {hold.amount} can be posted for more than 0 and at most its amount")
+    spec = EntrySpec(
+        legs=[Leg(hold.debit_account_id, post_amount, shard=hold.debit_shard),
+              Leg(hold.credit_account_id, -post_amount, shard=hold.credit_shard)],
+        idempotency_key=idempotency_key, kind=EntryKind.HOLD_POSTING, external_ref=hold.external_ref,
+        description=hold.description, metadata={"hold": hold.pk},
+        request_hash=digest({"post_hold": hold.pk, "amount": canonical_amount(post_amount)}),
+    )
+    written = engine.write_entries(specs=[spec], scope=scope, actor_id=getattr(actor, "pk", None),
+                                   balance_effects=_hold_release_effects(hold))[0]
+    entry = _results([written])[0].entry
+    hold.mark_posted(amount=post_amount, entry=entry, at=timezone.now())
+    hold.save(update_fields=["status", "posted_amount", "entry", "resolved_at"])
     return PostResult(entry=entry, replayed=written.replayed)
 
 

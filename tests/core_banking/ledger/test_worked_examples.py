@@ -169,3 +169,19 @@ def test_idempotent_replay_and_conflict(bank):
     with pytest.raises(exc.IdempotencyConflict):
         transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.alice.pk, amount=Decimal("6.00"),
                  idempotency_key="same")
+
+
+def test_the_posting_path_works_without_prepared_statements(bank, settings):
+    # Behind a transaction-mode connection pooler, prepared statements must be turned off.
+    settings.LEDGER_PREPARED_STATEMENTS = False
+    transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.alice.pk, amount=Decimal("12.00"),
+             idempotency_key="inline-1")
+    again = transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.alice.pk, amount=Decimal("12.00"),
+                     idempotency_key="inline-1")
+    with pytest.raises(exc.InsufficientFunds):
+        transfer(debit_account_id=bank.bob.pk, credit_account_id=bank.alice.pk, amount=Decimal("1.00"),
+                 idempotency_key="inline-2")
+
+    assert again.replayed
+    assert balance(bank.alice) == Decimal("12.00")
+    assert verify_ledger().ok

@@ -1,0 +1,125 @@
+"""Server-side prepared statements for the posting path (PostgreSQL).
+
+Planning the posting statements costs PostgreSQL more than running them (about 0.8 ms of
+planning against 0.3 ms of execution for the balance UPDATE), so the hot path prepares each
+statement once per database session and then only sends ``EXECUTE name(...)``. Every statement has
+a fixed shape (arrays through ``unnest``, never a variable number of placeholders), so one
+prepared statement serves any number of postings.
+
+Prepared statements belong to the session (they survive a rolled-back transaction), so the set of
+prepared names is remembered per underlying psycopg connection. Behind a transaction-mode
+connection pooler (PgBouncer) sessions are shared: set ``LEDGER_PREPARED_STATEMENTS = False``.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import connection
+
+STATEMENTS: dict[str, tuple[str, str]] = {
+    "ledger_locks": (
+        "bigint, text[]",
+        "SELECT pg_advisory_xact_lock_shared($1),"
+        " (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($2) AS k)",
+    ),
+    "ledger_accounts": (
+        "bigint[]",
+        "SELECT a.id, a.currency_id, c.exponent, a.type, a.shard_count, a.is_synthetic, a.is_active,"
+        " a.balance_rule FROM ledger_ledgeraccount a JOIN ledger_currency c ON c.code = a.currency_id"
+        " WHERE a.id = ANY($1)",
+    ),
+    "ledger_existing": (
+        "text, text[]",
+        "SELECT idempotency_key, id, request_hash FROM ledger_entry"
+        " WHERE idempotency_scope = $1 AND idempotency_key = ANY($2)",
+    ),
+    "ledger_open_day": ("", "SELECT date FROM ledger_business_day WHERE closed_at IS NULL"),
+    "ledger_apply_balances": (
+        "bigint[], numeric[], int[], numeric[], numeric[]",
+        """
+        WITH d AS (SELECT * FROM unnest($1, $2, $3, $4, $5) AS d(id, delta, n, held, pin)),
+        l AS (SELECT b.id FROM ledger_balance b JOIN d ON d.id = b.id ORDER BY b.id FOR UPDATE OF b)
+        UPDATE ledger_balance b
+           SET balance = b.balance + d.delta,
+               held = b.held + d.held,
+               pending_in = b.pending_in + d.pin,
+               posting_count = b.posting_count + d.n,
+               last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
+                   GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
+                   + (d.n - 1) * interval '1 microsecond' END
+          FROM d JOIN l ON l.id = d.id
+         WHERE b.id = d.id
+           AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
+                OR b.balance + d.delta >= b.floor + b.held + d.held)
+     RETURNING b.id, b.balance, b.last_posted_at, b.floor, b.held
+        """,
+    ),
+    "ledger_insert_one": (
+        "text, smallint, varchar, date, date, timestamptz, varchar, varchar, jsonb, bigint, varchar, varchar,"
+        " varchar, bigint, bigint[], varchar[], numeric[], smallint[], numeric[], timestamptz[]",
+        """
+        WITH c AS (
+            UPDATE ledger_chain
+               SET length = length + 1, head = encode(sha256(decode(head, 'hex') || decode($1, 'hex')), 'hex')
+             WHERE id = $2
+         RETURNING id, length, head
+        ), e AS (
+            INSERT INTO ledger_entry (kind, business_date, value_date, created_at, external_ref, description,
+                                      metadata, created_by_id, idempotency_scope, idempotency_key, request_hash,
+                                      reverses_id, chain_id, chain_seq, hash)
+            SELECT $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, c.id, c.length, c.head FROM c
+                ON CONFLICT ON CONSTRAINT ledger_entry_idempotency DO NOTHING
+         RETURNING id, chain_id, chain_seq, hash
+        ), p AS (
+            INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,
+                                        business_date, value_date)
+            SELECT e.id, v.account_id, v.currency_id, v.amount, v.shard, v.balance_after, v.posted_at, $4, $5
+              FROM e, unnest($15, $16, $17, $18, $19, $20)
+                   AS v(account_id, currency_id, amount, shard, balance_after, posted_at)
+         RETURNING 1
+        )
+        SELECT e.id, e.chain_id, e.chain_seq, e.hash, (SELECT count(*) FROM p) FROM e
+        """,
+    ),
+}
+
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def enabled() -> bool:
+    return getattr(settings, "LEDGER_PREPARED_STATEMENTS", True)
+
+
+def sql_for(cursor, name: str, params: Sequence) -> tuple[str, list]:
+    """The SQL and parameters that run statement ``name``: ``EXECUTE name(...)`` after preparing
+    it once on this session, or (prepared statements disabled) the statement itself with each
+    ``$n`` turned into a typed placeholder."""
+    types, body = STATEMENTS[name]
+    type_list = [t.strip() for t in types.split(",")] if types else []
+    if enabled():
+        raw = connection.connection
+        names = _prepared.get(raw)
+        if names is None:
+            names = _prepared[raw] = set()
+        if name not in names:
+            cursor.execute(f"PREPARE {name}{f'({types})' if types else ''} AS {body}")
+            names.add(name)
+        return f"EXECUTE {name}" + (f"({', '.join(['%s'] * len(params))})" if params else ""), list(params)
+    inline_params: list = []
+
+    def placeholder(match: re.Match) -> str:
+        index = int(match.group(1)) - 1
+        inline_params.append(params[index])
+        return f"%s::{type_list[index]}"
+
+    return _PLACEHOLDER.sub(placeholder, body), inline_params
+
+
+def run(cursor, name: str, params: Sequence = ()) -> None:
+    sql, values = sql_for(cursor, name, params)
+    cursor.execute(sql, values)
