@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 # Quick start: embedded SQLite, Celery tasks in-process, demo data and one login per role.
 run: install
-	mkdir -p var
+	mkdir -p "$${VAR_DIR:-var}"
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=1 STAFF_2FA_EXEMPT_DEMO_USERS=1 $(PY) manage.py seed_demo

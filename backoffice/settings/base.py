@@ -260,6 +260,9 @@ AUDIT_TRACKED_MODELS: list[str] = [
     # Client creation, scope changes, (de)activation; token issue and revocation.
     "api_clients.ApiClient",
     "api_clients.ApiToken",
+    # The chart of accounts and currencies: configuration, changed rarely, by hand.
+    "ledger.Currency",
+    "ledger.LedgerAccount",
 ]
 
 # --- Ledger -------------------------------------------------------------------------------

@@ -69,6 +69,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_ledgeraccount",
         "ledger.post_entry",
         "ledger.view_trial_balance",
+        # The chart of accounts and the currencies/assets it uses are finance's to maintain.
+        "ledger.add_ledgeraccount",
+        "ledger.change_ledgeraccount",
+        "ledger.view_currency",
+        "ledger.add_currency",
+        "ledger.change_currency",
     ],
     ADMINISTRATOR: [
         # Staff accounts are deactivated, never deleted: the audit trail keeps pointing at them.
@@ -87,6 +93,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "audit.view_auditevent",
+        "ledger.view_ledgeraccount",
+        "ledger.add_ledgeraccount",
+        "ledger.view_currency",
         "api_clients.view_apiclient",
         "api_clients.add_apiclient",
         "api_clients.change_apiclient",

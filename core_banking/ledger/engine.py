@@ -331,12 +331,15 @@ def _apply_shard_changes_python(changes, ids):
     return result
 
 
-def _raise_insufficient(changes: dict[int, _ShardChange], applied: dict, *, entry_index: int | None = None):
+def _raise_insufficient(changes: dict[int, _ShardChange], applied: dict, *, leg_rows: list[list[int]] | None = None):
     refused = [row_id for row_id in changes if row_id not in applied]
     account_ids = sorted({row_id // SHARD_FACTOR for row_id in refused})
-    extra = {"accounts": account_ids}
-    if entry_index is not None:
-        extra["entry_index"] = entry_index
+    extra: dict = {"accounts": account_ids}
+    if leg_rows and len(leg_rows) > 1:
+        # The batch as a whole overdraws: name the last entry that lowers a refused shard.
+        lowering = [i for i, rows in enumerate(leg_rows) if set(rows) & set(refused)]
+        if lowering:
+            extra["entry_index"] = lowering[-1]
     raise exc.InsufficientFunds(
         f"insufficient available funds on account{'s' if len(account_ids) > 1 else ''} "
         + ", ".join(str(a) for a in account_ids),
@@ -392,7 +395,15 @@ def write_entries(
     if existing:
         return _replay(specs, existing)
     business_date = business_date or current_business_date()
-    prepared = [_prepare(spec, accounts, business_date) for spec in specs]
+    prepared = []
+    for index, spec in enumerate(specs):
+        try:
+            prepared.append(_prepare(spec, accounts, business_date))
+        except exc.DomainError as error:
+            if len(specs) > 1:  # in a batch, say which entry was refused
+                error.extra["entry_index"] = index
+                error.detail = f"entry {index}: {error.detail}"
+            raise
 
     # Per shard row: the total change and, for batches, the running change after each leg.
     changes: dict[int, _ShardChange] = dict(balance_effects or {})
@@ -411,7 +422,7 @@ def write_entries(
     applied = apply_shard_changes(changes)
     try:
         if len(applied) != len(changes):
-            _raise_insufficient(changes, applied)
+            _raise_insufficient(changes, applied, leg_rows=leg_rows)
         _check_intermediate_floors(changes, applied, prepared, leg_rows)
     except exc.InsufficientFunds:
         # A retry whose original committed while we waited for the idempotency lock must get the

@@ -8,6 +8,7 @@ __all__ = [
     "AccountNotPostable",
     "AlreadyReversed",
     "CurrencyMismatch",
+    "DuplicateAccountCode",
     "EntryNotFound",
     "HoldNotFound",
     "HoldNotPending",
@@ -66,6 +67,11 @@ class HoldNotPending(Conflict):
 class AlreadyReversed(Conflict):
     code = "already_reversed"
     title = "The entry has already been reversed"
+
+
+class DuplicateAccountCode(Conflict):
+    code = "duplicate_account_code"
+    title = "A ledger account with this code already exists"
 
 
 class IdempotencyConflict(Conflict):

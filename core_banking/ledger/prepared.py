@@ -23,8 +23,13 @@ from django.db import connection
 STATEMENTS: dict[str, tuple[str, str]] = {
     "ledger_locks": (
         "bigint, text[]",
+        # One lock per idempotency key; a large batch folds its keys into at most 1,024 slots so
+        # that it cannot exhaust PostgreSQL's lock table (max_locks_per_transaction).
         "SELECT pg_advisory_xact_lock_shared($1),"
-        " (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($2) AS k)",
+        " (SELECT count(pg_advisory_xact_lock(h)) FROM ("
+        "   SELECT DISTINCT CASE WHEN cardinality($2) > 64 THEN hashtextextended(k, 0) & 1023"
+        "                        ELSE hashtextextended(k, 0) END AS h"
+        "     FROM unnest($2) AS k ORDER BY h) AS slots)",
     ),
     "ledger_accounts": (
         "bigint[]",

@@ -116,6 +116,7 @@ class Statement:
     opening_balance: Decimal
     closing_balance: Decimal
     lines: list[StatementLine]
+    truncated: bool = False
 
 
 def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date, limit: int = 10000) -> Statement:
@@ -130,8 +131,10 @@ def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date, 
         if BusinessDay.objects.filter(date__lt=date_from).exists() else Decimal(0)
     postings = list(
         Posting.objects.filter(account_id=account_id, business_date__gte=date_from, business_date__lte=date_to)
-        .select_related("entry").order_by("posted_at", "id")[:limit]
+        .select_related("entry").order_by("posted_at", "id")[:limit + 1]
     )
+    truncated = len(postings) > limit
+    postings = postings[:limit]
     running = opening
     lines = []
     for p in postings:
@@ -146,9 +149,13 @@ def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date, 
                 balance=_q(balance, exponent),
             )
         )
-    closing = lines[-1].balance if lines else _q(opening, exponent)
+    if truncated:  # the lines stop early; the closing balance is still the period's
+        closing = balance_as_of(account_id=account_id, business_date=date_to).posted
+    else:
+        closing = lines[-1].balance if lines else _q(opening, exponent)
     return Statement(account_id=account_id, currency=account.currency_id, date_from=date_from, date_to=date_to,
-                     opening_balance=_q(opening, exponent), closing_balance=closing, lines=lines)
+                     opening_balance=_q(opening, exponent), closing_balance=closing, lines=lines,
+                     truncated=truncated)
 
 
 @dataclass(frozen=True, slots=True)

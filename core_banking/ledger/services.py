@@ -7,6 +7,7 @@ is idempotent by key, and raises ``core_banking.ledger.exceptions`` errors with 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,8 +37,18 @@ from core_banking.ledger.models import (
 
 @dataclass(frozen=True, slots=True)
 class PostResult:
-    entry: JournalEntry
+    """What a posting service returns: the entry's id, whether this was a replay, and the entry
+    itself (built in memory when just written; fetched on first access otherwise)."""
+
+    entry_id: int
     replayed: bool
+    _entry: JournalEntry | None = None
+
+    @property
+    def entry(self) -> JournalEntry:
+        if self._entry is None:
+            object.__setattr__(self, "_entry", JournalEntry.objects.get(pk=self.entry_id))
+        return self._entry
 
 
 def idempotency_scope_for(actor) -> str:
@@ -85,6 +96,25 @@ def ledger_account_create(
     overdraft_limit = check_fits(to_decimal(overdraft_limit), currency_obj.exponent, currency=currency)
     if balance_rule != BalanceRule.UNCONSTRAINED and shard_count != 1:
         raise exc.InvalidEntry("a constrained account has exactly one balance shard")
+    if LedgerAccount.objects.filter(code=code).exists():
+        raise exc.DuplicateAccountCode(f"a ledger account with code {code!r} already exists")
+    try:
+        with transaction.atomic():
+            account = _account_insert(
+                code=code, name=name, type=type, currency_obj=currency_obj, parent=parent,
+                is_synthetic=is_synthetic, balance_rule=balance_rule, overdraft_limit=overdraft_limit,
+                shard_count=shard_count, external_id=external_id,
+            )
+    except IntegrityError as error:  # a concurrent request took the code between check and insert
+        if "code" in str(error):
+            raise exc.DuplicateAccountCode(f"a ledger account with code {code!r} already exists") from error
+        raise
+    audit_record(action="ledger.account_opened", obj=account, after={"code": code, "currency": currency})
+    return account
+
+
+def _account_insert(*, code, name, type, currency_obj, parent, is_synthetic, balance_rule, overdraft_limit,
+                    shard_count, external_id) -> LedgerAccount:
     account = LedgerAccount.objects.create(
         code=code, name=name, type=type, currency=currency_obj, parent=parent,
         is_synthetic=is_synthetic, balance_rule=balance_rule, overdraft_limit=overdraft_limit,
@@ -95,7 +125,6 @@ def ledger_account_create(
         AccountBalance(id=balance_row_id(account.id, shard), account=account, shard=shard, floor=floor)
         for shard in range(shard_count)
     )
-    audit_record(action="ledger.account_opened", obj=account, after={"code": code, "currency": currency})
     return account
 
 
@@ -193,9 +222,7 @@ def run_idempotent(write):
 
 
 def _results(written: list[engine.Written]) -> list[PostResult]:
-    missing = [w.entry_id for w in written if w.entry is None]
-    fetched = JournalEntry.objects.in_bulk(missing) if missing else {}
-    return [PostResult(entry=w.entry or fetched[w.entry_id], replayed=w.replayed) for w in written]
+    return [PostResult(entry_id=w.entry_id, replayed=w.replayed, _entry=w.entry) for w in written]
 
 
 def entries_post(specs: Sequence[EntrySpec], *, actor=None) -> list[PostResult]:
@@ -214,22 +241,30 @@ def entries_post_bulk(
 ) -> list[PostResult]:
     """Bulk path for connectivity layers and imports: many entries, one transaction, set-based
     writes. Item ``i`` is keyed ``<idempotency_key>#<i>`` unless it names its own key."""
-    specs = []
+    parsed = []
     for index, item in enumerate(entries):
         legs = _legs(item["postings"])
         kind = item.get("kind", EntryKind.TRANSFER)
         if kind not in {EntryKind.TRANSFER, EntryKind.ADJUSTMENT, EntryKind.FX}:
             raise exc.InvalidEntry(f"entry {index}: kind {kind!r} is not allowed in bulk", entry_index=index)
-        fields = {k: item.get(k, "") for k in ("external_ref", "description")}
-        specs.append(
-            EntrySpec(
-                legs=legs, idempotency_key=item.get("idempotency_key") or f"{idempotency_key}#{index}",
-                kind=kind, metadata=item.get("metadata") or {}, value_date=item.get("value_date"),
-                request_hash=_request_hash(kind, legs, metadata=item.get("metadata") or {},
-                                           value_date=item.get("value_date"), **fields),
-                **fields,
-            )
-        )
+        fields = {
+            "external_ref": item.get("external_ref", ""), "description": item.get("description", ""),
+            "metadata": item.get("metadata") or {}, "value_date": item.get("value_date"),
+        }
+        parsed.append((item.get("idempotency_key"), kind, legs, fields))
+    # Items keyed by the batch share one digest of the whole request (one hash, not thousands).
+    batch_hash = digest([
+        [kind, [[leg.account_id, leg.currency, canonical_amount(leg.amount)] for leg in legs], fields]
+        for own_key, kind, legs, fields in parsed if not own_key
+    ])
+    specs = []
+    for index, (own_key, kind, legs, fields) in enumerate(parsed):
+        if own_key:
+            request_hash = _request_hash(kind, legs, **fields)
+        else:
+            request_hash = hashlib.sha256(f"{batch_hash}#{index}".encode()).hexdigest()
+        specs.append(EntrySpec(legs=legs, idempotency_key=own_key or f"{idempotency_key}#{index}", kind=kind,
+                               request_hash=request_hash, **fields))
     return entries_post(specs, actor=actor)
 
 
@@ -377,7 +412,12 @@ def _hold_post(hold_id, idempotency_key, amount, actor, scope) -> PostResult:
     hold = _locked_pending_hold(hold_id)
     if hold.status == Hold.Status.POSTED and hold.entry and hold.entry.idempotency_key == idempotency_key \
             and hold.entry.idempotency_scope == scope:
-        return PostResult(entry=hold.entry, replayed=True)
+        requested = hold.amount if amount is None else to_decimal(amount)
+        if requested != hold.posted_amount:
+            raise exc.IdempotencyConflict(
+                f"idempotency key {idempotency_key!r} posted hold {hold.pk} for {hold.posted_amount}, not {requested}"
+            )
+        return PostResult(entry_id=hold.entry_id, replayed=True, _entry=hold.entry)
     if hold.status != Hold.Status.PENDING:
         raise exc.HoldNotPending(f"hold {hold.pk} is {hold.status}")
     post_amount = hold.amount if amount is None else check_fits(
@@ -396,7 +436,7 @@ def _hold_post(hold_id, idempotency_key, amount, actor, scope) -> PostResult:
     entry = _results([written])[0].entry
     hold.mark_posted(amount=post_amount, entry=entry, at=timezone.now())
     hold.save(update_fields=["status", "posted_amount", "entry", "resolved_at"])
-    return PostResult(entry=entry, replayed=written.replayed)
+    return PostResult(entry_id=entry.pk, replayed=written.replayed, _entry=entry)
 
 
 def _hold_release(hold_id: int, *, expire: bool, actor=None, reason: str = "") -> Hold:

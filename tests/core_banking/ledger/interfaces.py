@@ -1,0 +1,76 @@
+"""Helpers for the ledger's interface tests (REST API and admin): people with roles, signed in
+the way the back office signs them in, and API clients with bearer tokens."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
+from rest_framework.test import APIClient
+
+from backoffice.api_clients.services import api_client_create, api_token_issue
+from backoffice.staff.roles import assign_role, sync_role_groups
+
+PROBLEM = "application/problem+json"
+_numbers = itertools.count(1)
+
+
+def ensure_roles() -> None:
+    """The role groups with the catalogue's permissions (a flushed test database loses them)."""
+    sync_role_groups()
+
+
+def staff_user(role: str | None = None, *, username: str | None = None, superuser: bool = False):
+    user_model = get_user_model()
+    username = username or f"{role or 'staff'}-{next(_numbers)}"
+    if superuser:
+        user = user_model.objects.create_superuser(username, f"{username}@example.com", "a-long-enough-password")
+    else:
+        user = user_model.objects.create_user(username, f"{username}@example.com", "a-long-enough-password",
+                                              is_staff=True)
+    if role:
+        assign_role(user, role)
+    return user
+
+
+def grant(user, *perms: str) -> None:
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+def sign_in(client, user):
+    """Sign `user` in with a session that passed the second factor: a confirmed django-otp device
+    whose id is in the session is what OTPMiddleware turns into `user.is_verified()`."""
+    client.force_login(user)
+    device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def staff_api(user) -> APIClient:
+    return sign_in(APIClient(), user)
+
+
+def token_api(*, role: str = "api_client", scopes=("ledger",), name: str | None = None) -> APIClient:
+    client = api_client_create(name=name or f"partner-{next(_numbers)}", role=role, scopes=list(scopes))
+    _token, plain = api_token_issue(client=client)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    api.api_client = client
+    return api
+
+
+def assert_problem(response, *, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
+    body = response.json()
+    assert (body["status"], body["code"]) == (status, code), body
+    return body
