@@ -40,23 +40,53 @@ def _insert_posting(entry_id, account, amount, at):
     )
 
 
-def test_an_unbalanced_entry_written_with_raw_sql_fails_at_commit(bank):
+def _insert_postings(entry_id, *legs):
+    _raw(
+        "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,"
+        " business_date, value_date) VALUES "
+        + ", ".join(["(%s, %s, %s, %s, 0, 0, now() + %s * interval '1 second', '2026-01-01', '2026-01-01')"] * len(legs)),
+        [v for i, (account, amount) in enumerate(legs) for v in (entry_id, account.pk, account.currency_id,
+                                                                  Decimal(amount), i)],
+    )
+
+
+def test_an_unbalanced_insert_of_postings_is_refused_at_once(bank):
     with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
         entry_id = _insert_entry("unbalanced")
-        _insert_posting(entry_id, bank.cash, "10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        _insert_posting(entry_id, bank.alice, "-9.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        _insert_postings(entry_id, (bank.cash, "10.00"), (bank.alice, "-9.00"))
 
     assert JournalEntry.objects.count() == 0
     assert Posting.objects.count() == 0
 
 
-def test_a_balanced_raw_entry_is_accepted_by_the_trigger(bank):
-    # The trigger refuses what is wrong, not everything: a balanced raw insert commits
+def test_the_deferred_trigger_refuses_an_unbalanced_entry_at_commit(bank):
+    # With the statement-level check out of the way, the deferred constraint trigger on the entry
+    # still refuses it when the transaction commits.
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        _raw("ALTER TABLE ledger_posting DISABLE TRIGGER ledger_postings_checked")
+        entry_id = _insert_entry("unbalanced-deferred")
+        _insert_posting(entry_id, bank.cash, "10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        _insert_posting(entry_id, bank.alice, "-9.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        # still inside the transaction: nothing has complained yet
+        assert Posting.objects.filter(entry_id=entry_id).count() == 2
+
+    assert JournalEntry.objects.count() == 0
+
+
+def test_a_posting_slipped_into_an_existing_entry_is_refused(bank):
+    posted = transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.alice.pk, amount=Decimal("7.00"),
+                      idempotency_key="t")
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        _insert_postings(posted.entry.pk, (bank.alice, "-1.00"))
+    assert Posting.objects.filter(entry_id=posted.entry.pk).count() == 2
+
+
+def test_a_balanced_raw_entry_is_accepted_by_the_triggers(bank):
+    # The triggers refuse what is wrong, not everything: a balanced raw insert commits
     # (verify_ledger would then flag its missing balance updates and hash).
     with transaction.atomic():
         entry_id = _insert_entry("balanced")
-        _insert_posting(entry_id, bank.cash, "10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        _insert_posting(entry_id, bank.alice, "-10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        _insert_postings(entry_id, (bank.cash, "10.00"), (bank.alice, "-10.00"))
     assert Posting.objects.filter(entry_id=entry_id).count() == 2
 
 
@@ -66,25 +96,21 @@ def test_an_entry_without_postings_is_refused(bank):
 
 
 def test_a_posting_in_another_currency_than_its_account_is_refused(bank):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # balanced in USD, but the cash account is a EUR account: the composite foreign key refuses it
+    with pytest.raises(IntegrityError, match="ledger_posting_account_currency"), transaction.atomic():
         entry_id = _insert_entry("fx-cheat")
         _raw(
             "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,"
-            " business_date, value_date) VALUES (%s, %s, 'USD', 10, 0, 0, now(), '2026-01-01', '2026-01-01')",
-            [entry_id, bank.cash.pk],
-        )
-        _raw(
-            "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,"
-            " business_date, value_date) VALUES (%s, %s, 'USD', -10, 0, 0, now(), '2026-01-01', '2026-01-01')",
-            [entry_id, bank.alice_usd.pk],
+            " business_date, value_date) VALUES (%s, %s, 'USD', 10, 0, 0, now(), '2026-01-01', '2026-01-01'),"
+            " (%s, %s, 'USD', -10, 0, 0, now(), '2026-01-01', '2026-01-01')",
+            [entry_id, bank.cash.pk, entry_id, bank.alice_usd.pk],
         )
 
 
 def test_an_amount_finer_than_the_currency_exponent_is_refused(bank):
     with pytest.raises(IntegrityError, match="decimal places"), transaction.atomic():
         entry_id = _insert_entry("too-fine")
-        _insert_posting(entry_id, bank.cash, "10.001", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        _insert_posting(entry_id, bank.alice, "-10.001", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        _insert_postings(entry_id, (bank.cash, "10.001"), (bank.alice, "-10.001"))
 
 
 @pytest.mark.parametrize(
