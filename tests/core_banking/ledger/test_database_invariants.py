@@ -44,7 +44,8 @@ def _insert_postings(entry_id, *legs):
     _raw(
         "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,"
         " business_date, value_date) VALUES "
-        + ", ".join(["(%s, %s, %s, %s, 0, 0, now() + %s * interval '1 second', '2026-01-01', '2026-01-01')"] * len(legs)),
+        + ", ".join(["(%s, %s, %s, %s, 0, 0, now() + %s * interval '1 second', '2026-01-01', '2026-01-01')"]
+                    * len(legs)),
         [v for i, (account, amount) in enumerate(legs) for v in (entry_id, account.pk, account.currency_id,
                                                                   Decimal(amount), i)],
     )
