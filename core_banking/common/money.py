@@ -85,19 +85,25 @@ def places(amount: Decimal) -> int:
     return max(0, -exponent)
 
 
+_UNITS = [Decimal(1).scaleb(-e) for e in range(MAX_EXPONENT + 1)]
+_TOO_LARGE = Decimal(10) ** MAX_INTEGER_DIGITS
+
+
 def check_fits(amount: Decimal, exponent: int, *, currency: str = "") -> Decimal:
     """Refuse an amount with more decimal places than the currency allows, or too large to
     store; return it quantized to exactly ``exponent`` places."""
-    if places(amount) > exponent:
+    if abs(amount) >= _TOO_LARGE:
+        raise InvalidAmount(f"{amount} is too large", currency=currency)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        fitted = amount.quantize(_UNITS[exponent])
+    if fitted != amount:
         raise InvalidAmount(
             f"{amount} has more than {exponent} decimal places allowed for {currency or 'the currency'}",
             currency=currency,
             exponent=exponent,
         )
-    integer_digits = len(str(abs(amount).to_integral_value(rounding=ROUND_DOWN)).lstrip("0"))
-    if integer_digits > MAX_INTEGER_DIGITS:
-        raise InvalidAmount(f"{amount} is too large", currency=currency)
-    return amount.quantize(Decimal(1).scaleb(-exponent))
+    return fitted
 
 
 def quantize(amount: Decimal, exponent: int, *, rounding: str = ROUND_HALF_EVEN) -> Decimal:
