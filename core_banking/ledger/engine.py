@@ -395,10 +395,10 @@ def write_entries(
     if existing:
         return _replay(specs, existing)
     business_date = business_date or current_business_date()
-    prepared = []
+    checked: list[_Prepared] = []
     for index, spec in enumerate(specs):
         try:
-            prepared.append(_prepare(spec, accounts, business_date))
+            checked.append(_prepare(spec, accounts, business_date))
         except exc.DomainError as error:
             if len(specs) > 1:  # in a batch, say which entry was refused
                 error.extra["entry_index"] = index
@@ -408,7 +408,7 @@ def write_entries(
     # Per shard row: the total change and, for batches, the running change after each leg.
     changes: dict[int, _ShardChange] = dict(balance_effects or {})
     leg_rows: list[list[int]] = []
-    for p in prepared:
+    for p in checked:
         rows = []
         for account, amount, shard in p.legs:
             row_id = balance_row_id(account.id, shard)
@@ -419,11 +419,14 @@ def write_entries(
             ch.steps.append(ch.delta)
             rows.append(row_id)
         leg_rows.append(rows)
+    now = timezone.now()
+    if is_postgres() and len(checked) == 1:
+        return [_write_one_pg(checked[0], changes, leg_rows[0], business_date, now, scope, actor_id)]
     applied = apply_shard_changes(changes)
     try:
         if len(applied) != len(changes):
             _raise_insufficient(changes, applied, leg_rows=leg_rows)
-        _check_intermediate_floors(changes, applied, prepared, leg_rows)
+        _check_intermediate_floors(changes, applied, checked, leg_rows)
     except exc.InsufficientFunds:
         # A retry whose original committed while we waited for the idempotency lock must get the
         # original back, not a refusal caused by the original's own debit.
@@ -436,9 +439,8 @@ def write_entries(
         change = changes[row_id]
         first_at = last_at - (change.count - 1) * ONE_MICROSECOND if last_at and change.count else None
         cursor_state[row_id] = [new_balance - change.delta, first_at]
-    now = timezone.now()
     digests, rows_to_write = [], []
-    for p, rows in zip(prepared, leg_rows, strict=True):
+    for p, rows in zip(checked, leg_rows, strict=True):
         posting_rows = []
         for (account, amount, shard), row_id in zip(p.legs, rows, strict=True):
             state = cursor_state[row_id]
@@ -456,8 +458,6 @@ def write_entries(
             )
         )
         rows_to_write.append((p, posting_rows))
-    if is_postgres() and len(rows_to_write) == 1:
-        return [_insert_one_pg(rows_to_write[0], digests[0], business_date, now, scope, actor_id)]
     chain_id, links = _append_to_chain(digests)
     ids = _insert_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id)
     return [Written(entry_id=i, replayed=False) for i in ids]
@@ -472,26 +472,49 @@ def _raise_if_written_meanwhile(scope: str, keys: Sequence[str]) -> None:
             raise ReplayRace()
 
 
-def _insert_one_pg(row, content_digest, business_date, now, scope, actor_id) -> Written:
-    """Chain link, entry and postings in one statement; returns the entry built in Python."""
+def _write_one_pg(p: _Prepared, changes: dict[int, _ShardChange], rows: list[int], business_date, now, scope,
+                  actor_id) -> Written:
+    """One entry in one statement: balance shards (locked in id order, floor-checked), chain
+    link, entry and postings, each posting's balance-after and position computed by PostgreSQL
+    from the updated shard. Row locks are held only from this statement to the commit, with no
+    Python work in between."""
     from core_banking.ledger.models import JournalEntry
 
-    p, posting_rows = row
     spec = p.spec
-    chain_id = random.randrange(chain_count())  # noqa: S311
-    columns: tuple[list, ...] = ([], [], [], [], [], [])
-    for posting in posting_rows:
-        for column, value in zip(columns, posting, strict=True):
+    content_digest = entry_content_digest(
+        kind=spec.kind, business_date=business_date, value_date=p.value_date, created_at=now,
+        external_ref=spec.external_ref, description=spec.description, metadata=p.metadata,
+        created_by_id=actor_id, idempotency_scope=scope, idempotency_key=spec.idempotency_key,
+        reverses_id=spec.reverses_id,
+        postings=[(account.id, account.currency, amount) for account, amount, _ in p.legs],
+    )
+    ids = sorted(changes)
+    shard_columns = [ids, *([] for _ in range(4))]
+    for row_id in ids:
+        ch = changes[row_id]
+        for column, value in zip(shard_columns[1:], (ch.delta, ch.count, ch.held, ch.pending_in), strict=True):
             column.append(value)
-    params = [content_digest, chain_id, spec.kind, business_date, p.value_date, now, spec.external_ref,
-              spec.description, json.dumps(p.metadata), actor_id, scope, spec.idempotency_key,
-              spec.request_hash, spec.reverses_id, *columns]
+    leg_columns: tuple[list, ...] = ([], [], [], [], [], [])
+    for (account, amount, shard), row_id in zip(p.legs, rows, strict=True):
+        for column, value in zip(leg_columns, (account.id, account.currency, amount, shard, row_id,
+                                               amount * account.sign), strict=True):
+            column.append(value)
+    chain_id = random.randrange(chain_count())  # noqa: S311
+    params = [*shard_columns, content_digest, chain_id, spec.kind, business_date, p.value_date, now,
+              spec.external_ref, spec.description, json.dumps(p.metadata), actor_id, scope, spec.idempotency_key,
+              spec.request_hash, spec.reverses_id, *leg_columns]
     with connection.cursor() as cursor:
-        prepared.run(cursor, "ledger_insert_one", params)
-        inserted = cursor.fetchone()
-    if inserted is None:
+        prepared.run(cursor, "ledger_write_one", params)
+        updated, entry_id, chain_id, chain_seq, link = cursor.fetchone()
+    if len(updated or ()) != len(ids):
+        applied = dict.fromkeys(updated or ())
+        try:
+            _raise_insufficient(changes, applied)
+        except exc.InsufficientFunds:
+            _raise_if_written_meanwhile(scope, [spec.idempotency_key])
+            raise
+    if entry_id is None:
         raise ReplayRace()
-    entry_id, chain_id, chain_seq, link, _count = inserted
     entry = JournalEntry(
         id=entry_id, kind=spec.kind, business_date=business_date, value_date=p.value_date, created_at=now,
         external_ref=spec.external_ref, description=spec.description, metadata=p.metadata,

@@ -63,31 +63,62 @@ STATEMENTS: dict[str, tuple[str, str]] = {
      RETURNING b.id, b.balance, b.last_posted_at, b.floor, b.held
         """,
     ),
-    "ledger_insert_one": (
-        "text, smallint, varchar, date, date, timestamptz, varchar, varchar, jsonb, bigint, varchar, varchar,"
-        " varchar, bigint, bigint[], varchar[], numeric[], smallint[], numeric[], timestamptz[]",
+    "ledger_write_one": (
+        # $1-$5 shard changes, $6-$19 entry, $20-$25 legs
+        "bigint[], numeric[], int[], numeric[], numeric[], text, smallint, varchar, date, date, timestamptz,"
+        " varchar, varchar, jsonb, bigint, varchar, varchar, varchar, bigint,"
+        " bigint[], varchar[], numeric[], smallint[], bigint[], numeric[]",
         """
-        WITH c AS (
+        WITH d AS (SELECT * FROM unnest($1, $2, $3, $4, $5) AS d(id, delta, n, held, pin)),
+        l AS (SELECT b.id FROM ledger_balance b JOIN d ON d.id = b.id ORDER BY b.id FOR UPDATE OF b),
+        u AS (
+            UPDATE ledger_balance b
+               SET balance = b.balance + d.delta,
+                   held = b.held + d.held,
+                   pending_in = b.pending_in + d.pin,
+                   posting_count = b.posting_count + d.n,
+                   last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
+                       GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
+                       + (d.n - 1) * interval '1 microsecond' END
+              FROM d JOIN l ON l.id = d.id
+             WHERE b.id = d.id
+               AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
+                    OR b.balance + d.delta >= b.floor + b.held + d.held)
+         RETURNING b.id, b.balance, b.last_posted_at
+        ), ok AS (
+            SELECT count(*) = cardinality($1) AS all_applied FROM u
+        ), c AS (
             UPDATE ledger_chain
-               SET length = length + 1, head = encode(sha256(decode(head, 'hex') || decode($1, 'hex')), 'hex')
-             WHERE id = $2
+               SET length = length + 1, head = encode(sha256(decode(head, 'hex') || decode($6, 'hex')), 'hex')
+             WHERE id = $7 AND (SELECT all_applied FROM ok)
          RETURNING id, length, head
         ), e AS (
             INSERT INTO ledger_entry (kind, business_date, value_date, created_at, external_ref, description,
                                       metadata, created_by_id, idempotency_scope, idempotency_key, request_hash,
                                       reverses_id, chain_id, chain_seq, hash)
-            SELECT $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, c.id, c.length, c.head FROM c
+            SELECT $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, c.id, c.length, c.head FROM c
                 ON CONFLICT ON CONSTRAINT ledger_entry_idempotency DO NOTHING
          RETURNING id, chain_id, chain_seq, hash
+        ), g AS (
+            SELECT * FROM unnest($20, $21, $22, $23, $24, $25) WITH ORDINALITY
+                   AS g(account_id, currency_id, amount, shard, row_id, delta, ord)
         ), p AS (
+            -- each leg's balance after it and its position: the shard's new balance and position,
+            -- less what the legs after it (on the same shard) added
             INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, posted_at,
                                         business_date, value_date)
-            SELECT e.id, v.account_id, v.currency_id, v.amount, v.shard, v.balance_after, v.posted_at, $4, $5
-              FROM e, unnest($15, $16, $17, $18, $19, $20)
-                   AS v(account_id, currency_id, amount, shard, balance_after, posted_at)
+            SELECT e.id, g.account_id, g.currency_id, g.amount, g.shard,
+                   u.balance - COALESCE(sum(g.delta) OVER later, 0),
+                   u.last_posted_at - (count(*) OVER later) * interval '1 microsecond',
+                   $9, $10
+              FROM e, g JOIN u ON u.id = g.row_id
+            WINDOW later AS (PARTITION BY g.row_id ORDER BY g.ord DESC
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+             ORDER BY g.ord  -- posting ids follow the order of the legs (the content digest's order)
          RETURNING 1
         )
-        SELECT e.id, e.chain_id, e.chain_seq, e.hash, (SELECT count(*) FROM p) FROM e
+        SELECT (SELECT array_agg(id) FROM u), e.id, e.chain_id, e.chain_seq, e.hash
+          FROM (SELECT count(*) FROM p) AS written LEFT JOIN e ON true
         """,
     ),
 }
