@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -369,8 +370,6 @@ def hold_create(
         amount = check_fits(amount, debit.exponent, currency=debit.currency)
         if amount <= 0:
             raise exc.InvalidAmount("a hold amount must be positive")
-        import random
-
         debit_shard = 0 if debit.shard_count == 1 else random.randrange(debit.shard_count)  # noqa: S311
         credit_shard = 0 if credit.shard_count == 1 else random.randrange(credit.shard_count)  # noqa: S311
         effects = _hold_sides(debit, credit, amount, debit_shard, credit_shard, +1)
