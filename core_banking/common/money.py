@@ -94,9 +94,12 @@ def check_fits(amount: Decimal, exponent: int, *, currency: str = "") -> Decimal
     store; return it quantized to exactly ``exponent`` places."""
     if abs(amount) >= _TOO_LARGE:
         raise InvalidAmount(f"{amount} is too large", currency=currency)
-    with localcontext() as ctx:
-        ctx.prec = 60
+    if exponent + MAX_INTEGER_DIGITS <= 28:  # fits the default context's 28 digits
         fitted = amount.quantize(_UNITS[exponent])
+    else:
+        with localcontext() as ctx:
+            ctx.prec = 60
+            fitted = amount.quantize(_UNITS[exponent])
     if fitted != amount:
         raise InvalidAmount(
             f"{amount} has more than {exponent} decimal places allowed for {currency or 'the currency'}",

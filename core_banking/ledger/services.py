@@ -254,10 +254,8 @@ def entries_post_bulk(
         }
         parsed.append((item.get("idempotency_key"), kind, legs, fields))
     # Items keyed by the batch share one digest of the whole request (one hash, not thousands).
-    batch_hash = digest([
-        [kind, [[leg.account_id, leg.currency, canonical_amount(leg.amount)] for leg in legs], fields]
-        for own_key, kind, legs, fields in parsed if not own_key
-    ])
+    # (The request exactly as given: a retry must resend the same batch.)
+    batch_hash = digest(list(entries))
     specs = []
     for index, (own_key, kind, legs, fields) in enumerate(parsed):
         if own_key:
