@@ -47,7 +47,7 @@ STATEMENTS: dict[str, tuple[str, str]] = {
         "bigint[], numeric[], int[], numeric[], numeric[]",
         """
         WITH d AS (SELECT * FROM unnest($1, $2, $3, $4, $5) AS d(id, delta, n, held, pin)),
-        l AS (SELECT b.id FROM ledger_balance b JOIN d ON d.id = b.id ORDER BY b.id FOR UPDATE OF b)
+        l AS (SELECT b.id FROM ledger_balance b WHERE b.id = ANY($1) ORDER BY b.id FOR UPDATE)
         UPDATE ledger_balance b
            SET balance = b.balance + d.delta,
                held = b.held + d.held,
@@ -56,8 +56,8 @@ STATEMENTS: dict[str, tuple[str, str]] = {
                last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
                    GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
                    + (d.n - 1) * interval '1 microsecond' END
-          FROM d JOIN l ON l.id = d.id
-         WHERE b.id = d.id
+          FROM d
+         WHERE b.id = d.id AND (SELECT count(*) FROM l) > 0  -- all locks first, in id order
            AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
                 OR b.balance + d.delta >= b.floor + b.held + d.held)
      RETURNING b.id, b.balance, b.last_posted_at, b.floor, b.held
@@ -70,7 +70,7 @@ STATEMENTS: dict[str, tuple[str, str]] = {
         " bigint[], varchar[], numeric[], smallint[], bigint[], numeric[]",
         """
         WITH d AS (SELECT * FROM unnest($1, $2, $3, $4, $5) AS d(id, delta, n, held, pin)),
-        l AS (SELECT b.id FROM ledger_balance b JOIN d ON d.id = b.id ORDER BY b.id FOR UPDATE OF b),
+        l AS (SELECT b.id FROM ledger_balance b WHERE b.id = ANY($1) ORDER BY b.id FOR UPDATE),
         u AS (
             UPDATE ledger_balance b
                SET balance = b.balance + d.delta,
@@ -80,8 +80,8 @@ STATEMENTS: dict[str, tuple[str, str]] = {
                    last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
                        GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
                        + (d.n - 1) * interval '1 microsecond' END
-              FROM d JOIN l ON l.id = d.id
-             WHERE b.id = d.id
+              FROM d
+             WHERE b.id = d.id AND (SELECT count(*) FROM l) > 0  -- all locks first, in id order
                AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
                     OR b.balance + d.delta >= b.floor + b.held + d.held)
          RETURNING b.id, b.balance, b.last_posted_at
