@@ -20,6 +20,25 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import connection
 
+# Shared by the batch and the single-entry statements, which both provide `d` (the shard changes)
+# and $1 (their ids): lock every touched shard in id order first (no deadlock between two
+# writers), then apply the changes; a shard that would go below its floor is not updated.
+_LOCK_SHARDS = "l AS (SELECT b.id FROM ledger_balance b WHERE b.id = ANY($1) ORDER BY b.id FOR UPDATE)"
+_UPDATE_SHARDS = """
+        UPDATE ledger_balance b
+           SET balance = b.balance + d.delta,
+               held = b.held + d.held,
+               pending_in = b.pending_in + d.pin,
+               posting_count = b.posting_count + d.n,
+               last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
+                   GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
+                   + (d.n - 1) * interval '1 microsecond' END
+          FROM d
+         WHERE b.id = d.id AND (SELECT count(*) FROM l) > 0
+           AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
+                OR b.balance + d.delta >= b.floor + b.held + d.held)
+"""
+
 STATEMENTS: dict[str, tuple[str, str]] = {
     "ledger_locks": (
         "bigint, text[]",
@@ -47,19 +66,7 @@ STATEMENTS: dict[str, tuple[str, str]] = {
         "bigint[], numeric[], int[], numeric[], numeric[]",
         """
         WITH d AS (SELECT * FROM unnest($1, $2, $3, $4, $5) AS d(id, delta, n, held, pin)),
-        l AS (SELECT b.id FROM ledger_balance b WHERE b.id = ANY($1) ORDER BY b.id FOR UPDATE)
-        UPDATE ledger_balance b
-           SET balance = b.balance + d.delta,
-               held = b.held + d.held,
-               pending_in = b.pending_in + d.pin,
-               posting_count = b.posting_count + d.n,
-               last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
-                   GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
-                   + (d.n - 1) * interval '1 microsecond' END
-          FROM d
-         WHERE b.id = d.id AND (SELECT count(*) FROM l) > 0  -- all locks first, in id order
-           AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
-                OR b.balance + d.delta >= b.floor + b.held + d.held)
+        """ + _LOCK_SHARDS + _UPDATE_SHARDS + """
      RETURNING b.id, b.balance, b.last_posted_at, b.floor, b.held
         """,
     ),
@@ -70,20 +77,8 @@ STATEMENTS: dict[str, tuple[str, str]] = {
         " bigint[], varchar[], numeric[], smallint[], bigint[], numeric[]",
         """
         WITH d AS (SELECT * FROM unnest($1, $2, $3, $4, $5) AS d(id, delta, n, held, pin)),
-        l AS (SELECT b.id FROM ledger_balance b WHERE b.id = ANY($1) ORDER BY b.id FOR UPDATE),
-        u AS (
-            UPDATE ledger_balance b
-               SET balance = b.balance + d.delta,
-                   held = b.held + d.held,
-                   pending_in = b.pending_in + d.pin,
-                   posting_count = b.posting_count + d.n,
-                   last_posted_at = CASE WHEN d.n = 0 THEN b.last_posted_at ELSE
-                       GREATEST(clock_timestamp(), b.last_posted_at + interval '1 microsecond')
-                       + (d.n - 1) * interval '1 microsecond' END
-              FROM d
-             WHERE b.id = d.id AND (SELECT count(*) FROM l) > 0  -- all locks first, in id order
-               AND (b.floor IS NULL OR (d.delta >= 0 AND d.held <= 0)
-                    OR b.balance + d.delta >= b.floor + b.held + d.held)
+        """ + _LOCK_SHARDS + """,
+        u AS (""" + _UPDATE_SHARDS + """
          RETURNING b.id, b.balance, b.last_posted_at
         ), ok AS (
             SELECT count(*) = cardinality($1) AS all_applied FROM u
