@@ -52,14 +52,19 @@ STATEMENTS: dict[str, tuple[str, str]] = {
     ),
     "ledger_accounts": (
         "bigint[]",
+        # (as for the keys below: primary-key probes, never a plan that scans the table)
         "SELECT a.id, a.currency_id, c.exponent, a.type, a.shard_count, a.is_synthetic, a.is_active,"
-        " a.balance_rule FROM ledger_ledgeraccount a JOIN ledger_currency c ON c.code = a.currency_id"
-        " WHERE a.id = ANY($1)",
+        " a.balance_rule FROM unnest($1) AS k(id)"
+        " CROSS JOIN LATERAL (SELECT * FROM ledger_ledgeraccount WHERE id = k.id) AS a"
+        " JOIN ledger_currency c ON c.code = a.currency_id",
     ),
     "ledger_existing": (
         "text, text[]",
-        "SELECT idempotency_key, id, request_hash FROM ledger_entry"
-        " WHERE idempotency_scope = $1 AND idempotency_key = ANY($2)",
+        # One unique-index probe per key, whatever the statistics were when the session prepared
+        # it (a generic plan made on a near-empty table would otherwise scan the whole table).
+        "SELECT e.idempotency_key, e.id, e.request_hash FROM unnest($2) AS k(key)"
+        " CROSS JOIN LATERAL (SELECT idempotency_key, id, request_hash FROM ledger_entry"
+        "   WHERE idempotency_scope = $1 AND idempotency_key = k.key LIMIT 1) AS e",
     ),
     "ledger_open_day": ("", "SELECT date FROM ledger_business_day WHERE closed_at IS NULL"),
     "ledger_apply_balances": (
