@@ -588,9 +588,24 @@ def _insert_rows(rows_to_write, links, chain_id, business_date, now, scope, acto
     return ids
 
 
-def _copy_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id) -> list[int]:
-    from psycopg.types.json import Jsonb
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
+
+def _copy_field(value) -> str:
+    """One field of PostgreSQL's text COPY format (\\N for NULL, backslash escapes)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)  # int, Decimal, date
+
+
+def _copy_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_id) -> list[int]:
+    """Entries and postings of a batch with two COPY statements, formatted here: about three
+    times cheaper than handing psycopg one row tuple at a time."""
+    field = _copy_field
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id')) FROM generate_series(1, %s)",
@@ -598,28 +613,37 @@ def _copy_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_
         )
         ids = [row[0] for row in cursor.fetchall()]
         raw = cursor.cursor
+        # Fields that are the same for the whole batch are formatted once.
+        bd = field(business_date)
+        created = field(now)
+        actor = field(actor_id)
+        scope_text = field(scope)
+        lines = []
+        for entry_id, (p, _), (seq, link) in zip(ids, rows_to_write, links, strict=True):
+            spec = p.spec
+            lines.append("\t".join((
+                str(entry_id), field(spec.kind), bd, field(p.value_date), created,
+                field(spec.external_ref), field(spec.description), field(json.dumps(p.metadata)), actor,
+                scope_text, field(spec.idempotency_key), field(spec.request_hash), field(spec.reverses_id),
+                str(chain_id), str(seq), link,
+            )))
         with raw.copy(
             "COPY ledger_entry (id, kind, business_date, value_date, created_at, external_ref, description, "
             "metadata, created_by_id, idempotency_scope, idempotency_key, request_hash, reverses_id, "
             "chain_id, chain_seq, hash) FROM STDIN"
         ) as copy:
-            for entry_id, (p, _), (seq, link) in zip(ids, rows_to_write, links, strict=True):
-                spec = p.spec
-                copy.write_row(
-                    (entry_id, spec.kind, business_date, p.value_date, now, spec.external_ref,
-                     spec.description, Jsonb(p.metadata), actor_id, scope, spec.idempotency_key,
-                     spec.request_hash, spec.reverses_id, chain_id, seq, link)
-                )
+            copy.write("\n".join(lines) + "\n")
+        lines = []
+        for entry_id, (p, posting_rows) in zip(ids, rows_to_write, strict=True):
+            tail = f"{bd}\t{field(p.value_date)}"
+            for account_id, currency, amount, shard, balance_after, posted_at in posting_rows:
+                lines.append(f"{entry_id}\t{account_id}\t{currency}\t{amount}\t{shard}\t{balance_after}\t"
+                             f"{posted_at.isoformat()}\t{tail}")
         with raw.copy(
             "COPY ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, "
             "posted_at, business_date, value_date) FROM STDIN"
         ) as copy:
-            for entry_id, (p, posting_rows) in zip(ids, rows_to_write, strict=True):
-                for account_id, currency, amount, shard, balance_after, posted_at in posting_rows:
-                    copy.write_row(
-                        (entry_id, account_id, currency, amount, shard, balance_after, posted_at,
-                         business_date, p.value_date)
-                    )
+            copy.write("\n".join(lines) + "\n")
     return ids
 
 
