@@ -52,15 +52,8 @@ def _in_units(amount: Decimal | None, exponent: int) -> str:
     return format(amount.quantize(Decimal(1).scaleb(-exponent)), "f")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Nobody adds, changes or deletes these rows here. Whoever may read journal entries may read
-    their postings, holds (pending entries) and business days too, as the API allows."""
-
-    actions = None
-    show_full_result_count = False  # a COUNT(*) of the whole table on every page view
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return super().has_view_permission(request, obj) or request.user.has_perm(VIEW_ENTRY)
+class NoWritesMixin:
+    """No add, change or delete in the admin, for anyone: the ledger is changed by its services."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -70,6 +63,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
+    """Nobody adds, changes or deletes these rows here. Whoever may read journal entries may read
+    their postings, holds (pending entries) and business days too, as the API allows."""
+
+    actions = None
+    show_full_result_count = False  # a COUNT(*) of the whole table on every page view
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or request.user.has_perm(VIEW_ENTRY)
 
 
 def _exact_search(queryset, search_term: str, *, id_field: str = "pk", ref_field: str = "external_ref"):
@@ -285,7 +289,7 @@ class PostingAmountsMixin:
         return _in_units(posting.balance_after, posting.currency.exponent)
 
 
-class PostingInline(PostingAmountsMixin, admin.TabularInline):
+class PostingInline(NoWritesMixin, PostingAmountsMixin, admin.TabularInline):
     model = Posting
     fields = ("account", "currency", "amount_display", "shard", "balance_after_display", "posted_at")
     readonly_fields = fields
@@ -298,15 +302,6 @@ class PostingInline(PostingAmountsMixin, admin.TabularInline):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(VIEW_ENTRY)  # postings are part of the entry
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(JournalEntry)

@@ -5,10 +5,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.api_clients.models import ApiClient, ApiToken
+from tests.helpers import sign_in_verified
 
 from .factories import ApiClientFactory, issue
 from .support import bearer
@@ -25,12 +24,7 @@ def admin_user(db):
 @pytest.fixture
 def admin_browser(client, admin_user):
     """A superuser session that passed the second factor (django-otp's session key)."""
-    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
-    client.force_login(admin_user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return sign_in_verified(client, admin_user)
 
 
 def form_errors(response):

@@ -1,9 +1,8 @@
 import pytest
 from django.contrib.auth.models import Permission
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core_banking.audit.models import AuditEvent
+from tests.helpers import sign_in_verified
 
 
 @pytest.fixture
@@ -35,12 +34,7 @@ def login_with_second_factor(client):
     in the session is what django-otp's OTPMiddleware turns into `user.is_verified()`."""
 
     def login(user):
-        client.force_login(user)
-        device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return client
+        return sign_in_verified(client, user)
 
     return login
 

@@ -7,12 +7,11 @@ import itertools
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
 from rest_framework.test import APIClient
 
 from backoffice.api_clients.services import api_client_create, api_token_issue
 from backoffice.staff.roles import assign_role, sync_role_groups
+from tests.helpers import sign_in_verified
 
 PROBLEM = "application/problem+json"
 _numbers = itertools.count(1)
@@ -45,14 +44,7 @@ def grant(user, *perms: str) -> None:
 
 
 def sign_in(client, user):
-    """Sign `user` in with a session that passed the second factor: a confirmed django-otp device
-    whose id is in the session is what OTPMiddleware turns into `user.is_verified()`."""
-    client.force_login(user)
-    device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return sign_in_verified(client, user)
 
 
 def staff_api(user) -> APIClient:
