@@ -354,15 +354,6 @@ def _append_to_chain(digests: list[str]) -> tuple[int, list[tuple[int, str]]]:
     """Append content digests to one randomly chosen chain; return (chain id, [(seq, hash)])."""
     chain_id = random.randrange(chain_count())  # noqa: S311
     with connection.cursor() as cursor:
-        if is_postgres() and len(digests) == 1:
-            cursor.execute(
-                "UPDATE ledger_chain SET length = length + 1, "
-                "head = encode(sha256(decode(head, 'hex') || decode(%s, 'hex')), 'hex') "
-                "WHERE id = %s RETURNING length, head",
-                [digests[0], chain_id],
-            )
-            length, head = cursor.fetchone()
-            return chain_id, [(length, head)]
         lock = " FOR UPDATE" if is_postgres() else ""
         cursor.execute(f"SELECT length, head FROM ledger_chain WHERE id = %s{lock}", [chain_id])  # noqa: S608
         length, head = cursor.fetchone()
