@@ -24,7 +24,7 @@ from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, problem_responses
 from core_banking.common.errors import ValidationFailed
-from core_banking.ledger import queries, selectors, services
+from core_banking.ledger import selectors, services
 
 from . import serializers as s
 from .bulk import BulkJSONParser, validated_bulk
@@ -68,7 +68,7 @@ def _query(serializer_class, request) -> dict:
 
 
 def _entry_body(entry_id: int) -> dict:
-    return s.EntryOutputSerializer(queries.journal_entry_get(entry_id=entry_id)).data
+    return s.EntryOutputSerializer(selectors.journal_entry_get(entry_id=entry_id)).data
 
 
 # --- journal entries -----------------------------------------------------------------------
@@ -88,7 +88,7 @@ class EntryListCreateApi(LedgerApi):
     )
     def get(self, request):
         filters = _query(s.EntryFilterSerializer, request)
-        entries = queries.journal_entry_list(
+        entries = selectors.journal_entry_list(
             account_id=filters.get("account"),
             external_ref=filters.get("external_ref"),
             kind=filters.get("kind"),
@@ -234,7 +234,7 @@ class AccountListCreateApi(LedgerApi):
     )
     def get(self, request):
         filters = _query(s.AccountFilterSerializer, request)
-        accounts = queries.ledger_account_list(
+        accounts = selectors.ledger_account_list(
             code_prefix=filters.get("code"),
             type=filters.get("type"),
             currency=filters.get("currency"),
@@ -254,10 +254,10 @@ class AccountListCreateApi(LedgerApi):
     def post(self, request):
         serializer = s.AccountCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if queries.ledger_account_code_taken(code=serializer.validated_data["code"]):
+        if selectors.ledger_account_code_taken(code=serializer.validated_data["code"]):
             raise ValidationFailed(errors={"code": ["A ledger account with this code already exists."]})
         account = services.ledger_account_create(**serializer.validated_data)
-        account = queries.ledger_account_get(account_id=account.pk)
+        account = selectors.ledger_account_get(account_id=account.pk)
         return Response(s.AccountOutputSerializer(account).data, status=201)
 
 
@@ -271,7 +271,7 @@ class AccountDetailApi(LedgerApi):
         responses={200: s.AccountOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, account_id: int):
-        return Response(s.AccountOutputSerializer(queries.ledger_account_get(account_id=account_id)).data)
+        return Response(s.AccountOutputSerializer(selectors.ledger_account_get(account_id=account_id)).data)
 
 
 class AccountBalanceApi(LedgerApi):
@@ -340,7 +340,7 @@ class HoldCreateApi(LedgerApi):
         serializer = s.HoldCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hold, replayed = services.hold_create(**serializer.validated_data, idempotency_key=key, actor=request.user)
-        return created_or_replayed(s.HoldOutputSerializer(queries.hold_get(hold_id=hold.pk)).data,
+        return created_or_replayed(s.HoldOutputSerializer(selectors.hold_get(hold_id=hold.pk)).data,
                                    replayed=replayed)
 
 
@@ -354,7 +354,7 @@ class HoldDetailApi(LedgerApi):
         responses={200: s.HoldOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, hold_id: int):
-        return Response(s.HoldOutputSerializer(queries.hold_get(hold_id=hold_id)).data)
+        return Response(s.HoldOutputSerializer(selectors.hold_get(hold_id=hold_id)).data)
 
 
 class HoldPostApi(LedgerApi):
@@ -375,7 +375,7 @@ class HoldPostApi(LedgerApi):
         serializer.is_valid(raise_exception=True)
         result = services.hold_post(hold_id=hold_id, idempotency_key=key, actor=request.user,
                                     amount=serializer.validated_data["amount"])
-        return created_or_replayed(s.HoldOutputSerializer(queries.hold_get(hold_id=hold_id)).data,
+        return created_or_replayed(s.HoldOutputSerializer(selectors.hold_get(hold_id=hold_id)).data,
                                    replayed=result.replayed, created_status=200)
 
 
@@ -395,7 +395,7 @@ class HoldVoidApi(LedgerApi):
         serializer = s.HoldVoidInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.hold_void(hold_id=hold_id, actor=request.user, reason=serializer.validated_data["reason"])
-        return Response(s.HoldOutputSerializer(queries.hold_get(hold_id=hold_id)).data)
+        return Response(s.HoldOutputSerializer(selectors.hold_get(hold_id=hold_id)).data)
 
 
 # --- reports -------------------------------------------------------------------------------
