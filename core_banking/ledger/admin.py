@@ -29,7 +29,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core_banking.common.errors import DomainError
-from core_banking.common.money import check_fits
+from core_banking.common.money import check_fits, quantize
 from core_banking.ledger import selectors, services
 from core_banking.ledger.models import (
     AMOUNT,
@@ -49,7 +49,7 @@ VIEW_ENTRY = "ledger.view_journalentry"
 def _in_units(amount: Decimal | None, exponent: int) -> str:
     if amount is None:
         return "—"
-    return format(amount.quantize(Decimal(1).scaleb(-exponent)), "f")
+    return format(quantize(amount, exponent), "f")
 
 
 class NoWritesMixin:

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core_banking.common.money import quantize
 from core_banking.ledger import services
 from core_banking.ledger.engine import Leg
 from core_banking.ledger.models import AccountType, BalanceRule, BusinessDay, Currency, Hold, LedgerAccount
@@ -143,7 +144,7 @@ def _history_dates(today: dt.date) -> list[dt.date]:
 
 
 def cents(value: int, exponent: int = 2) -> Decimal:
-    return Decimal(value).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+    return quantize(Decimal(value).scaleb(-exponent), exponent)
 
 
 MERCHANTS = [

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from core_banking.common.money import quantize
 from core_banking.ledger import exceptions as exc
 from core_banking.ledger.models import AccountBalance, BusinessDay, Hold, JournalEntry, LedgerAccount, Posting
 
@@ -49,7 +50,7 @@ def account_balance(*, account_id: int) -> Balance:
 
 
 def _q(value: Decimal | None, exponent: int) -> Decimal:
-    return (value or Decimal(0)).quantize(Decimal(1).scaleb(-exponent))
+    return quantize(value or Decimal(0), exponent)
 
 
 def business_date_cutoff(business_date: dt.date) -> dt.datetime | None:

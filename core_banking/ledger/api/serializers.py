@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.fields import get_attribute
 
+from core_banking.common.money import quantize
 from core_banking.ledger.hashing import canonical_json
 from core_banking.ledger.models import AccountType, BalanceRule, EntryKind, LedgerAccount
 
@@ -62,7 +63,7 @@ class AmountField(serializers.DecimalField):
         if value is None or self.exponent_source is None:
             return value
         exponent = get_attribute(instance, self.exponent_source)
-        return value.quantize(Decimal(1).scaleb(-exponent))
+        return quantize(value, exponent)
 
     def to_representation(self, value) -> str:
         return format(value.copy_abs() if value.is_zero() else value, "f")  # never "-0.00"
