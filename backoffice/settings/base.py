@@ -61,9 +61,14 @@ INSTALLED_APPS = [
     # core banking (never imports the back office)
     "core_banking.audit",
     "core_banking.ledger",
+    "core_banking.customers",
+    "core_banking.accounts",
+    "core_banking.payments",
     # back office
     "backoffice.staff",
     "backoffice.api_clients",
+    "backoffice.tariffs",
+    "backoffice.limits",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +268,10 @@ AUDIT_TRACKED_MODELS: list[str] = [
     # The chart of accounts and currencies: configuration, changed rarely, by hand.
     "ledger.Currency",
     "ledger.LedgerAccount",
+    # Products and the bank's booking accounts and rates: configuration.
+    "accounts.Product",
+    "payments.BookingAccount",
+    "payments.FxRate",
 ]
 
 # --- Ledger -------------------------------------------------------------------------------
@@ -280,6 +289,14 @@ CELERY_BEAT_SCHEDULE["ledger.expire_holds"] = {
     "schedule": float(LEDGER_HOLD_EXPIRY_INTERVAL),
     "options": {"expire_seconds": LEDGER_HOLD_EXPIRY_INTERVAL},
 }
+
+# --- Payments ------------------------------------------------------------------------------
+# The seams (core_banking/payments/seams.py) through which the back office prices and checks
+# payments; the engine never imports the back office itself.
+CORE_BANKING_FEE_POLICY = "core_banking.payments.seams.no_fees"
+CORE_BANKING_PAYMENT_CHECKS: list[str] = []
+# Seconds an FX quote stays firm.
+PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 
 # --- Bank identity ------------------------------------------------------------------------
 BANK_COUNTRY = os.environ.get("BANK_COUNTRY", "NL")
