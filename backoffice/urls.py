@@ -6,6 +6,7 @@ from backoffice import health
 
 api_v1 = [
     path("ledger/", include("core_banking.ledger.api.urls")),
+    path("", include("core_banking.payments.api.urls")),
     path("", include("backoffice.api_clients.api.urls")),
 ]
 

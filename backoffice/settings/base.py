@@ -225,6 +225,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` or `status`: name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "EntryKindEnum": "core_banking.ledger.models.EntryKind",
+        "HoldStatusEnum": "core_banking.ledger.models.Hold.Status",
+        "PaymentKindEnum": "core_banking.payments.models.Payment.Kind",
+        "PaymentStatusEnum": "core_banking.payments.models.Payment.Status",
+        "ProductKindEnum": "core_banking.accounts.models.Product.Kind",
+        "AccountStatusEnum": "core_banking.accounts.models.Account.Status",
+        "CustomerStatusEnum": "core_banking.customers.models.Customer.Status",
+        "CustomerTypeEnum": "core_banking.customers.models.Customer.Type",
+    },
 }
 
 # --- Staff security -----------------------------------------------------------------------

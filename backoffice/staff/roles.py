@@ -56,13 +56,29 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATIONS: [
         "ledger.view_journalentry",
         "ledger.view_ledgeraccount",
+        # Payments on customers' behalf, returns, the FX rates table and the booking accounts.
+        "payments.view_payment",
+        "payments.initiate_payment",
+        "payments.return_payment",
+        "payments.view_fxrate",
+        "payments.add_fxrate",
+        "payments.view_fxquote",
+        "payments.view_bookingaccount",
+        "payments.add_bookingaccount",
+        "payments.change_bookingaccount",
     ],
-    COMPLIANCE_REVIEWER: [],
+    COMPLIANCE_REVIEWER: [
+        "payments.view_payment",
+        "payments.review_payment",
+    ],
     COMPLIANCE_OFFICER: [
         "audit.view_auditevent",
+        "payments.view_payment",
+        "payments.review_payment",
     ],
     SUPPORT_AGENT: [
         "ledger.view_journalentry",
+        "payments.view_payment",
     ],
     FINANCE: [
         "ledger.view_journalentry",
@@ -75,6 +91,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_currency",
         "ledger.add_currency",
         "ledger.change_currency",
+        "payments.view_payment",
+        "payments.view_fxrate",
+        "payments.view_bookingaccount",
     ],
     ADMINISTRATOR: [
         # Staff accounts are deactivated, never deleted: the audit trail keeps pointing at them.
@@ -112,6 +131,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.post_entry",
         "ledger.view_journalentry",
         "ledger.view_ledgeraccount",
+        "payments.view_payment",
+        "payments.initiate_payment",
+        "payments.view_fxrate",
     ],
 }
 

@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core_banking.common.money import quantize
 from core_banking.ledger.models import LedgerAccount
 
 from . import exceptions as exc
 from .models import BookingAccount, FxRate
 
 ONE = Decimal(1)
+RATE_PLACES = 12  # rates are kept to 12 decimal places (FxRate.mid_rate, Payment.fx_rate)
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Rate:
 def fx_rate(*, base: str, quote: str, at: dt.datetime | None = None) -> Rate:
     """The rate to sell ``base`` for ``quote`` at ``at`` (now): the newest row for the pair, or
     the inverse of the newest row for the reverse pair, whichever started later. The spread
-    always goes against the customer."""
+    always goes against the customer. Rates are rounded to 12 places (half even) before use."""
     if base == quote:
         raise exc.FxRateUnavailable(f"{base} needs no conversion")
     at = at or timezone.now()
@@ -42,8 +44,8 @@ def fx_rate(*, base: str, quote: str, at: dt.datetime | None = None) -> Rate:
     if direct is not None and (inverse is None or direct.valid_from >= inverse.valid_from):
         mid, row = direct.mid_rate, direct
     else:
-        mid, row = ONE / inverse.mid_rate, inverse
-    customer = mid * (ONE - row.spread)
+        mid, row = quantize(ONE / inverse.mid_rate, RATE_PLACES), inverse
+    customer = quantize(mid * (ONE - row.spread), RATE_PLACES)
     return Rate(base=base, quote=quote, mid=mid, spread=row.spread, customer=customer, fx_rate=row)
 
 
@@ -59,3 +61,74 @@ def booking_account(purpose: str, currency: str) -> LedgerAccount:
     if row is None:
         raise exc.NoBookingAccount(f"no {purpose} booking account in {currency}", purpose=purpose, currency=currency)
     return row.ledger_account
+
+
+# --- look-up ------------------------------------------------------------------------------
+
+
+def payment_search(
+    *,
+    reference: str = "",
+    iban: str = "",
+    customer_id: int | None = None,
+    account_id: int | None = None,
+    amount_min: Decimal | None = None,
+    amount_max: Decimal | None = None,
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+    business_date_from: dt.date | None = None,
+    business_date_to: dt.date | None = None,
+    status: str = "",
+    kind: str = "",
+):
+    """The support look-up, newest first. Each filter is served by an index (docs/payments.md
+    shows the plans): a reference or end-to-end id is an exact match; an IBAN matches our
+    account on either side or the counterparty; a customer or account matches either side
+    (an OR of two index scans); amount and dates are ranges."""
+    from django.db.models import Q
+
+    from core_banking.accounts.models import Account
+
+    from .models import Payment
+
+    qs = Payment.objects.select_related("debtor_account", "creditor_account", "currency").order_by("-created_at", "-id")
+    if reference:
+        qs = qs.filter(Q(reference=reference.strip().upper()) | Q(end_to_end_id=reference.strip()))
+    if iban:
+        compact = iban.replace(" ", "").upper()
+        own = list(Account.objects.filter(iban=compact).values_list("pk", flat=True)[:1])
+        condition = Q(counterparty_iban=compact)
+        if own:
+            condition |= Q(debtor_account_id=own[0]) | Q(creditor_account_id=own[0])
+        qs = qs.filter(condition)
+    if customer_id is not None:
+        qs = qs.filter(Q(customer_id_debtor=customer_id) | Q(customer_id_creditor=customer_id))
+    if account_id is not None:
+        qs = qs.filter(Q(debtor_account_id=account_id) | Q(creditor_account_id=account_id))
+    if amount_min is not None:
+        qs = qs.filter(amount__gte=amount_min)
+    if amount_max is not None:
+        qs = qs.filter(amount__lte=amount_max)
+    if created_from is not None:
+        qs = qs.filter(created_at__gte=created_from)
+    if created_to is not None:
+        qs = qs.filter(created_at__lt=created_to)
+    if business_date_from is not None:
+        qs = qs.filter(business_date__gte=business_date_from)
+    if business_date_to is not None:
+        qs = qs.filter(business_date__lte=business_date_to)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def payment_get(*, payment_id: int):
+    from .models import Payment
+
+    payment = (Payment.objects.select_related("debtor_account", "creditor_account", "entry", "hold", "return_entry")
+               .prefetch_related("status_changes").filter(pk=payment_id).first())
+    if payment is None:
+        raise exc.PaymentNotFound(f"payment {payment_id} does not exist")
+    return payment
