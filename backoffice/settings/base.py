@@ -310,6 +310,7 @@ CORE_BANKING_PAYMENT_CHECKS: list[str] = []
 PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 
 # --- Bank identity ------------------------------------------------------------------------
+BANK_NAME = os.environ.get("BANK_NAME", "Core Bank")
 BANK_COUNTRY = os.environ.get("BANK_COUNTRY", "NL")
 BANK_CODE = os.environ.get("BANK_CODE", "CBNK")
 BANK_BASE_CURRENCY = os.environ.get("BANK_BASE_CURRENCY", "EUR")
