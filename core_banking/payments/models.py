@@ -239,7 +239,7 @@ class Payment(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.get_kind_display()} {self.amount} {self.currency_id} ({self.status})"
+        return f"{self.reference} {self.get_kind_display()} {self.amount.normalize():f} {self.currency_id}"
 
     @property
     def fee_account(self) -> Account | None:

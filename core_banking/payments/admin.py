@@ -1,0 +1,130 @@
+"""Payments and FX in the admin.
+
+Payments are read-only here (they are made through the API or staff pages, whose services own
+the transaction, the fees, the checks and the ledger entry); reviewers release or reject a held
+payment with the admin actions, which call the same services. FX rates are added, never edited
+(a new rate row supersedes the old one, so history stays), through ``services.fx_rate_set``.
+Booking accounts are configuration that operations maintain.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils.html import format_html
+
+from core_banking.common.errors import DomainError
+from core_banking.common.money import quantize
+from core_banking.ledger.admin import NoWritesMixin
+
+from . import services
+from .models import BookingAccount, FxQuote, FxRate, Payment, PaymentStatusChange
+
+
+class StatusChangeInline(NoWritesMixin, admin.TabularInline):
+    model = PaymentStatusChange
+    extra = 0
+    fields = ["at", "from_status", "to_status", "reason", "actor"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Payment)
+class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
+    list_display = ["reference", "created_at", "kind", "status", "amount_display", "debtor_account",
+                    "creditor_account", "counterparty_iban", "fee_amount", "channel"]
+    list_filter = ["status", "kind", "channel", "currency", "business_date"]
+    list_select_related = ["debtor_account", "creditor_account", "currency"]
+    search_help_text = "Exact reference, end-to-end id, or IBAN (ours or the counterparty's)."
+    search_fields = ["reference"]  # replaced by get_search_results: exact, indexed matches only
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [f.name for f in Payment._meta.fields]
+    inlines = [StatusChangeInline]
+    actions = ["release_selected", "reject_selected"]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj: Payment) -> str:
+        return format_html("{} {}", quantize(obj.amount, obj.currency.exponent), obj.currency_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        compact = term.replace(" ", "").upper()
+        condition = Q(reference=compact) | Q(end_to_end_id=term) | Q(counterparty_iban=compact) \
+            | Q(debtor_account__iban=compact) | Q(creditor_account__iban=compact)
+        return queryset.filter(condition), False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payments.view_payment")
+
+    def _act(self, request, queryset, service, verb: str, **kwargs) -> None:
+        if not request.user.has_perm("payments.review_payment"):
+            self.message_user(request, "You may not review payments.", messages.ERROR)
+            return
+        done = 0
+        for payment in queryset:
+            try:
+                service(payment_id=payment.pk, actor=request.user, **kwargs)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{payment.reference}: {error.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} payment(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Release selected payments held for review")
+    def release_selected(self, request, queryset):
+        self._act(request, queryset, services.payment_release, "released", reason="released in the admin")
+
+    @admin.action(description="Reject selected payments held for review")
+    def reject_selected(self, request, queryset):
+        self._act(request, queryset, services.payment_reject, "rejected", reason="rejected in the admin")
+
+
+class FxRateForm(forms.ModelForm):
+    class Meta:
+        model = FxRate
+        fields = ["base", "quote", "mid_rate", "spread", "valid_from", "source"]
+
+
+@admin.register(FxRate)
+class FxRateAdmin(admin.ModelAdmin):
+    form = FxRateForm
+    list_display = ["base", "quote", "mid_rate", "spread", "valid_from", "source", "created_by"]
+    list_filter = ["base", "quote"]
+    ordering = ["base", "quote", "-valid_from"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The form has validated the model's constraints (positive rate, spread below 1, two
+        # currencies); the service records who published the rate and audits it.
+        row = services.fx_rate_set(base=obj.base_id, quote=obj.quote_id, mid_rate=obj.mid_rate,
+                                   spread=obj.spread, valid_from=obj.valid_from, source=obj.source,
+                                   actor=request.user)
+        obj.pk = row.pk
+
+
+@admin.register(FxQuote)
+class FxQuoteAdmin(NoWritesMixin, admin.ModelAdmin):
+    list_display = ["id", "created_at", "sell_amount", "sell_currency", "buy_amount", "buy_currency", "rate",
+                    "expires_at"]
+    list_filter = ["sell_currency", "buy_currency"]
+    search_fields = ["=id"]
+    show_full_result_count = False
+
+
+@admin.register(BookingAccount)
+class BookingAccountAdmin(admin.ModelAdmin):
+    list_display = ["purpose", "currency", "ledger_account"]
+    list_filter = ["purpose", "currency"]
+    raw_id_fields = ["ledger_account"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
