@@ -6,7 +6,11 @@ from backoffice import health
 
 api_v1 = [
     path("ledger/", include("core_banking.ledger.api.urls")),
+    path("", include("core_banking.customers.api.urls")),
+    path("", include("core_banking.accounts.api.urls")),
     path("", include("core_banking.payments.api.urls")),
+    path("tariffs/", include("backoffice.tariffs.api.urls")),
+    path("limits/", include("backoffice.limits.api.urls")),
     path("", include("backoffice.api_clients.api.urls")),
 ]
 

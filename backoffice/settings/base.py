@@ -235,6 +235,8 @@ SPECTACULAR_SETTINGS = {
         "AccountStatusEnum": "core_banking.accounts.models.Account.Status",
         "CustomerStatusEnum": "core_banking.customers.models.Customer.Status",
         "CustomerTypeEnum": "core_banking.customers.models.Customer.Type",
+        "AddressKindEnum": "core_banking.customers.models.Address.Kind",
+        "AccountTypeEnum": "core_banking.ledger.models.AccountType",
     },
 }
 
@@ -259,6 +261,11 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-{role}-2026!")
 # loader(stdout=<writer>). Apps append theirs (ledger demo data, customers, ...); each must be
 # idempotent, because seed_demo may run many times on the same database.
 DEMO_DATA_LOADERS: list[str] = [
+    # Configuration first, then customers and three months of payments (which open the first
+    # business date), then the ledger's own demo on top.
+    "backoffice.tariffs.demo.load_demo",
+    "backoffice.limits.demo.load_demo",
+    "core_banking.payments.demo.load_demo_payments",
     "core_banking.ledger.demo.load_demo_ledger",
 ]
 
@@ -283,6 +290,14 @@ AUDIT_TRACKED_MODELS: list[str] = [
     "accounts.Product",
     "payments.BookingAccount",
     "payments.FxRate",
+    # Tariff configuration (usage counters are not configuration and are not tracked).
+    "tariffs.TariffPlan",
+    "tariffs.TariffVersion",
+    "tariffs.FeeRule",
+    "tariffs.FeeTier",
+    "tariffs.CustomerTariff",
+    "limits.LimitProfile",
+    "limits.LimitRule",
 ]
 
 # --- Ledger -------------------------------------------------------------------------------
@@ -304,8 +319,8 @@ CELERY_BEAT_SCHEDULE["ledger.expire_holds"] = {
 # --- Payments ------------------------------------------------------------------------------
 # The seams (core_banking/payments/seams.py) through which the back office prices and checks
 # payments; the engine never imports the back office itself.
-CORE_BANKING_FEE_POLICY = "core_banking.payments.seams.no_fees"
-CORE_BANKING_PAYMENT_CHECKS: list[str] = []
+CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.fees_for"
+CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.enforce"]
 # Seconds an FX quote stays firm.
 PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 

@@ -56,6 +56,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATIONS: [
         "ledger.view_journalentry",
         "ledger.view_ledgeraccount",
+        # Customers and their accounts: onboarding data, opening, lifecycle, overdrafts.
+        "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
+        "accounts.view_product",
+        "accounts.view_account",
+        "accounts.add_account",
+        "accounts.change_account",
         # Payments on customers' behalf, returns, the FX rates table and the booking accounts.
         "payments.view_payment",
         "payments.initiate_payment",
@@ -66,6 +74,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_bookingaccount",
         "payments.add_bookingaccount",
         "payments.change_bookingaccount",
+        # Tariffs: plans, versions, fee rules and tiers, customer overrides.
+        *(f"tariffs.{action}_{model}" for model in ("tariffplan", "tariffversion", "feerule", "feetier",
+                                                   "customertariff") for action in ("view", "add", "change")),
+        *(f"tariffs.delete_{model}" for model in ("tariffversion", "feerule", "feetier", "customertariff")),
+        "tariffs.view_feeusage",
+        # Limits: profiles and rules per product, customer and account.
+        "limits.view_limitprofile",
+        "limits.add_limitprofile",
+        "limits.change_limitprofile",
+        "limits.view_limitrule",
+        "limits.add_limitrule",
+        "limits.change_limitrule",
+        "limits.delete_limitrule",
+        "limits.view_limitusage",
+        "limits.view_limitusagerecord",
     ],
     COMPLIANCE_REVIEWER: [
         "payments.view_payment",
@@ -78,7 +101,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     SUPPORT_AGENT: [
         "ledger.view_journalentry",
+        "customers.view_customer",
+        "accounts.view_account",
+        "accounts.view_product",
         "payments.view_payment",
+        *(f"tariffs.view_{model}" for model in ("tariffplan", "tariffversion", "feerule", "feetier",
+                                               "customertariff", "feeusage")),
+        "limits.view_limitprofile",
+        "limits.view_limitrule",
+        "limits.view_limitusage",
     ],
     FINANCE: [
         "ledger.view_journalentry",
@@ -91,9 +122,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_currency",
         "ledger.add_currency",
         "ledger.change_currency",
+        # Products (their GL account and overdraft policy) are finance's to define.
+        "accounts.view_account",
+        "accounts.view_product",
+        "accounts.add_product",
+        "accounts.change_product",
         "payments.view_payment",
         "payments.view_fxrate",
         "payments.view_bookingaccount",
+        *(f"tariffs.view_{model}" for model in ("tariffplan", "tariffversion", "feerule", "feetier",
+                                               "customertariff", "feeusage")),
+        "limits.view_limitprofile",
+        "limits.view_limitrule",
+        "limits.view_limitusage",
     ],
     ADMINISTRATOR: [
         # Staff accounts are deactivated, never deleted: the audit trail keeps pointing at them.
@@ -131,9 +172,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.post_entry",
         "ledger.view_journalentry",
         "ledger.view_ledgeraccount",
+        "customers.view_customer",
+        "customers.add_customer",
+        "accounts.view_product",
+        "accounts.view_account",
+        "accounts.add_account",
         "payments.view_payment",
         "payments.initiate_payment",
         "payments.view_fxrate",
+        "limits.view_limitusage",  # the remaining allowance a partner app shows its user
     ],
 }
 

@@ -21,7 +21,7 @@ from schwifty.exceptions import SchwiftyException
 
 from core_banking.audit.services import audit_record
 from core_banking.common.errors import TransitionNotAllowed
-from core_banking.common.money import check_fits, to_decimal
+from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.models import Customer
 from core_banking.customers.services import customer_require_account_eligible
 from core_banking.ledger import services as ledger
@@ -181,11 +181,14 @@ def account_transition(*, account_id: int, action: str, actor=None, reason: str 
         raise exc.InvalidAccount(f"unknown account action {action!r}")
     account = account_lock(account_id)
     before = account.status
+    if action in ("activate", "reactivate", "unfreeze", "unblock"):
+        # Money may move again: the holder must still be an active customer with KYC approved.
+        customer_require_account_eligible(Customer.objects.select_for_update().get(pk=account.customer_id))
     method = getattr(account, action)
     try:
         method(at=timezone.now()) if action == "activate" else method()
     except FsmRefused:
-        raise TransitionNotAllowed(f"an account that is {before} cannot be {action.replace('_', ' ')}ed",
+        raise TransitionNotAllowed(f"{action.replace('_', ' ')} is not allowed for an account that is {before}",
                                    status_from=before, action=action) from None
     account.status_reason = reason
     account.save()
@@ -212,10 +215,11 @@ def account_close(*, account_id: int, actor=None, reason: str = "") -> Account:
         debit_account=ledger_account).exists() or Hold.objects.filter(
         status=Hold.Status.PENDING, credit_account=ledger_account).exists()
     if (totals["balance"] or 0) != 0 or (totals["held"] or 0) != 0 or (totals["pending_in"] or 0) != 0 or pending:
+        balance = quantize(totals["balance"] or Decimal(0), account.currency.exponent)  # in units, not 18 places
         raise exc.AccountNotEmpty(
-            f"account {account.iban} has a balance of {totals['balance'] or 0} {account.currency_id}"
+            f"account {account.iban} has a balance of {balance} {account.currency_id}"
             + (" and pending holds" if pending else "") + "; it can only be closed when empty",
-            balance=str(totals["balance"] or 0),
+            balance=str(balance),
         )
     before = account.status
     account.close(at=timezone.now())
@@ -235,13 +239,17 @@ def account_set_overdraft(*, account_id: int, limit: Decimal, actor=None, reason
     """Change an account's overdraft limit within its product's maximum; lowering it below what
     is already drawn is refused by the ledger."""
     account = account_lock(account_id)
+    if account.status == Account.Status.CLOSED:
+        raise exc.AccountClosed(f"account {account.iban} is closed", account=account.iban)
     product = account.product
+    if not product.is_deposit:
+        raise exc.InvalidAccount(f"{account.iban} is a loan account; it has no overdraft")
     limit = check_fits(to_decimal(limit), account.currency.exponent, currency=account.currency_id)
     if limit > 0 and not product.overdraft_allowed:
         raise exc.InvalidAccount(f"product {product.code} does not allow an overdraft")
     if limit < 0 or limit > product.max_overdraft_limit:
         raise exc.InvalidAccount(f"the overdraft limit must be between 0 and {product.max_overdraft_limit}")
-    before = str(account.overdraft_limit)
+    before = str(quantize(account.overdraft_limit, account.currency.exponent))
     ledger.ledger_account_set_overdraft(account=account.ledger_account, limit=limit, actor=actor)
     account.overdraft_limit = limit
     account.save(update_fields=["overdraft_limit"])

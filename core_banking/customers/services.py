@@ -7,6 +7,7 @@ review workflow (``backoffice.kyc``) is the normal caller of ``customer_set_kyc_
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -104,6 +105,8 @@ def _related_parties_set(customer: Customer, parties: Iterable[Mapping]) -> None
             if party.ownership_percent is None or not (0 < party.ownership_percent <= 100):
                 raise exc.InvalidCustomer("a beneficial owner needs an ownership share above 0 and at most 100%")
             owned += party.ownership_percent
+        elif party.ownership_percent is not None and not (0 < party.ownership_percent <= 100):
+            raise exc.InvalidCustomer("an ownership share is above 0 and at most 100%")
         if party.person_id is not None and party.person.type != Customer.Type.PERSON:
             raise exc.InvalidCustomer("a related party links to a person customer", field="related_parties.person")
         party.save()
@@ -126,7 +129,8 @@ def customer_create(
         raise exc.InvalidCustomer(f"unknown fields: {', '.join(sorted(unknown))}")
     customer = Customer(type=type, created_by=actor if getattr(actor, "pk", None) else None, **fields)
     _validate(customer)
-    customer.number = "pending"
+    # A unique placeholder until the id is known (concurrent onboardings must not collide on it).
+    customer.number = "T" + secrets.token_hex(7)
     customer.save()
     customer.number = f"C{customer.pk:08d}"
     Customer.objects.filter(pk=customer.pk).update(number=customer.number)
@@ -208,6 +212,8 @@ def customer_set_status(*, customer_id: int, status: str, actor=None, reason: st
     if status not in Customer.Status.values:
         raise exc.InvalidCustomer(f"unknown customer status {status!r}", field="status")
     customer = _locked(customer_id)
+    if customer.status == Customer.Status.CLOSED and status != Customer.Status.CLOSED:
+        raise exc.CustomerNotActive(f"customer {customer.number} is closed; a closed customer is not reopened")
     if status == Customer.Status.CLOSED:
         from core_banking.accounts.models import Account  # accounts depends on customers, not the reverse
 

@@ -1,0 +1,91 @@
+"""Product and account reads: the lists and look-ups the API and the admin show.
+
+Account lists carry each account's posted and held balance as one annotation (the sum of its
+ledger account's balance shards), so a page of accounts is one query, not one per row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from core_banking.ledger.models import AMOUNT, AccountBalance
+
+from . import exceptions as exc
+from .models import Account, AccountStatusChange, Product
+
+# --- products ------------------------------------------------------------------------------
+
+
+def product_list(*, is_active: bool | None = None, currency: str = "", kind: str = "") -> QuerySet[Product]:
+    products = Product.objects.select_related("currency", "gl_account")
+    if is_active is not None:
+        products = products.filter(is_active=is_active)
+    if currency:
+        products = products.filter(currency_id=currency)
+    if kind:
+        products = products.filter(kind=kind)
+    return products
+
+
+def product_get(*, product_id: int) -> Product:
+    product = product_list().filter(pk=product_id).first()
+    if product is None:
+        raise exc.ProductNotFound(f"product {product_id} does not exist")
+    return product
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def ledger_shard_total(column: str, *, account_field: str = "ledger_account_id") -> Coalesce:
+    """The sum of one balance column over the shards of the row's ledger account."""
+    total = (
+        AccountBalance.objects.filter(account_id=OuterRef(account_field))
+        .values("account_id")
+        .annotate(total=Sum(column))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=DecimalField(**AMOUNT)), Decimal(0),
+                    output_field=DecimalField(**AMOUNT))
+
+
+def _accounts() -> QuerySet[Account]:
+    return (
+        Account.objects.select_related("customer", "product", "currency", "ledger_account")
+        .annotate(posted_balance=ledger_shard_total("balance"), held_balance=ledger_shard_total("held"))
+        .annotate(available_balance=F("posted_balance") - F("held_balance"))
+    )
+
+
+def account_list(
+    *,
+    customer_id: int | None = None,
+    status: str = "",
+    currency: str = "",
+    product_id: int | None = None,
+    iban: str = "",
+) -> QuerySet[Account]:
+    accounts = _accounts()
+    if customer_id is not None:
+        accounts = accounts.filter(customer_id=customer_id)
+    if status:
+        accounts = accounts.filter(status=status)
+    if currency:
+        accounts = accounts.filter(currency_id=currency)
+    if product_id is not None:
+        accounts = accounts.filter(product_id=product_id)
+    if iban:
+        accounts = accounts.filter(iban=iban.replace(" ", "").upper())
+    return accounts
+
+
+def account_get(*, account_id: int) -> Account:
+    """One account with its customer, product, currency, ledger account and lifecycle history."""
+    history = AccountStatusChange.objects.select_related("actor").order_by("id")
+    account = _accounts().prefetch_related(Prefetch("status_changes", queryset=history)).filter(pk=account_id).first()
+    if account is None:
+        raise exc.AccountNotFound(f"account {account_id} does not exist")
+    return account

@@ -1,0 +1,129 @@
+"""Limits in the admin (forms refuse what the services refuse; usage is read-only) and the demo
+profiles (idempotent)."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib import admin
+from django.core.management.base import OutputWrapper
+from django.test import RequestFactory
+
+from backoffice.limits import demo, services
+from backoffice.limits.models import LimitProfile, LimitRule, LimitUsage, LimitUsageRecord
+from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
+
+from .conftest import pay
+
+pytestmark = pytest.mark.django_db
+ADMIN = "/admin/limits"
+D = Decimal
+
+
+@pytest.fixture
+def root(client):
+    ensure_roles()
+    return sign_in(client, staff_user(superuser=True))
+
+
+def inline(rules):
+    data = {"rules-TOTAL_FORMS": str(len(rules)), "rules-INITIAL_FORMS": "0", "rules-MIN_NUM_FORMS": "0",
+            "rules-MAX_NUM_FORMS": "1000"}
+    for i, rule in enumerate(rules):
+        data.update({f"rules-{i}-{field}": value for field, value in rule.items()})
+    return data
+
+
+def test_the_pages_open(root, retail, account):
+    services.rule_create(profile_code="RETAIL", currency="EUR", daily_amount=D("1000.00"))
+    services.rule_create(account_id=account.pk, currency="EUR", daily_amount=D("2000.00"))
+    pay(account, "10.00")
+
+    for url in (f"{ADMIN}/limitprofile/", f"{ADMIN}/limitprofile/{retail.pk}/change/", f"{ADMIN}/limitprofile/add/",
+                f"{ADMIN}/limitrule/", f"{ADMIN}/limitrule/add/", f"{ADMIN}/limitrule/?scope=account",
+                f"{ADMIN}/limitrule/?q={account.iban}", f"{ADMIN}/limitusage/", f"{ADMIN}/limitusage/?q={account.pk}",
+                f"{ADMIN}/limitusagerecord/"):
+        response = root.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    page = root.get(f"{ADMIN}/limitrule/").content.decode()
+    assert "1000.00<" in page and "1000.000000" not in page  # amounts in the currency's places
+
+
+def test_a_profile_is_created_with_its_rules(root, bank):
+    response = root.post(f"{ADMIN}/limitprofile/add/", {
+        "code": "youth", "name": "Young savers", "description": "", "is_active": "on",
+        **inline([{"channel": "", "currency": "EUR", "daily_amount": "200.00", "daily_count": "10"},
+                  {"channel": "mobile", "currency": "EUR", "max_single_amount": "50.00"}]),
+    })
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    profile = LimitProfile.objects.get(code="YOUTH")
+    assert sorted(profile.rules.values_list("channel", flat=True)) == ["", "mobile"]
+    assert profile.rules.get(channel="").created_by is not None
+
+
+@pytest.mark.parametrize("rules", [
+    [{"channel": "", "currency": "EUR", "daily_amount": "200.00"}, {"channel": "", "currency": "EUR",
+                                                                     "daily_count": "3"}],
+    [{"channel": "", "currency": "EUR", "daily_amount": "200.001"}],
+    [{"channel": "", "currency": "EUR"}],
+    [{"channel": "", "currency": "EUR", "daily_amount": "300.00", "monthly_amount": "100.00"}],
+])
+def test_the_profile_form_refuses_rules_the_services_refuse(root, bank, rules):
+    response = root.post(f"{ADMIN}/limitprofile/add/", {"code": "YOUTH", "name": "Young savers", **inline(rules)})
+
+    assert response.status_code == 200
+    assert not LimitProfile.objects.filter(code="YOUTH").exists()
+
+
+def test_a_rule_for_an_existing_profile_cannot_repeat_a_channel(root, retail):
+    services.rule_create(profile_code="RETAIL", currency="EUR", daily_count=5)
+
+    response = root.post(f"{ADMIN}/limitrule/add/", {"profile": retail.pk, "channel": "", "currency": "EUR",
+                                                      "daily_count": "3"})
+
+    assert response.status_code == 200
+    assert LimitRule.objects.count() == 1
+
+
+def test_a_customer_rule_is_added_and_its_scope_is_then_fixed(root, ada, account):
+    response = root.post(f"{ADMIN}/limitrule/add/", {"customer": ada.pk, "channel": "branch", "currency": "EUR",
+                                                      "daily_amount": "500.00"})
+    assert response.status_code == 302
+    rule = LimitRule.objects.get()
+    assert (rule.customer_id, rule.channel, rule.daily_amount) == (ada.pk, "branch", D("500.00"))
+
+    two_scopes = root.post(f"{ADMIN}/limitrule/add/", {"customer": ada.pk, "account": account.pk, "channel": "",
+                                                        "currency": "EUR", "daily_amount": "500.00"})
+    assert two_scopes.status_code == 200 and LimitRule.objects.count() == 1
+
+    root.post(f"{ADMIN}/limitrule/{rule.pk}/change/", {"account": account.pk, "channel": "branch",
+                                                       "currency": "EUR", "daily_amount": "600.00"})
+    rule.refresh_from_db()
+    assert (rule.customer_id, rule.account_id, rule.daily_amount) == (ada.pk, None, D("600.00"))
+
+
+@pytest.mark.parametrize("model", [LimitUsage, LimitUsageRecord])
+def test_usage_cannot_be_added_changed_or_deleted_even_by_a_superuser(model, django_user_model):
+    request = RequestFactory().get("/admin/")
+    request.user = django_user_model.objects.create_superuser("boss", "boss@example.com", "a-long-enough-password")
+    model_admin = admin.site._registry[model]
+
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+    assert not admin.site._registry[LimitProfile].has_delete_permission(request)
+
+
+def test_the_demo_profiles_load_once(db):
+    out = StringIO()
+    demo.load_demo(stdout=OutputWrapper(out))  # what seed_demo passes
+    demo.load_demo(stdout=OutputWrapper(out))
+
+    assert list(LimitProfile.objects.values_list("code", flat=True)) == ["BUSINESS", "RETAIL"]
+    assert LimitRule.objects.count() == 6
+    assert all(rule.currency_id == "EUR" for rule in LimitRule.objects.all())
+    retail = LimitRule.objects.get(profile__code="RETAIL", channel="")
+    assert retail.daily_amount == D("15000.00") and retail.max_single_amount <= retail.daily_amount
+    assert out.getvalue().splitlines() == ["Limit profiles: 2 created, 6 rule(s) created (RETAIL, BUSINESS).",
+                                           "Limit profiles: 0 created, 0 rule(s) created (RETAIL, BUSINESS)."]

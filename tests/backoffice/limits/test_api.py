@@ -1,0 +1,194 @@
+"""The limits API as a partner app and as staff use it: scope, permissions, profiles, rules and
+what remains of an account's limits."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import include, path
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from backoffice.limits import services
+from backoffice.limits.models import LimitRule
+from core_banking.audit.models import AuditEvent
+from tests.core_banking.ledger.interfaces import assert_problem, grant, staff_api, staff_user, token_api
+
+from .conftest import DAY, pay
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+BASE = "/api/v1/limits"
+READ = ("limits.view_limitprofile", "limits.view_limitrule", "limits.view_limitusage")
+WRITE = ("limits.add_limitrule", "limits.change_limitrule", "limits.delete_limitrule")
+
+
+def client(*perms, scopes=("limits",)):
+    api = token_api(scopes=scopes)
+    api.api_client.user.groups.clear()  # exactly the permissions granted here, not the role's
+    grant(api.api_client.user, *perms)
+    return api
+
+
+@pytest.fixture
+def rules(retail, ada, account):
+    services.rule_create(profile_code="RETAIL", currency="EUR", max_single_amount=D("500.00"),
+                         daily_amount=D("1000.00"), daily_count=10)
+    services.rule_create(profile_code="RETAIL", channel="mobile", currency="EUR", daily_amount=D("300.00"))
+    services.rule_create(customer_id=ada.pk, currency="EUR", monthly_amount=D("20000.00"))
+
+
+# --- who may call ------------------------------------------------------------------------------
+
+
+def test_anonymous_requests_are_401(retail):
+    assert_problem(APIClient().get(f"{BASE}/profiles/"), status=401, code="not_authenticated")
+
+
+def test_a_token_without_the_limits_scope_is_403(retail):
+    body = assert_problem(client(*READ, scopes=["payments"]).get(f"{BASE}/profiles/"), status=403,
+                          code="permission_denied")
+    assert "limits" in body["detail"]
+
+
+def test_a_token_without_the_permission_is_403(retail, account):
+    api = client()
+    assert_problem(api.get(f"{BASE}/profiles/"), status=403, code="permission_denied")
+    assert_problem(api.get(f"{BASE}/accounts/{account.pk}/allowance/"), status=403, code="permission_denied")
+    reader = client(*READ)
+    assert_problem(reader.post(f"{BASE}/rules/", {"profile": "RETAIL", "currency": "EUR", "daily_count": 1},
+                               format="json"), status=403, code="permission_denied")
+
+
+def test_staff_with_the_permissions_use_their_session(rules, account):
+    user = staff_user()
+    grant(user, *READ)
+
+    response = staff_api(user).get(f"{BASE}/accounts/{account.pk}/allowance/", {"channel": "mobile"})
+
+    assert response.status_code == 200, response.content
+
+
+# --- profiles ----------------------------------------------------------------------------------
+
+
+def test_profiles_are_listed_with_their_rules(rules, retail):
+    services.profile_create(code="BUSINESS", name="Business customers", is_active=False)
+    api = client(*READ)
+
+    response = api.get(f"{BASE}/profiles/")
+
+    assert response.status_code == 200, response.content
+    profiles = response.json()["results"]
+    assert [p["code"] for p in profiles] == ["BUSINESS", "RETAIL"]
+    retail_rules = profiles[1]["rules"]
+    assert [(r["channel"], r["daily_amount"]) for r in retail_rules] == [("", "1000.00"), ("mobile", "300.00")]
+    assert retail_rules[0]["max_single_amount"] == "500.00" and retail_rules[0]["monthly_amount"] is None
+    assert retail_rules[0]["daily_count"] == 10
+    active = api.get(f"{BASE}/profiles/", {"is_active": "true"}).json()["results"]
+    assert [p["code"] for p in active] == ["RETAIL"]
+    detail = api.get(f"{BASE}/profiles/{retail.pk}/")
+    assert detail.status_code == 200 and detail.json()["code"] == "RETAIL"
+    assert_problem(api.get(f"{BASE}/profiles/999999/"), status=404, code="limit_not_found")
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def test_operations_create_change_and_remove_an_account_rule(retail, account):
+    api = client(*READ, *WRITE)
+
+    created = api.post(f"{BASE}/rules/", {"account": account.pk, "currency": "EUR", "daily_amount": "5000.00",
+                                          "note": "Buying a car"}, format="json")
+    assert created.status_code == 201, created.content
+    rule = created.json()
+    assert (rule["scope"], rule["account"], rule["channel"], rule["daily_amount"]) == (
+        "account", account.pk, "", "5000.00")
+    assert AuditEvent.objects.filter(action="limit_rule.created", object_id=str(rule["id"])).exists()
+
+    changed = api.patch(f"{BASE}/rules/{rule['id']}/", {"daily_amount": None, "daily_count": 3,
+                                                        "reason": "customer asked"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["daily_amount"], changed.json()["daily_count"]) == (None, 3)
+    event = AuditEvent.objects.get(action="limit_rule.updated", object_id=str(rule["id"]))
+    assert set(event.changes) == {"daily_amount", "daily_count"} and event.reason == "customer asked"
+
+    listed = api.get(f"{BASE}/rules/", {"account": account.pk}).json()["results"]
+    assert [r["id"] for r in listed] == [rule["id"]]
+
+    assert api.delete(f"{BASE}/rules/{rule['id']}/").status_code == 204
+    assert not LimitRule.objects.filter(pk=rule["id"]).exists()
+    assert AuditEvent.objects.filter(action="limit_rule.deleted", object_id=str(rule["id"])).exists()
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"profile": "RETAIL", "currency": "EUR", "daily_amount": "10.001"}, 422, "invalid_limit"),
+    ({"profile": "RETAIL", "currency": "EUR"}, 422, "invalid_limit"),
+    ({"profile": "RETAIL", "currency": "EUR", "daily_amount": "100.00", "monthly_amount": "50.00"}, 422,
+     "invalid_limit"),
+    ({"profile": "RETAIL", "currency": "XXX", "daily_count": 1}, 422, "invalid_limit"),
+    ({"profile": "NOPE", "currency": "EUR", "daily_count": 1}, 404, "limit_not_found"),
+    ({"profile": "RETAIL", "customer": 1, "currency": "EUR", "daily_count": 1}, 400, "validation_error"),
+    ({"profile": "RETAIL", "currency": "EUR", "daily_amount": 100}, 400, "validation_error"),
+    ({"profile": "RETAIL", "currency": "EUR", "channel": "fax", "daily_count": 1}, 400, "validation_error"),
+])
+def test_a_rule_that_is_not_valid_is_refused(retail, body, status, code):
+    api = client(*READ, *WRITE)
+
+    assert_problem(api.post(f"{BASE}/rules/", body, format="json"), status=status, code=code)
+    assert not LimitRule.objects.exists()
+
+
+def test_a_second_rule_for_the_same_scope_and_channel_conflicts(rules):
+    api = client(*READ, *WRITE)
+
+    response = api.post(f"{BASE}/rules/", {"profile": "RETAIL", "channel": "mobile", "currency": "EUR",
+                                           "daily_count": 5}, format="json")
+
+    assert_problem(response, status=409, code="limit_exists")
+
+
+# --- remaining allowance -----------------------------------------------------------------------
+
+
+def test_the_remaining_allowance_of_an_account(rules, ada, account):
+    pay(account, "120.00", channel="mobile")
+    api = client(*READ)
+
+    response = api.get(f"{BASE}/accounts/{account.pk}/allowance/",
+                       {"channel": "mobile", "business_date": DAY.isoformat()})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["account"], body["channel"], body["business_date"]) == (account.pk, "mobile", "2026-11-22")
+    lines = {(line["scope"], line["channel"], line["limit"]): line for line in body["limits"]}
+    assert lines["account", "", "daily_amount"] == {
+        "limit": "daily_amount", "scope": "account", "scope_id": account.pk, "source": "profile RETAIL",
+        "rule_id": lines["account", "", "daily_amount"]["rule_id"], "channel": "", "period": "day",
+        "period_start": "2026-11-22", "currency": "EUR", "limit_value": "1000.00", "used": "120.00",
+        "remaining": "880.00",
+    }
+    assert lines["account", "mobile", "daily_amount"]["remaining"] == "180.00"
+    count = lines["account", "", "daily_count"]
+    assert (count["currency"], count["limit_value"], count["used"], count["remaining"]) == (None, "10", "1", "9")
+    assert lines["customer", "", "monthly_amount"]["period_start"] == "2026-11-01"
+    assert_problem(api.get(f"{BASE}/accounts/999999/allowance/"), status=404, code="account_not_found")
+    assert_problem(api.get(f"{BASE}/accounts/{account.pk}/allowance/", {"channel": "fax"}), status=400,
+                   code="validation_error")
+
+
+# --- documentation -----------------------------------------------------------------------------
+
+
+def test_the_limits_views_generate_their_schema_without_warnings():
+    patterns = [path("api/v1/limits/", include("backoffice.limits.api.urls"))]
+    GENERATOR_STATS.reset()
+
+    schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+
+    assert not GENERATOR_STATS._warn_cache, dict(GENERATOR_STATS._warn_cache)
+    assert not GENERATOR_STATS._error_cache, dict(GENERATOR_STATS._error_cache)
+    assert set(schema["paths"]) == {
+        "/api/v1/limits/profiles/", "/api/v1/limits/profiles/{profile_id}/", "/api/v1/limits/rules/",
+        "/api/v1/limits/rules/{rule_id}/", "/api/v1/limits/accounts/{account_id}/allowance/",
+    }

@@ -1,0 +1,184 @@
+"""Products and accounts in the admin: pages render for a verified superuser, products are
+validated and created through the services, accounts are never added or deleted here, their
+money is read-only, and the lifecycle actions call the services and show their refusals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+
+from core_banking.accounts.models import Account, Product
+from core_banking.accounts.services import account_close, account_transition
+from core_banking.audit.models import AuditEvent
+from tests import banking
+from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTS = "/admin/accounts/product/"
+ACCOUNTS = "/admin/accounts/account/"
+
+
+@pytest.fixture(autouse=True)
+def _roles(db):
+    ensure_roles()
+
+
+@pytest.fixture
+def root(client):
+    return sign_in(client, staff_user(superuser=True))
+
+
+def product_post(bank, **fields) -> dict:
+    return {"code": "SAV-EUR", "name": "Savings EUR", "kind": "savings", "currency": "EUR",
+            "gl_account": bank.deposits.pk, "overdraft_allowed": "", "max_overdraft_limit": "0",
+            "default_overdraft_limit": "0", "tariff_plan_code": "", "limit_profile_code": "", "description": "",
+            "is_active": "on", **fields}
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+def test_the_product_pages_render_with_limits_in_units(root, product):
+    changelist = root.get(PRODUCTS)
+    change = root.get(f"{PRODUCTS}{product.pk}/change/")
+    add = root.get(f"{PRODUCTS}add/")
+
+    assert (changelist.status_code, change.status_code, add.status_code) == (200, 200, 200)
+    assert "CUR-EUR" in changelist.content.decode() and "1000.00" in changelist.content.decode()
+    content = change.content.decode()
+    assert 'value="1000.00"' in content
+    for fixed in ("code", "kind", "currency", "gl_account"):
+        assert f'name="{fixed}"' not in content
+    assert root.get(f"{PRODUCTS}{product.pk}/delete/").status_code == 403
+
+
+def test_a_product_is_added_through_the_service(root, bank):
+    response = root.post(f"{PRODUCTS}add/", product_post(bank, overdraft_allowed="on", max_overdraft_limit="500",
+                                                         default_overdraft_limit="100"))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    product = Product.objects.get(code="SAV-EUR")
+    assert (product.max_overdraft_limit, product.default_overdraft_limit) == (Decimal("500"), Decimal("100"))
+    event = AuditEvent.objects.get(action="product.created", object_id=str(product.pk))
+    assert event.actor.is_superuser
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"kind": "loan"}, "sit under a asset account"),
+    ({"gl_account": "cash"}, "Select a valid choice"),  # not a header: not even offered
+    ({"max_overdraft_limit": "10"}, "without overdraft has no overdraft limits"),
+    ({"overdraft_allowed": "on", "max_overdraft_limit": "10.001"}, "more than 2 decimal places"),
+])
+def test_a_bad_product_is_a_form_error(root, bank, fields, message):
+    if fields.get("gl_account") == "cash":
+        fields["gl_account"] = bank.cash["EUR"].pk
+
+    response = root.post(f"{PRODUCTS}add/", product_post(bank, **fields))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert message in content
+    assert not Product.objects.exists()
+
+
+def test_a_product_change_keeps_what_accounts_rely_on(root, bank, product):
+    post = product_post(bank, code="HACKED", kind="loan", name="Current account EUR (new)", overdraft_allowed="on",
+                        max_overdraft_limit="2000.00", default_overdraft_limit="0.00")
+
+    response = root.post(f"{PRODUCTS}{product.pk}/change/", post)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    product.refresh_from_db()
+    assert (product.code, product.kind, product.name) == ("CUR-EUR", "current", "Current account EUR (new)")
+    assert product.max_overdraft_limit == Decimal("2000")
+    bad = root.post(f"{PRODUCTS}{product.pk}/change/", {**post, "default_overdraft_limit": "2500"})
+    assert bad.status_code == 200 and "exceeds the maximum" in bad.content.decode()
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def test_the_account_changelist_renders_balances_and_searches(root, bank, ada, product, account):
+    bram = banking.customer(first_name="Bram", last_name="de Vries")
+    other = banking.account(bram, product)
+    banking.fund(bank, account, "100.00")
+
+    page = root.get(ACCOUNTS)
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert account.iban in content and other.iban in content and "100.00" in content
+    for query, found, missing in ((account.iban, account, other), (bram.number, other, account),
+                                  ("lovel", account, other), (account.number, account, other)):
+        content = root.get(ACCOUNTS, {"q": query}).content.decode()
+        assert found.iban in content and missing.iban not in content, query
+    filtered = root.get(ACCOUNTS, {"status__exact": "active", "currency__code__exact": "EUR",
+                                   "product__id__exact": product.pk})
+    assert filtered.status_code == 200 and account.iban in filtered.content.decode()
+
+
+def test_the_account_page_shows_money_and_history_read_only(root, bank, account):
+    banking.fund(bank, account, "100.00")
+    account_transition(account_id=account.pk, action="block_debits", reason="dispute 7")
+
+    page = root.get(f"{ACCOUNTS}{account.pk}/change/")
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert account.iban in content and "100.00" in content and "dispute 7" in content and "debit_blocked" in content
+    assert 'name="name"' in content
+    for fixed in ("iban", "number", "status", "overdraft_limit", "ledger_account", "customer", "product", "currency"):
+        assert f'name="{fixed}"' not in content
+
+
+def test_accounts_are_not_added_or_deleted_in_the_admin(root, account):
+    request = RequestFactory().get("/admin/")
+    request.user = root.get(ACCOUNTS).wsgi_request.user
+    model_admin = admin.site._registry[Account]
+
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_delete_permission(request, account)
+    assert root.get(f"{ACCOUNTS}add/").status_code == 403
+    assert root.get(f"{ACCOUNTS}{account.pk}/delete/").status_code == 403
+
+
+def test_renaming_saves_only_the_name_and_keeps_a_concurrent_freeze(root, account):
+    page_status = account.status
+    account_transition(account_id=account.pk, action="freeze", reason="fraud")  # after the page was read
+
+    response = root.post(f"{ACCOUNTS}{account.pk}/change/", {
+        "name": "Savings pot", "status": page_status,
+        "status_changes-TOTAL_FORMS": "2", "status_changes-INITIAL_FORMS": "2",
+        "status_changes-MIN_NUM_FORMS": "0", "status_changes-MAX_NUM_FORMS": "1000",
+    })
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    account.refresh_from_db()
+    assert (account.name, account.status) == ("Savings pot", "frozen")
+    event = AuditEvent.objects.get(action="account.updated", object_id=str(account.pk))
+    assert (event.changes, event.after) == (["name"], {"name": "Savings pot"})
+
+
+def test_the_freeze_actions_call_the_service_and_show_refusals(root, ada, product, account):
+    closed = account_close(account_id=banking.account(ada, product).pk)
+
+    frozen = root.post(ACCOUNTS, {"action": "freeze_accounts", "_selected_action": [account.pk, closed.pk]},
+                       follow=True)
+
+    account.refresh_from_db()
+    assert account.status == "frozen"
+    content = frozen.content.decode()
+    assert "1 account(s) frozen" in content
+    assert f"{closed.iban}: freeze is not allowed for an account that is closed" in content
+    change = account.status_changes.last()
+    assert (change.to_status, change.reason, change.actor.is_superuser) == ("frozen", "frozen from the admin", True)
+
+    again = root.post(ACCOUNTS, {"action": "freeze_accounts", "_selected_action": [account.pk]}, follow=True)
+    assert "not allowed for an account that is frozen" in again.content.decode()
+    root.post(ACCOUNTS, {"action": "unfreeze_accounts", "_selected_action": [account.pk]}, follow=True)
+    account.refresh_from_db()
+    assert account.status == "active"
