@@ -188,3 +188,46 @@ class CustomerAccountBalanceOutputSerializer(serializers.Serializer):
     pending_in = AmountField(allow_null=True, help_text="Pending incoming holds; null for a past balance.")
     available = AmountField(allow_null=True, help_text="posted - held; null for a past balance.")
     as_of = serializers.DateTimeField(allow_null=True, help_text="The instant; null for the current balance.")
+
+
+# --- statements ----------------------------------------------------------------------------
+
+
+class CustomerStatementQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(help_text="First business date, inclusive.")
+    date_to = serializers.DateField(help_text="Last business date, inclusive.")
+
+    def validate(self, attrs):
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": "The period ends before it starts."})
+        if (attrs["date_to"] - attrs["date_from"]).days > 366:
+            raise serializers.ValidationError({"date_to": "A statement covers at most a year."})
+        return attrs
+
+
+class CustomerStatementLineSerializer(serializers.Serializer):
+    booked_at = serializers.DateTimeField()
+    business_date = serializers.DateField()
+    value_date = serializers.DateField()
+    reference = serializers.CharField()
+    description = serializers.CharField()
+    counterparty = serializers.CharField()
+    debit = AmountField()
+    credit = AmountField()
+    balance = AmountField()
+    entry_id = serializers.IntegerField()
+    payment_id = serializers.IntegerField(allow_null=True)
+
+
+class CustomerStatementOutputSerializer(serializers.Serializer):
+    account_id = serializers.IntegerField(source="account.pk")
+    iban = serializers.CharField(source="account.iban")
+    currency = serializers.CharField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    opening_balance = AmountField()
+    closing_balance = AmountField()
+    total_debit = AmountField()
+    total_credit = AmountField()
+    truncated = serializers.BooleanField()
+    lines = CustomerStatementLineSerializer(many=True)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", views.AccountListOpenApi.as_view(), name="account-list"),
     path("accounts/<int:account_id>/", views.AccountDetailApi.as_view(), name="account-detail"),
     path("accounts/<int:account_id>/balance/", views.AccountBalanceApi.as_view(), name="account-balance"),
+    path("accounts/<int:account_id>/statement/", views.AccountStatementApi.as_view(), name="account-statement"),
     path("accounts/<int:account_id>/close/", views.AccountCloseApi.as_view(), name="account-close"),
     path("accounts/<int:account_id>/overdraft/", views.AccountOverdraftApi.as_view(), name="account-overdraft"),
     re_path(

@@ -14,13 +14,15 @@ Authorisation: the ``accounts`` scope for token clients, then the Django model p
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core_banking.accounts import selectors, services
+from core_banking.accounts import selectors, services, statements
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
@@ -253,3 +255,59 @@ class AccountOverdraftApi(AccountsApi):
         serializer.is_valid(raise_exception=True)
         services.account_set_overdraft(account_id=account_id, actor=request.user, **serializer.validated_data)
         return Response(_account_body(account_id))
+
+
+# --- statements ----------------------------------------------------------------------------
+
+
+class _DocumentRenderer(BaseRenderer):
+    """Passes a rendered document through; anything else (a problem document) as JSON, with the
+    problem's own content type set by the exception handler."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes | str):
+            return data.encode() if isinstance(data, str) else data
+        return JSONRenderer().render(data)
+
+
+class CsvRenderer(_DocumentRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class PdfRenderer(_DocumentRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class AccountStatementApi(AccountsApi):
+    required_perms = {"GET": [VIEW_ACCOUNT]}
+    renderer_classes = [JSONRenderer, CsvRenderer, PdfRenderer]
+
+    @extend_schema(
+        operation_id="accounts_statement", tags=[ACCOUNTS], summary="Statement for a period: JSON, CSV or PDF",
+        description="Opening balance, every movement (by business date) with its running balance, the payment "
+        "reference and counterparty, and the closing balance: the ledger's own figures. `?format=csv` or "
+        "`?format=pdf` (or an Accept header) for a document; a period with more than 10,000 movements is "
+        "refused with `statement_too_long` rather than cut short (JSON reports `truncated` instead).",
+        parameters=[_path_id("account_id"), s.CustomerStatementQuerySerializer,
+                    OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
+        responses={200: s.CustomerStatementOutputSerializer,
+                   (200, "text/csv"): OpenApiTypes.STR, (200, "application/pdf"): OpenApiTypes.BINARY,
+                   **problem_responses(400, 401, 403, 404), **_unprocessable("`statement_too_long`")},
+    )
+    def get(self, request, account_id: int):
+        query = _query(s.CustomerStatementQuerySerializer, request)
+        statement = statements.account_statement(account_id=account_id, date_from=query["date_from"],
+                                                 date_to=query["date_to"])
+        kind = request.accepted_renderer.format
+        name = f"statement-{statement.account.iban}-{statement.date_from}-{statement.date_to}"
+        if kind == "csv":
+            return Response(statements.statement_csv(statement),
+                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        if kind == "pdf":
+            return Response(statements.statement_pdf(statement),
+                            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+        return Response(s.CustomerStatementOutputSerializer(statement).data)
