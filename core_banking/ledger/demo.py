@@ -63,8 +63,9 @@ def _fx_position(currency: str) -> AccountSpec:
 
 
 def _customer(number: int, currency: str, name: str, **options) -> AccountSpec:
-    """A customer's deposit account: a liability of the bank that may not go below zero (or
-    below its overdraft limit)."""
+    """A wallet kept directly in the ledger by a client of the ledger API (no customer record of
+    the product layer behind it; the payments demo has those): a liability of the bank that may
+    not go below zero (or below its overdraft limit)."""
     return AccountSpec(code=f"2100-{number:06d}-{currency}", name=name, type=LIABILITY, currency=currency,
                        parent="2100", rule=options.pop("rule", NON_NEGATIVE), external_id=f"CUST-{number:06d}",
                        **options)
@@ -83,12 +84,12 @@ def chart_of_accounts() -> list[AccountSpec]:
         AccountSpec("1300-BTC", "Bitcoin cold wallet", ASSET, "BTC", "1300"),
         _header("2000", "Liabilities", LIABILITY),
         _header("2100", "Customer deposits", LIABILITY, "2000"),
-        _customer(1, "EUR", "Ada Lovelace, current account"),
-        _customer(1, "USD", "Ada Lovelace, USD account"),
-        _customer(2, "EUR", "Bram de Vries, current account", rule=OVERDRAFT, overdraft=Decimal("500.00")),
-        _customer(3, "EUR", "Chloé Martin, savings account"),
-        _customer(3, "BTC", "Chloé Martin, bitcoin account"),
-        _customer(4, "GBP", "Dev Patel, GBP account"),
+        _customer(1, "EUR", "Wallet 000001 EUR"),
+        _customer(1, "USD", "Wallet 000001 USD"),
+        _customer(2, "EUR", "Wallet 000002 EUR (with overdraft)", rule=OVERDRAFT, overdraft=Decimal("500.00")),
+        _customer(3, "EUR", "Wallet 000003 EUR"),
+        _customer(3, "BTC", "Wallet 000003 BTC"),
+        _customer(4, "GBP", "Wallet 000004 GBP"),
         _header("2200", "Payment settlement", LIABILITY, "2000"),
         AccountSpec("2200-CARD-EUR", "Card scheme settlement EUR", LIABILITY, "EUR", "2200"),
         _header("3000", "Equity", EQUITY),
@@ -317,17 +318,17 @@ def _run_plan(bank: _DemoBank) -> None:
                 bank.transfer(payer, payee, amount, "Transfer between customers")
 
         if day == 3:
-            # Rent takes Bram into his overdraft (allowed down to -500.00).
+            # Rent takes wallet 000002 into its overdraft (allowed down to -500.00).
             rent = bank.available["2100-000002-EUR"] + Decimal("240.00")
             bank.payment_out("2100-000002-EUR", rent, "Woonstichting De Key")
         elif day == 4:
             bank.transfer("2100-000004-GBP", "1200-GBP", Decimal("85.00"), "Outgoing Faster Payment: council tax")
         elif day == 5:
-            bank.fx("2100-000001-EUR", "2100-000001-USD", Decimal("1000.00"), "1.0842", "Ada: EUR to USD")
+            bank.fx("2100-000001-EUR", "2100-000001-USD", Decimal("1000.00"), "1.0842", "Wallet 000001: EUR to USD")
         elif day == 6:
             bank.transfer("2100-000001-USD", "1200-USD", Decimal("320.00"), "Outgoing wire: US supplier invoice")
         elif day == 7:
-            bank.fx("2100-000003-EUR", "2100-000003-BTC", Decimal("500.00"), "0.00001068", "Chloé buys bitcoin")
+            bank.fx("2100-000003-EUR", "2100-000003-BTC", Decimal("500.00"), "0.00001068", "Wallet 000003 buys bitcoin")
         elif day == 8:
             for code, salary in zip(EUR_CUSTOMERS, ("3250.00", "2480.00", "1900.00"), strict=True):
                 bank.transfer("1100-EUR", code, Decimal(salary), "Incoming SEPA transfer: salary", label="salary")
