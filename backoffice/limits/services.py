@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 
 from core_banking.accounts.models import Account
 from core_banking.audit.services import audit_record
+from core_banking.common.actors import user_or_none
 from core_banking.common.errors import DomainError
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.models import Customer
@@ -32,9 +33,6 @@ from .models import AMOUNT_LIMITS, COUNT_LIMITS, LIMIT_FIELDS, PROFILE_CODE, Lim
 RULE_FIELDS = ("channel", "currency", *LIMIT_FIELDS, "note")
 MAX_COUNT = 2**31 - 1  # PositiveIntegerField
 
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) and not getattr(actor, "is_anonymous", False) else None
 
 
 # --- profiles ------------------------------------------------------------------------------
@@ -221,7 +219,7 @@ def rule_create(*, profile_code: str | None = None, customer_id: int | None = No
     _unknown(fields)
     scope = _scope(profile_code=profile_code, customer_id=customer_id, account_id=account_id)
     currency = fields.pop("currency", None)
-    rule = LimitRule(**scope, currency_id=getattr(currency, "code", currency), created_by=_user(actor), **fields)
+    rule = LimitRule(**scope, currency_id=getattr(currency, "code", currency), created_by=user_or_none(actor), **fields)
     rule_validate(rule)
     _save(rule)
     audit_record(action="limit_rule.created", obj=rule, actor=actor, after=rule_summary(rule))

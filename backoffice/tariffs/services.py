@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core_banking.audit.services import audit_record
+from core_banking.common.actors import user_or_none
 from core_banking.common.errors import DomainError
 from core_banking.common.money import check_fits, to_decimal
 from core_banking.customers.models import Customer
@@ -52,9 +53,6 @@ MAX_TIERS_PER_RULE = 20
 RULE_FIELDS = ("event", "channel", "currency", "fixed_amount", "percentage", "min_fee", "max_fee",
                "free_allowance_count", "allowance_period", "description")
 
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 # --- plans ---------------------------------------------------------------------------------
@@ -146,7 +144,7 @@ def version_create(*, plan_id: int, effective_from: dt.date, note: str = "",
         raise exc.InvalidTariff(f"a version has at most {MAX_RULES_PER_VERSION} rules", field="rules")
     version_validate_start(plan, effective_from)
     version = TariffVersion.objects.create(plan=plan, effective_from=effective_from, note=note,
-                                           created_by=_user(actor))
+                                           created_by=user_or_none(actor))
     created = []
     for index, fields in enumerate(rules):
         try:
@@ -303,7 +301,7 @@ def customer_tariff_assign(*, customer_id: int, plan_code: str, valid_from: dt.d
     if plan is None:
         raise exc.TariffNotFound(f"tariff plan {plan_code!r} does not exist")
     override = CustomerTariff(customer=customer, plan=plan, valid_from=valid_from, valid_to=valid_to, note=note,
-                              created_by=_user(actor))
+                              created_by=user_or_none(actor))
     customer_tariff_validate(override)
     override.save()
     audit_record(action="customer_tariff.assigned", obj=override, actor=actor,

@@ -20,6 +20,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from core_banking.audit.services import audit_record
+from core_banking.common.actors import user_or_none
 from core_banking.common.errors import TransitionNotAllowed
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.models import Customer
@@ -128,15 +129,12 @@ def account_open(
         account.activate(at=now)
     account.save()
     AccountStatusChange.objects.create(account=account, from_status="", to_status=account.status,
-                                       reason="opened", actor=_user(actor))
+                                       reason="opened", actor=user_or_none(actor))
     audit_record(action="account.opened", obj=account, actor=actor,
                  after={"iban": iban, "customer": customer.number, "product": product.code,
                         "status": account.status, "overdraft_limit": str(limit)})
     return account
 
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 # --- lifecycle -----------------------------------------------------------------------------
@@ -193,7 +191,7 @@ def account_transition(*, account_id: int, action: str, actor=None, reason: str 
     account.status_reason = reason
     account.save()
     AccountStatusChange.objects.create(account=account, from_status=before, to_status=account.status,
-                                       reason=reason, actor=_user(actor))
+                                       reason=reason, actor=user_or_none(actor))
     audit_record(action=TRANSITIONS[action], obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account
@@ -228,7 +226,7 @@ def account_close(*, account_id: int, actor=None, reason: str = "") -> Account:
     ledger_account.is_active = False
     ledger_account.save(update_fields=["is_active"])
     AccountStatusChange.objects.create(account=account, from_status=before, to_status=account.status,
-                                       reason=reason, actor=_user(actor))
+                                       reason=reason, actor=user_or_none(actor))
     audit_record(action="account.closed", obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account

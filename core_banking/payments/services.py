@@ -28,6 +28,7 @@ from django.utils import timezone
 from core_banking.accounts.models import Account
 from core_banking.accounts.services import accounts_lock_for_payment, iban_validate
 from core_banking.audit.services import audit_record, to_jsonable
+from core_banking.common.actors import user_or_none
 from core_banking.common.errors import PermissionRefused
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.exceptions import CustomerNotActive
@@ -316,7 +317,7 @@ def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payme
         end_to_end_id=request.end_to_end_id, fx_quote=quote, fx_rate=rate, fx_mid_rate=mid,
         target_amount=target_amount, target_currency_id=request.target_currency or None,
         business_date=business_date, idempotency_scope=scope, idempotency_key=key,
-        request_hash=request.fingerprint(), created_by=_user(actor),
+        request_hash=request.fingerprint(), created_by=user_or_none(actor),
     )
     try:
         with transaction.atomic():
@@ -350,13 +351,10 @@ def _reference() -> str:
     return "PAY" + secrets.token_hex(6).upper()
 
 
-def _user(actor):
-    return actor if getattr(actor, "pk", None) and not getattr(actor, "is_anonymous", False) else None
-
 
 def _history(payment: Payment, from_status: str, actor, reason: str = "") -> None:
     PaymentStatusChange.objects.create(payment=payment, from_status=from_status, to_status=payment.status,
-                                       reason=reason[:500], actor=_user(actor))
+                                       reason=reason[:500], actor=user_or_none(actor))
 
 
 # --- legs ---------------------------------------------------------------------------------
@@ -597,7 +595,8 @@ def fx_quote_create(*, sell_currency: str, buy_currency: str, sell_amount: Decim
     return FxQuote.objects.create(
         id="Q" + secrets.token_hex(10).upper(), sell_currency=sell, buy_currency=buy, sell_amount=sell_amount,
         buy_amount=bought, mid_rate=rate.mid, rate=rate.customer, spread=rate.spread, fx_rate=rate.fx_rate,
-        expires_at=timezone.now() + dt.timedelta(seconds=settings.PAYMENTS_FX_QUOTE_TTL), created_by=_user(actor),
+        expires_at=timezone.now() + dt.timedelta(seconds=settings.PAYMENTS_FX_QUOTE_TTL),
+        created_by=user_or_none(actor),
     )
 
 
@@ -620,7 +619,7 @@ def fx_rate_set(*, base: str, quote: str, mid_rate: Decimal, spread: Decimal | N
     if not (0 <= spread < 1):
         raise exc.InvalidPayment("a spread is a fraction from 0 up to 1 (0.005 is 0.5%)", field="spread")
     row = FxRate.objects.create(base_id=base, quote_id=quote, mid_rate=mid_rate, spread=spread,
-                                valid_from=valid_from or timezone.now(), source=source, created_by=_user(actor))
+                                valid_from=valid_from or timezone.now(), source=source, created_by=user_or_none(actor))
     audit_record(action="fx.rate_set", obj=row, actor=actor,
                  after={"pair": f"{base}/{quote}", "mid_rate": str(mid_rate), "spread": str(spread)})
     return row

@@ -12,7 +12,7 @@ finance read them).
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -22,9 +22,10 @@ from rest_framework.views import APIView
 from core_banking.accounts.exceptions import AccountNotFound
 from core_banking.accounts.models import Account
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
+from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.ledger.engine import current_business_date
 
 from .. import selectors, services
@@ -44,14 +45,6 @@ REFUSED = {
 }
 
 
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH)
-
-
-def _query(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.query_params.dict())
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class LimitsApi(APIView):
@@ -80,7 +73,7 @@ class ProfileListApi(LimitsApi):
         responses={200: s.LimitProfileOutputSerializer(many=True), **problem_responses(400, 401, 403)},
     )
     def get(self, request):
-        filters = _query(s.LimitProfileFilterSerializer, request)
+        filters = query_params(s.LimitProfileFilterSerializer, request)
         profiles = selectors.profile_list(is_active=filters.get("is_active"), code=filters.get("code", ""))
         return paginated_response(serializer_class=s.LimitProfileOutputSerializer, queryset=profiles, request=request,
                                   view=self)
@@ -91,7 +84,7 @@ class ProfileDetailApi(LimitsApi):
 
     @extend_schema(
         operation_id="limits_profiles_retrieve", tags=[LIMITS], summary="A limit profile with its rules",
-        parameters=[_path_id("profile_id")],
+        parameters=[path_id("profile_id")],
         responses={200: s.LimitProfileOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, profile_id: int):
@@ -112,7 +105,7 @@ class RuleListCreateApi(LimitsApi):
         responses={200: s.LimitRuleOutputSerializer(many=True), **problem_responses(400, 401, 403)},
     )
     def get(self, request):
-        filters = _query(s.LimitRuleFilterSerializer, request)
+        filters = query_params(s.LimitRuleFilterSerializer, request)
         rules = selectors.rule_list(profile_code=filters.get("profile", ""), customer_id=filters.get("customer"),
                                     account_id=filters.get("account"), scope=filters.get("scope", ""),
                                     channel=filters.get("channel"))
@@ -142,7 +135,7 @@ class RuleDetailApi(LimitsApi):
     required_perms = {"GET": [VIEW_RULE], "PATCH": [CHANGE_RULE], "DELETE": [DELETE_RULE]}
 
     @extend_schema(
-        operation_id="limits_rules_retrieve", tags=[LIMITS], parameters=[_path_id("rule_id")],
+        operation_id="limits_rules_retrieve", tags=[LIMITS], parameters=[path_id("rule_id")],
         responses={200: s.LimitRuleOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, rule_id: int):
@@ -152,7 +145,7 @@ class RuleDetailApi(LimitsApi):
         operation_id="limits_rules_partial_update", tags=[LIMITS], summary="Change a limit rule",
         description="Only the fields sent change; a limit sent as null is removed. The scope is fixed. The change "
         "applies from the next payment; usage counted so far stays counted.",
-        parameters=[_path_id("rule_id")],
+        parameters=[path_id("rule_id")],
         request=s.LimitRuleUpdateInputSerializer,
         responses={200: s.LimitRuleOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **REFUSED},
     )
@@ -165,7 +158,7 @@ class RuleDetailApi(LimitsApi):
 
     @extend_schema(
         operation_id="limits_rules_destroy", tags=[LIMITS], summary="Remove a limit rule",
-        parameters=[_path_id("rule_id")],
+        parameters=[path_id("rule_id")],
         responses={204: None, **problem_responses(401, 403, 404)},
     )
     def delete(self, request, rule_id: int):
@@ -183,11 +176,11 @@ class AccountAllowanceApi(LimitsApi):
         operation_id="limits_accounts_allowance", tags=[LIMITS], summary="What remains of an account's limits",
         description="Every limit a payment from the account on `channel` must respect on `business_date`, with "
         "its usage and what remains (amounts in the limit's currency). A payment passes when it fits every line.",
-        parameters=[_path_id("account_id"), s.LimitAllowanceQuerySerializer],
+        parameters=[path_id("account_id"), s.LimitAllowanceQuerySerializer],
         responses={200: s.AccountLimitsAllowanceOutputSerializer, **problem_responses(400, 401, 403, 404)},
     )
     def get(self, request, account_id: int):
-        query = _query(s.LimitAllowanceQuerySerializer, request)
+        query = query_params(s.LimitAllowanceQuerySerializer, request)
         account = Account.objects.select_related("product", "customer").filter(pk=account_id).first()
         if account is None:
             raise AccountNotFound(f"account {account_id} does not exist")

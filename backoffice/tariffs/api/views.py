@@ -11,7 +11,7 @@ finance and support read them).
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 
 from .. import selectors, services
 from . import serializers as s
@@ -37,9 +37,6 @@ REFUSED = {
         "for a version's rules)."),
 }
 
-
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH)
 
 
 class TariffsApi(APIView):
@@ -90,7 +87,7 @@ class PlanDetailApi(TariffsApi):
 
     @extend_schema(
         operation_id="tariffs_plans_retrieve", tags=[TARIFFS], summary="A tariff plan with its versions and rules",
-        parameters=[_path_id("plan_id")],
+        parameters=[path_id("plan_id")],
         responses={200: s.PlanOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, plan_id: int):
@@ -105,7 +102,7 @@ class VersionCreateApi(TariffsApi):
         description="All or nothing. A version starts no earlier than the current business date (only a plan's "
         "first version may be back-dated) and never on the same date as another version of the plan; it is in "
         "force until the day before the next version starts. Percentages are fractions.",
-        parameters=[_path_id("plan_id")],
+        parameters=[path_id("plan_id")],
         request=s.VersionCreateInputSerializer,
         responses={201: s.VersionOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **REFUSED},
     )
@@ -121,7 +118,7 @@ class VersionDetailApi(TariffsApi):
 
     @extend_schema(
         operation_id="tariffs_versions_retrieve", tags=[TARIFFS], summary="A tariff version with its rules",
-        parameters=[_path_id("version_id")],
+        parameters=[path_id("version_id")],
         responses={200: s.VersionOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, version_id: int):
@@ -135,7 +132,7 @@ class RuleCreateApi(TariffsApi):
         operation_id="tariffs_rules_create", tags=[TARIFFS], summary="Add a fee rule to a version",
         description="Only to a version that has not started yet (409 `tariff_version_in_force` otherwise: "
         "create a new version). One rule per event and channel (409 `tariff_exists`).",
-        parameters=[_path_id("version_id")],
+        parameters=[path_id("version_id")],
         request=s.RuleInputSerializer,
         responses={201: s.RuleOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **REFUSED},
     )

@@ -24,9 +24,10 @@ from rest_framework.views import APIView
 
 from core_banking.accounts import selectors, services, statements
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
+from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.ledger import selectors as ledger_selectors
 from core_banking.ledger.api.serializers import BalanceQuerySerializer
 
@@ -44,9 +45,6 @@ def _unprocessable(codes: str) -> dict:
     return {(422, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=f"Refused: {codes}.")}
 
 
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH)
-
 
 class AccountsApi(APIView):
     # Base of the product and account views: the `accounts` scope, then `required_perms`.
@@ -55,12 +53,6 @@ class AccountsApi(APIView):
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
 
-
-def _query(serializer_class, request) -> dict:
-    # A plain dict: with a QueryDict, DRF would read an absent boolean as false.
-    serializer = serializer_class(data=request.query_params.dict())
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _account_body(account_id: int) -> dict:
@@ -86,7 +78,7 @@ class ProductListCreateApi(AccountsApi):
         responses={200: s.ProductOutputSerializer(many=True), **problem_responses(400, 401, 403)},
     )
     def get(self, request):
-        filters = _query(s.ProductFilterSerializer, request)
+        filters = query_params(s.ProductFilterSerializer, request)
         products = selectors.product_list(is_active=filters.get("is_active"), currency=filters.get("currency", ""),
                                           kind=filters.get("kind", ""))
         return paginated_response(serializer_class=s.ProductOutputSerializer, queryset=products, request=request,
@@ -111,7 +103,7 @@ class ProductDetailApi(AccountsApi):
 
     @extend_schema(
         operation_id="products_retrieve", tags=[PRODUCTS],
-        parameters=[_path_id("product_id")],
+        parameters=[path_id("product_id")],
         responses={200: s.ProductOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, product_id: int):
@@ -132,7 +124,7 @@ class AccountListOpenApi(AccountsApi):
         responses={200: s.CustomerAccountOutputSerializer(many=True), **problem_responses(400, 401, 403)},
     )
     def get(self, request):
-        filters = _query(s.AccountFilterSerializer, request)
+        filters = query_params(s.AccountFilterSerializer, request)
         accounts = selectors.account_list(
             customer_id=filters.get("customer"), status=filters.get("status", ""),
             currency=filters.get("currency", ""), product_id=filters.get("product"), iban=filters.get("iban", ""),
@@ -164,7 +156,7 @@ class AccountDetailApi(AccountsApi):
     @extend_schema(
         operation_id="accounts_retrieve", tags=[ACCOUNTS],
         description="The account, its current posted and available balance and its lifecycle history.",
-        parameters=[_path_id("account_id")],
+        parameters=[path_id("account_id")],
         responses={200: s.CustomerAccountDetailOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, account_id: int):
@@ -179,11 +171,11 @@ class AccountBalanceApi(AccountsApi):
         description="Without parameters: the current posted, held and available balance. With `as_of` (an "
         "instant) or `business_date` (its close): the posted balance then; holds are not kept historically, so "
         "`held`, `pending_in` and `available` are null.",
-        parameters=[_path_id("account_id"), BalanceQuerySerializer],
+        parameters=[path_id("account_id"), BalanceQuerySerializer],
         responses={200: s.CustomerAccountBalanceOutputSerializer, **problem_responses(400, 401, 403, 404)},
     )
     def get(self, request, account_id: int):
-        query = _query(BalanceQuerySerializer, request)
+        query = query_params(BalanceQuerySerializer, request)
         account = selectors.account_get(account_id=account_id)
         if query:
             balance = ledger_selectors.balance_as_of(account_id=account.ledger_account_id, at=query.get("as_of"),
@@ -206,7 +198,7 @@ class AccountTransitionApi(AccountsApi):
         description="`freeze` (from any open state), `unfreeze` (frozen to active), `block-debits` and "
         "`block-credits` (from active), `unblock` (a blocked account to active), `reactivate` (dormant to "
         "active). A transition the account's state does not allow is 409 `transition_not_allowed`.",
-        parameters=[_path_id("account_id"),
+        parameters=[path_id("account_id"),
                     OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(s.ACTIONS))],
         request=s.ReasonInputSerializer,
         responses={200: s.CustomerAccountDetailOutputSerializer, **problem_responses(400, 401, 403, 404, 409)},
@@ -227,7 +219,7 @@ class AccountCloseApi(AccountsApi):
         operation_id="accounts_close", tags=[ACCOUNTS], summary="Close an account",
         description="Only an account with a zero balance and no pending holds (409 `account_not_empty`) that is "
         "not frozen (409 `transition_not_allowed`). Its ledger account stops taking postings.",
-        parameters=[_path_id("account_id")],
+        parameters=[path_id("account_id")],
         request=s.ReasonInputSerializer,
         responses={200: s.CustomerAccountDetailOutputSerializer, **problem_responses(400, 401, 403, 404, 409)},
     )
@@ -245,7 +237,7 @@ class AccountOverdraftApi(AccountsApi):
         operation_id="accounts_set_overdraft", tags=[ACCOUNTS], summary="Change the overdraft limit",
         description="Within the product's maximum; lowering it below what is already drawn is refused "
         "(`insufficient_funds`).",
-        parameters=[_path_id("account_id")],
+        parameters=[path_id("account_id")],
         request=s.OverdraftInputSerializer,
         responses={200: s.CustomerAccountDetailOutputSerializer, **problem_responses(400, 401, 403, 404, 409),
                    **_unprocessable("`invalid_account`, `account_closed`, `insufficient_funds`, `invalid_amount`")},
@@ -292,14 +284,14 @@ class AccountStatementApi(AccountsApi):
         "reference and counterparty, and the closing balance: the ledger's own figures. `?format=csv` or "
         "`?format=pdf` (or an Accept header) for a document; a period with more than 10,000 movements is "
         "refused with `statement_too_long` rather than cut short (JSON reports `truncated` instead).",
-        parameters=[_path_id("account_id"), s.CustomerStatementQuerySerializer,
+        parameters=[path_id("account_id"), s.CustomerStatementQuerySerializer,
                     OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
         responses={200: s.CustomerStatementOutputSerializer,
                    (200, "text/csv"): OpenApiTypes.STR, (200, "application/pdf"): OpenApiTypes.BINARY,
                    **problem_responses(400, 401, 403, 404), **_unprocessable("`statement_too_long`")},
     )
     def get(self, request, account_id: int):
-        query = _query(s.CustomerStatementQuerySerializer, request)
+        query = query_params(s.CustomerStatementQuerySerializer, request)
         statement = statements.account_statement(account_id=account_id, date_from=query["date_from"],
                                                  date_to=query["date_to"])
         kind = request.accepted_renderer.format

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from drf_spectacular import openapi
 from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from .problems import PROBLEM_CONTENT_TYPE
@@ -75,3 +75,8 @@ def problem_responses(*statuses: int) -> dict:
         )
         for status in statuses
     }
+
+
+def path_id(name: str) -> OpenApiParameter:
+    """An integer id in the URL path, e.g. ``path_id("account_id")``."""
+    return OpenApiParameter(name, int, OpenApiParameter.PATH)

@@ -12,7 +12,7 @@ permissions of ``required_perms``, given by the role groups.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.customers import selectors, services
 
 from . import serializers as s
@@ -39,9 +39,6 @@ UNPROCESSABLE = {
     )
 }
 
-
-def _path_id() -> OpenApiParameter:
-    return OpenApiParameter("customer_id", int, OpenApiParameter.PATH)
 
 
 class CustomersApi(APIView):
@@ -103,7 +100,7 @@ class CustomerDetailApi(CustomersApi):
     @extend_schema(
         operation_id="customers_retrieve",
         tags=[TAG],
-        parameters=[_path_id()],
+        parameters=[path_id("customer_id")],
         responses={200: s.CustomerOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, customer_id: int):
@@ -116,7 +113,7 @@ class CustomerDetailApi(CustomersApi):
         description="Only the fields sent change. A list sent (`addresses`, `tax_residencies`, "
         "`related_parties`) replaces the customer's list. The type, risk rating, status and KYC status "
         "are not changed here.",
-        parameters=[_path_id()],
+        parameters=[path_id("customer_id")],
         request=s.CustomerUpdateInputSerializer,
         responses={200: s.CustomerOutputSerializer, **problem_responses(400, 401, 403, 404), **UNPROCESSABLE},
     )
@@ -136,7 +133,7 @@ class CustomerStatusApi(CustomersApi):
         summary="Activate, suspend or close a customer",
         description="A customer is closed only once all its accounts are closed (409 "
         "`customer_has_open_accounts`).",
-        parameters=[_path_id()],
+        parameters=[path_id("customer_id")],
         request=s.CustomerStatusInputSerializer,
         responses={200: s.CustomerOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **UNPROCESSABLE},
     )

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
+from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.errors import ValidationFailed
 from core_banking.ledger import selectors, services
 
@@ -48,9 +49,6 @@ UNPROCESSABLE = {
 }
 
 
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH)
-
 
 class LedgerApi(APIView):
     # Base of the ledger views: the `ledger` scope, then the per-method `required_perms`.
@@ -59,12 +57,6 @@ class LedgerApi(APIView):
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
 
-
-def _query(serializer_class, request) -> dict:
-    # A plain dict: with a QueryDict, DRF would read an absent boolean as false.
-    serializer = serializer_class(data=request.query_params.dict())
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _entry_body(entry_id: int) -> dict:
@@ -87,7 +79,7 @@ class EntryListCreateApi(LedgerApi):
         responses={200: s.EntryOutputSerializer(many=True), **problem_responses(400, 401, 403)},
     )
     def get(self, request):
-        filters = _query(s.EntryFilterSerializer, request)
+        filters = query_params(s.EntryFilterSerializer, request)
         entries = selectors.journal_entry_list(
             account_id=filters.get("account"),
             external_ref=filters.get("external_ref"),
@@ -181,7 +173,7 @@ class EntryDetailApi(LedgerApi):
     @extend_schema(
         operation_id="ledger_entries_retrieve",
         tags=[ENTRIES],
-        parameters=[_path_id("entry_id")],
+        parameters=[path_id("entry_id")],
         responses={200: s.EntryOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, entry_id: int):
@@ -197,7 +189,7 @@ class EntryReverseApi(LedgerApi):
         summary="Reverse a journal entry",
         description="Posts the compensating entry (every posting negated), linked to the original. An entry "
         "is reversed at most once (409 `already_reversed`).",
-        parameters=[_path_id("entry_id"), key_parameter(), REPLAYED_PARAMETER],
+        parameters=[path_id("entry_id"), key_parameter(), REPLAYED_PARAMETER],
         request=s.ReverseInputSerializer,
         responses={
             201: s.EntryOutputSerializer,
@@ -233,7 +225,7 @@ class AccountListCreateApi(LedgerApi):
         responses={200: s.AccountOutputSerializer(many=True), **problem_responses(400, 401, 403)},
     )
     def get(self, request):
-        filters = _query(s.AccountFilterSerializer, request)
+        filters = query_params(s.AccountFilterSerializer, request)
         accounts = selectors.ledger_account_list(
             code_prefix=filters.get("code"),
             type=filters.get("type"),
@@ -267,7 +259,7 @@ class AccountDetailApi(LedgerApi):
     @extend_schema(
         operation_id="ledger_accounts_retrieve",
         tags=[ACCOUNTS],
-        parameters=[_path_id("account_id")],
+        parameters=[path_id("account_id")],
         responses={200: s.AccountOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, account_id: int):
@@ -284,11 +276,11 @@ class AccountBalanceApi(LedgerApi):
         description="Without parameters: the current posted, held and available balance. With `as_of` (an "
         "instant) or `business_date` (its close): the posted balance then; holds are not kept "
         "historically, so `held`, `pending_in` and `available` are null.",
-        parameters=[_path_id("account_id"), s.BalanceQuerySerializer],
+        parameters=[path_id("account_id"), s.BalanceQuerySerializer],
         responses={200: s.BalanceOutputSerializer, **problem_responses(400, 401, 403, 404)},
     )
     def get(self, request, account_id: int):
-        query = _query(s.BalanceQuerySerializer, request)
+        query = query_params(s.BalanceQuerySerializer, request)
         if query:
             balance = selectors.balance_as_of(account_id=account_id, at=query.get("as_of"),
                                               business_date=query.get("business_date"))
@@ -306,11 +298,11 @@ class AccountStatementApi(LedgerApi):
         operation_id="ledger_accounts_statement",
         tags=[ACCOUNTS],
         summary="Statement by business date with a running balance",
-        parameters=[_path_id("account_id"), s.StatementQuerySerializer],
+        parameters=[path_id("account_id"), s.StatementQuerySerializer],
         responses={200: s.StatementOutputSerializer, **problem_responses(400, 401, 403, 404)},
     )
     def get(self, request, account_id: int):
-        query = _query(s.StatementQuerySerializer, request)
+        query = query_params(s.StatementQuerySerializer, request)
         statement = selectors.account_statement(account_id=account_id, date_from=query["date_from"],
                                                 date_to=query["date_to"], limit=STATEMENT_MAX_LINES)
         return Response(s.StatementOutputSerializer(asdict(statement)).data)
@@ -350,7 +342,7 @@ class HoldDetailApi(LedgerApi):
     @extend_schema(
         operation_id="ledger_holds_retrieve",
         tags=[HOLDS],
-        parameters=[_path_id("hold_id")],
+        parameters=[path_id("hold_id")],
         responses={200: s.HoldOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, hold_id: int):
@@ -365,7 +357,7 @@ class HoldPostApi(LedgerApi):
         tags=[HOLDS],
         summary="Post a pending hold, in full or for less",
         description="Writes the journal entry (its id is the hold's `entry_id`) and releases the reservation.",
-        parameters=[_path_id("hold_id"), key_parameter(), REPLAYED_PARAMETER],
+        parameters=[path_id("hold_id"), key_parameter(), REPLAYED_PARAMETER],
         request=s.HoldPostInputSerializer,
         responses={200: s.HoldOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **UNPROCESSABLE},
     )
@@ -387,7 +379,7 @@ class HoldVoidApi(LedgerApi):
         tags=[HOLDS],
         summary="Void a pending hold",
         description="Releases the reservation. Voiding a voided hold again is a no-op.",
-        parameters=[_path_id("hold_id")],
+        parameters=[path_id("hold_id")],
         request=s.HoldVoidInputSerializer,
         responses={200: s.HoldOutputSerializer, **problem_responses(400, 401, 403, 404, 409)},
     )
@@ -414,7 +406,7 @@ class TrialBalanceApi(LedgerApi):
         responses={200: s.TrialBalanceOutputSerializer, **problem_responses(400, 401, 403)},
     )
     def get(self, request):
-        query = _query(s.TrialBalanceQuerySerializer, request)
+        query = query_params(s.TrialBalanceQuerySerializer, request)
         report = selectors.trial_balance(as_of=query.get("as_of"), currency=query.get("currency"))
         data = {
             "as_of": report.as_of,

@@ -8,7 +8,7 @@ code: ``kyc_not_approved``, ``account_frozen``, ``account_closed``, ``insufficie
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.ledger.api.idempotency import (
     REPLAYED_PARAMETER,
     created_or_replayed,
@@ -46,9 +46,6 @@ UNPROCESSABLE = {
     )
 }
 
-
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH)
 
 
 class PaymentsApi(APIView):
@@ -127,7 +124,7 @@ class PaymentDetailApi(PaymentsApi):
     required_perms = {"GET": [VIEW]}
 
     @extend_schema(operation_id="payments_retrieve", tags=[PAYMENTS], summary="A payment with its status history",
-                   parameters=[_path_id("payment_id")],
+                   parameters=[path_id("payment_id")],
                    responses={200: s.PaymentDetailSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, payment_id: int):
         return Response(_detail(payment_id))
@@ -146,7 +143,7 @@ class _PaymentActionApi(PaymentsApi):
 
 def _action_schema(operation_id: str, summary: str, serializer):
     return extend_schema(operation_id=operation_id, tags=[PAYMENTS], summary=summary,
-                         parameters=[_path_id("payment_id")], request=serializer,
+                         parameters=[path_id("payment_id")], request=serializer,
                          responses={200: s.PaymentDetailSerializer, **problem_responses(400, 401, 403, 404, 409),
                                     **UNPROCESSABLE})
 
