@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "core_banking.customers",
     "core_banking.accounts",
     "core_banking.payments",
+    "core_banking.interest",
     # back office
     "backoffice.staff",
     "backoffice.api_clients",
@@ -298,6 +299,10 @@ AUDIT_TRACKED_MODELS: list[str] = [
     "tariffs.CustomerTariff",
     "limits.LimitProfile",
     "limits.LimitRule",
+    # Interest rate schedules (accrual rows are bulk data, not configuration).
+    "interest.InterestRateSchedule",
+    "interest.InterestRate",
+    "interest.InterestRateTier",
 ]
 
 # --- Ledger -------------------------------------------------------------------------------
