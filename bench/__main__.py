@@ -17,7 +17,7 @@ import traceback
 from bench import util
 
 DEFAULT_SCENARIOS = "a,b,c,d,e"
-ALL_SCENARIOS = set("abcdep")
+ALL_SCENARIOS = set("abcdepy")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,7 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--postings", type=int, default=1_000_000,
                    help="postings to load for the read scenario e (default 1,000,000)")
     p.add_argument("--only", default=DEFAULT_SCENARIOS,
-                   help=f"comma-separated scenarios among a,b,c,d,e,p (default {DEFAULT_SCENARIOS})")
+                   help=f"comma-separated scenarios among a,b,c,d,e,p,y (default {DEFAULT_SCENARIOS}; "
+                        "y: the payment path with tariffs and limits)")
     p.add_argument("--workers", type=int_list, default=[1, 4, 8], help="worker processes per level (default 1,4,8)")
     p.add_argument("--accounts", type=int, default=50, help="constrained accounts for a-d (default 50)")
     p.add_argument("--bulk-sizes", type=int_list, default=[1000, 5000], help="batch sizes for c (default 1000,5000)")
@@ -146,6 +147,12 @@ def main(argv=None) -> int:
         run("c_bulk", ledger.scenario_bulk, fixture, args.bulk_sizes, args.seconds)
     if "p" in selected:
         run("p_profile", ledger.scenario_profile, fixture, args.seconds)
+    if "y" in selected:
+        from bench import payments
+
+        ledger.log("y: onboarding and funding the payment customers")
+        payment_accounts = payments.create_fixture()
+        run("y_payments", payments.scenario_payments, url, payment_accounts, args.workers, args.seconds)
     if "e" in selected:
         run("e_reads", ledger.scenario_reads, args.postings, args.read_accounts, args.load_batch, args.read_samples)
 
