@@ -47,7 +47,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection
+from django.utils import timezone
 
 from core_banking.accounts.models import Account
 from core_banking.common.money import quantize
@@ -273,17 +274,23 @@ def _usage(*, account: Account, event: str, rule: FeeRule, counted: bool, busine
 
 def _take(account: Account, event: str, period: str, start: dt.date, volume: Decimal,
           payment: Payment | None) -> tuple[int, Decimal]:
-    """Add one event and its volume to the counter, under its row lock; return the values before."""
-    with transaction.atomic():
-        FeeUsage.objects.bulk_create(
-            [FeeUsage(account=account, event=event, period=period, period_start=start)], ignore_conflicts=True
+    """Add one event and its volume to the counter and return the values before, in one upsert:
+    the row is created if missing and locked by the update until the payment commits, so
+    concurrent payments count one after the other."""
+    table = connection.ops.quote_name(FeeUsage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (account_id, event, period, period_start, count, volume, updated_at) "
+            "VALUES (%s, %s, %s, %s, 1, %s, %s) "
+            "ON CONFLICT (account_id, event, period, period_start) DO UPDATE "
+            f"SET count = {table}.count + 1, volume = {table}.volume + EXCLUDED.volume, "
+            "updated_at = EXCLUDED.updated_at "
+            "RETURNING id, count, volume",
+            [account.pk, event, period, start, volume, timezone.now()],
         )
-        row = FeeUsage.objects.select_for_update().get(account=account, event=event, period=period,
-                                                       period_start=start)
-        before = (row.count, row.volume)
-        row.count += 1
-        row.volume += volume
-        row.save(update_fields=["count", "volume", "updated_at"])
-        if payment is not None and payment.pk is not None:
-            FeeUsageRecord.objects.create(payment=payment, usage=row, count=1, volume=volume)
-    return before
+        usage_id, count_after, volume_after = cursor.fetchone()
+    if payment is not None and payment.pk is not None:
+        FeeUsageRecord.objects.create(payment=payment, usage_id=usage_id, count=1, volume=volume)
+    # Read back the way the ORM reads the column (exact on PostgreSQL; SQLite, the demo database,
+    # hands numerics back as floats, which the field converts as it does for every ORM read).
+    return count_after - 1, FeeUsage._meta.get_field("volume").to_python(volume_after) - volume
