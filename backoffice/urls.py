@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("core_banking.payments.api.urls")),
     path("tariffs/", include("backoffice.tariffs.api.urls")),
     path("limits/", include("backoffice.limits.api.urls")),
+    path("tickets/", include("backoffice.tickets.api.urls")),
     path("", include("backoffice.api_clients.api.urls")),
 ]
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "backoffice.api_clients",
     "backoffice.tariffs",
     "backoffice.limits",
+    "backoffice.tickets",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,9 @@ SPECTACULAR_SETTINGS = {
         "CustomerTypeEnum": "core_banking.customers.models.Customer.Type",
         "AddressKindEnum": "core_banking.customers.models.Address.Kind",
         "AccountTypeEnum": "core_banking.ledger.models.AccountType",
+        "TicketStatusEnum": "backoffice.tickets.models.Ticket.Status",
+        "TicketPriorityEnum": "backoffice.tickets.models.Priority",
+        "TicketMessageVisibilityEnum": "backoffice.tickets.models.TicketMessage.Visibility",
     },
 }
 
@@ -267,6 +271,7 @@ DEMO_DATA_LOADERS: list[str] = [
     "backoffice.tariffs.demo.load_demo",
     "backoffice.limits.demo.load_demo",
     "core_banking.payments.demo.load_demo_payments",
+    "backoffice.tickets.demo.load_demo",
     "core_banking.ledger.demo.load_demo_ledger",
 ]
 
@@ -303,6 +308,10 @@ AUDIT_TRACKED_MODELS: list[str] = [
     "interest.InterestRateSchedule",
     "interest.InterestRate",
     "interest.InterestRateTier",
+    # Support teams, ticket categories and their SLAs.
+    "tickets.Team",
+    "tickets.Category",
+    "tickets.CategorySla",
 ]
 
 # --- Ledger -------------------------------------------------------------------------------
@@ -328,6 +337,15 @@ CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.fees_for"
 CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.enforce"]
 # Seconds an FX quote stays firm.
 PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
+
+# --- Support tickets -----------------------------------------------------------------------
+# Seconds between runs of the SLA escalation task (one UPDATE per kind of breach).
+TICKETS_ESCALATION_INTERVAL = int(os.environ.get("TICKETS_ESCALATION_INTERVAL", "300"))
+CELERY_BEAT_SCHEDULE["tickets.escalate_breaches"] = {
+    "task": "tickets.escalate_breaches",
+    "schedule": float(TICKETS_ESCALATION_INTERVAL),
+    "options": {"expire_seconds": TICKETS_ESCALATION_INTERVAL},
+}
 
 # --- Bank identity ------------------------------------------------------------------------
 BANK_NAME = os.environ.get("BANK_NAME", "Core Bank")

@@ -89,17 +89,35 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "limits.delete_limitrule",
         "limits.view_limitusage",
         "limits.view_limitusagerecord",
+        # Support tickets: work and supervise every queue; teams, categories and SLAs.
+        "tickets.view_ticket",
+        "tickets.add_ticket",
+        "tickets.work_ticket",
+        "tickets.manage_ticket",
+        "tickets.view_internal_note",
+        *(f"tickets.{action}_{model}" for model in ("team", "category", "categorysla")
+          for action in ("view", "add", "change")),
     ],
     COMPLIANCE_REVIEWER: [
         "payments.view_payment",
         "payments.review_payment",
+        "tickets.view_ticket",
     ],
     COMPLIANCE_OFFICER: [
         "audit.view_auditevent",
         "payments.view_payment",
         "payments.review_payment",
+        "tickets.view_ticket",
+        "tickets.view_internal_note",
     ],
     SUPPORT_AGENT: [
+        "tickets.view_ticket",
+        "tickets.add_ticket",
+        "tickets.work_ticket",
+        "tickets.view_internal_note",
+        "tickets.view_team",
+        "tickets.view_category",
+        "tickets.view_categorysla",
         "ledger.view_journalentry",
         "customers.view_customer",
         "accounts.view_account",
@@ -150,6 +168,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "otp_totp.delete_totpdevice",
         "otp_static.view_staticdevice",
         "otp_static.delete_staticdevice",
+        "tickets.view_ticket",
+        "tickets.work_ticket",
+        "tickets.manage_ticket",
+        "tickets.view_internal_note",
+        *(f"tickets.{action}_{model}" for model in ("team", "category", "categorysla")
+          for action in ("view", "add", "change")),
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "audit.view_auditevent",
@@ -181,6 +205,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.initiate_payment",
         "payments.view_fxrate",
         "limits.view_limitusage",  # the remaining allowance a partner app shows its user
+        "tickets.view_ticket",
+        "tickets.add_ticket",
     ],
 }
 

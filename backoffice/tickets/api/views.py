@@ -1,0 +1,202 @@
+"""Support tickets over REST (scope ``tickets``).
+
+Reading needs ``tickets.view_ticket``; opening a ticket ``tickets.add_ticket``; every workflow
+action (assign, transitions, messages) ``tickets.work_ticket`` at the door, and then the service
+decides on the ticket itself: a support agent acts only on tickets assigned to them or their team
+(``not_assignee``), supervisors (``tickets.manage_ticket``) on any ticket. Refusals are
+``application/problem+json``: ``not_assignee``, ``transition_not_allowed``, ``reason_required``,
+``invalid_ticket_link``, ``sla_not_configured``, ``invalid_assignee``, ``ticket_inactive``,
+``not_team_member``, ``ticket_not_found``, ``permission_denied``.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.tickets import selectors, services
+from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
+from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
+from core_banking.common.api.schema import ProblemSerializer, problem_responses
+
+from . import serializers as s
+
+VIEW = "tickets.view_ticket"
+ADD = "tickets.add_ticket"
+WORK = "tickets.work_ticket"
+TICKETS = "Tickets"
+
+REFUSED = {
+    (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="`permission_denied` (role or scope), `not_assignee` (the ticket is neither "
+        "yours nor your team's), `not_team_member`."),
+}
+
+
+def _path_id(name: str) -> OpenApiParameter:
+    return OpenApiParameter(name, int, OpenApiParameter.PATH)
+
+
+def ticket_detail(ticket_id: int, user) -> dict:
+    ticket = selectors.ticket_get(ticket_id)
+    history = ticket.status_changes.select_related("actor").order_by("id")
+    data = s.TicketOutputSerializer(ticket).data
+    data.update({
+        "description": ticket.description, "status_reason": ticket.status_reason,
+        "messages": s.TicketMessageOutputSerializer(selectors.ticket_messages(ticket, user), many=True).data,
+        "history": s.TicketHistoryOutputSerializer(history, many=True).data,
+        "available_transitions": selectors.available_transitions(ticket, user),
+    })
+    return data
+
+
+class TicketsApi(APIView):
+    required_scopes = ["tickets"]
+    permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
+    required_perms: dict[str, list[str]] = {}
+    parser_classes = [JSONParser]
+
+
+class TicketListCreateApi(TicketsApi):
+    required_perms = {"GET": [VIEW], "POST": [VIEW, ADD]}
+    pagination_class = type("TicketCursor", (DefaultCursorPagination,), {"ordering": ("-id",)})
+
+    @extend_schema(operation_id="tickets_list", tags=[TICKETS], summary="Find tickets",
+                   description="Newest first; filter by status, priority, category code, customer, account, "
+                   "payment, assignee, team, unassigned, SLA breached.",
+                   parameters=[s.TicketFilterSerializer],
+                   responses={200: s.TicketOutputSerializer(many=True), **problem_responses(400, 401, 403)})
+    def get(self, request):
+        serializer = s.TicketFilterSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        f = serializer.validated_data
+        tickets = selectors.ticket_search(
+            status=f.get("status", ""), priority=f.get("priority", ""), category=f.get("category", ""),
+            customer_id=f.get("customer"), account_id=f.get("account"), payment_id=f.get("payment"),
+            assignee_id=f.get("assignee"), team_id=f.get("team"), unassigned=f.get("unassigned"),
+            breached=f.get("breached"),
+        )
+        return paginated_response(serializer_class=s.TicketOutputSerializer, queryset=tickets, request=request,
+                                  view=self)
+
+    @extend_schema(operation_id="tickets_create", tags=[TICKETS], summary="Open a ticket",
+                   description="About a customer and optionally one of their accounts, payments or ledger entries "
+                   "(`invalid_ticket_link` otherwise); the SLA due times come from the category's SLA for the "
+                   "priority (`sla_not_configured`).",
+                   request=s.TicketCreateSerializer,
+                   responses={201: s.TicketDetailSerializer, **problem_responses(400, 401, 403, 404)})
+    def post(self, request):
+        serializer = s.TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_create(actor=request.user, **serializer.to_service())
+        return Response(ticket_detail(ticket.pk, request.user), status=201)
+
+
+class TicketDetailApi(TicketsApi):
+    required_perms = {"GET": [VIEW]}
+
+    @extend_schema(operation_id="tickets_retrieve", tags=[TICKETS],
+                   summary="A ticket with its messages, history and the transitions you may fire",
+                   parameters=[_path_id("ticket_id")],
+                   responses={200: s.TicketDetailSerializer, **problem_responses(401, 403, 404)})
+    def get(self, request, ticket_id: int):
+        return Response(ticket_detail(ticket_id, request.user))
+
+
+class TicketMessageCreateApi(TicketsApi):
+    required_perms = {"POST": [VIEW, WORK]}
+
+    @extend_schema(operation_id="tickets_messages_create", tags=[TICKETS],
+                   summary="Add an internal note or a customer-visible reply",
+                   description="The first customer reply meets the response SLA. Closed tickets take no messages "
+                   "(`ticket_inactive`).",
+                   parameters=[_path_id("ticket_id")], request=s.TicketMessageInputSerializer,
+                   responses={201: s.TicketMessageOutputSerializer, **problem_responses(400, 401, 404, 409), **REFUSED})
+    def post(self, request, ticket_id: int):
+        serializer = s.TicketMessageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.message_post(ticket_id=ticket_id, actor=request.user, **serializer.validated_data)
+        return Response(s.TicketMessageOutputSerializer(message).data, status=201)
+
+
+class TicketAssignApi(TicketsApi):
+    required_perms = {"POST": [VIEW, WORK]}
+
+    @extend_schema(operation_id="tickets_assign", tags=[TICKETS], summary="Assign a ticket to an agent and/or team",
+                   description="Supervisors (`tickets.manage_ticket`) assign and reassign; an agent may only claim "
+                   "an unassigned ticket of their team (assignee = themselves).",
+                   parameters=[_path_id("ticket_id")], request=s.TicketAssignSerializer,
+                   responses={200: s.TicketDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED})
+    def post(self, request, ticket_id: int):
+        serializer = s.TicketAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.ticket_assign(ticket_id=ticket_id, actor=request.user, **serializer.to_service())
+        return Response(ticket_detail(ticket_id, request.user))
+
+
+class TicketTransitionApi(TicketsApi):
+    """One view class per transition (``as_view(action=...)``), each its own URL."""
+
+    required_perms = {"POST": [VIEW, WORK]}
+    action: str = ""
+
+    def post(self, request, ticket_id: int):
+        serializer = s.TicketReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.ticket_transition(ticket_id=ticket_id, action=self.action, actor=request.user,
+                                   reason=serializer.validated_data["reason"])
+        return Response(ticket_detail(ticket_id, request.user))
+
+
+def _transition_view(action: str) -> type[TicketTransitionApi]:
+    label = services.TRANSITIONS[action][0]
+    schema = extend_schema(
+        operation_id=f"tickets_{action}", tags=[TICKETS], summary=label,
+        description="`reason` is required to reopen, and to close a ticket that was not resolved "
+        "(`reason_required`). `transition_not_allowed` from a state that does not allow it.",
+        parameters=[_path_id("ticket_id")], request=s.TicketReasonSerializer,
+        responses={200: s.TicketDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED},
+    )
+    def post(self, request, ticket_id: int):  # a function of its own: extend_schema annotates it
+        return TicketTransitionApi.post(self, request, ticket_id)
+
+    name = "Ticket" + "".join(part.title() for part in action.split("_")) + "Api"
+    return type(name, (TicketTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post)})
+
+
+TRANSITION_VIEWS = {action: _transition_view(action) for action in services.TRANSITIONS}
+
+
+class MyQueueApi(TicketsApi):
+    required_perms = {"GET": [VIEW]}
+
+    @extend_schema(operation_id="tickets_my_queue", tags=[TICKETS], summary="My queue",
+                   description="Active tickets assigned to me, then my teams' unassigned ones, each by next SLA due "
+                   "time (the response due time until the first reply, then the resolution's). At most `limit`.",
+                   parameters=[s.TicketQueueFilterSerializer],
+                   responses={200: s.TicketOutputSerializer(many=True), **problem_responses(400, 401, 403)})
+    def get(self, request):
+        serializer = s.TicketQueueFilterSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        tickets = selectors.queue_for_user(request.user)[:serializer.validated_data["limit"]]
+        return Response(s.TicketOutputSerializer(tickets, many=True).data)
+
+
+class TeamQueueApi(TicketsApi):
+    required_perms = {"GET": [VIEW]}
+
+    @extend_schema(operation_id="tickets_team_queue", tags=[TICKETS], summary="A team's queue",
+                   description="The team's active tickets by next SLA due time; for its members and supervisors "
+                   "(`not_team_member`). At most `limit`.",
+                   parameters=[_path_id("team_id"), s.TicketQueueFilterSerializer],
+                   responses={200: s.TicketOutputSerializer(many=True), **problem_responses(400, 401, 404),
+                              **REFUSED})
+    def get(self, request, team_id: int):
+        serializer = s.TicketQueueFilterSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        tickets = selectors.team_queue_for(team_id=team_id, user=request.user)[:serializer.validated_data["limit"]]
+        return Response(s.TicketOutputSerializer(tickets, many=True).data)

@@ -1,0 +1,111 @@
+"""Ticket reads: look-up, search, the queues, what a user may see and fire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+
+from . import exceptions as exc
+from .models import MANAGE, VIEW_INTERNAL, Team, Ticket, TicketMessage
+from .services import TRANSITIONS, reason_required
+
+QUEUE_LIMIT = 500
+
+
+def _with_related(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return queryset.select_related("category", "customer", "assignee", "team", "account", "payment")
+
+
+def with_due_at(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Annotate ``next_due_at``: the response due time until the first reply, then the resolution's."""
+    return queryset.annotate(next_due_at=Case(When(first_response_at__isnull=True, then=F("response_due_at")),
+                                              default=F("resolution_due_at")))
+
+
+def ticket_get(ticket_id: int) -> Ticket:
+    ticket = _with_related(Ticket.objects.filter(pk=ticket_id)).select_related("journal_entry").first()
+    if ticket is None:
+        raise exc.TicketNotFound(f"ticket {ticket_id} does not exist")
+    return ticket
+
+
+def ticket_search(*, status: str = "", priority: str = "", category: str = "", customer_id: int | None = None,
+                  account_id: int | None = None, payment_id: int | None = None, assignee_id: int | None = None,
+                  team_id: int | None = None, unassigned: bool | None = None,
+                  breached: bool | None = None) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.all()
+    if status:
+        tickets = tickets.filter(status=status)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if category:
+        tickets = tickets.filter(category__code=category.upper())
+    for field, value in (("customer_id", customer_id), ("account_id", account_id), ("payment_id", payment_id),
+                         ("assignee_id", assignee_id), ("team_id", team_id)):
+        if value is not None:
+            tickets = tickets.filter(**{field: value})
+    if unassigned is not None:
+        tickets = tickets.filter(assignee__isnull=unassigned)
+    if breached is not None:
+        late = Q(response_breached=True) | Q(resolution_breached=True)
+        tickets = tickets.filter(late) if breached else tickets.exclude(late)
+    return _with_related(tickets)
+
+
+def queue_condition_for_user(user) -> Q:
+    """The filter of ``queue_for_user`` (the admin's "My queue" filter uses it too)."""
+    teams = Team.objects.filter(members=user).values("pk")
+    return Q(status__in=Ticket.ACTIVE_STATES) & (Q(assignee=user) | Q(assignee__isnull=True, team__in=teams))
+
+
+def queue_for_user(user) -> QuerySet[Ticket]:
+    """What ``user`` should work on: the active tickets assigned to them, then the unassigned
+    active tickets of their teams; each part by next SLA due time."""
+    tickets = Ticket.objects.filter(queue_condition_for_user(user))
+    tickets = with_due_at(tickets).annotate(
+        queue_part=Case(When(assignee=user, then=Value(0)), default=Value(1), output_field=IntegerField()))
+    return _with_related(tickets).order_by("queue_part", "next_due_at", "id")
+
+
+def queue_for_team(team: Team) -> QuerySet[Ticket]:
+    """The team's active tickets (assigned or not), by next SLA due time."""
+    tickets = with_due_at(Ticket.objects.filter(team=team, status__in=Ticket.ACTIVE_STATES))
+    return _with_related(tickets).order_by("next_due_at", "id")
+
+
+def team_get(team_id: int) -> Team:
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise exc.TeamNotFound(f"team {team_id} does not exist")
+    return team
+
+
+def team_queue_for(*, team_id: int, user) -> QuerySet[Ticket]:
+    """A team's queue, for its members and supervisors only (``not_team_member``)."""
+    team = team_get(team_id)
+    if not user.has_perm(MANAGE) and not team.members.filter(pk=user.pk).exists():
+        raise exc.NotTeamMember(f"you are not a member of team {team.name}", team=team.name)
+    return queue_for_team(team)
+
+
+def ticket_messages(ticket: Ticket, user) -> QuerySet[TicketMessage]:
+    """The ticket's messages, oldest first; internal notes only for ``tickets.view_internal_note``."""
+    messages = ticket.messages.select_related("author").order_by("id")
+    if not user.has_perm(VIEW_INTERNAL):
+        messages = messages.filter(visibility=TicketMessage.Visibility.CUSTOMER_REPLY)
+    return messages
+
+
+def available_transitions(ticket: Ticket, user) -> list[dict[str, Any]]:
+    """The transitions ``user`` may fire on ``ticket`` now (state allows it and they may work on
+    it), in a fixed order, each with whether it needs a reason."""
+    allowed = {t.name for t in ticket.get_available_user_status_transitions(user)}
+    return [{"action": action, "label": label, "target": _target(ticket, action),
+             "reason_required": reason_required(ticket, action)}
+            for action, (label, _audit) in TRANSITIONS.items() if action in allowed]
+
+
+def _target(ticket: Ticket, action: str) -> str:
+    meta = getattr(ticket, action)._django_fsm
+    return meta.get_transition(ticket.status).target
