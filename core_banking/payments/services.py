@@ -326,7 +326,6 @@ def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payme
         if "payment_idempotency" in str(error):
             raise _DuplicateInsert from error
         raise
-    _history(payment, "", actor, "initiated")
     intent = _intent(request, debtor, creditor, business_date=business_date, target_amount=target_amount,
                      payment=payment)
     fees = _fees(intent, preview=False)
@@ -355,6 +354,18 @@ def _reference() -> str:
 def _history(payment: Payment, from_status: str, actor, reason: str = "") -> None:
     PaymentStatusChange.objects.create(payment=payment, from_status=from_status, to_status=payment.status,
                                        reason=reason[:500], actor=user_or_none(actor))
+
+
+def _history_first(payment: Payment, actor, reason: str) -> None:
+    """A new payment's first two steps in one INSERT: created (initiated), then where its
+    transaction took it (posted, or pending review)."""
+    user = user_or_none(actor)
+    PaymentStatusChange.objects.bulk_create([
+        PaymentStatusChange(payment=payment, from_status="", to_status=Payment.Status.INITIATED,
+                            reason="initiated", actor=user),
+        PaymentStatusChange(payment=payment, from_status=Payment.Status.INITIATED, to_status=payment.status,
+                            reason=reason[:500], actor=user),
+    ])
 
 
 # --- legs ---------------------------------------------------------------------------------
@@ -425,7 +436,7 @@ def _post(payment: Payment, actor) -> None:
     now = timezone.now()
     payment.mark_posted(entry=entry, at=now)
     payment.save()
-    _history(payment, Payment.Status.INITIATED, actor, "posted")
+    _history_first(payment, actor, "posted")
     audit_record(action="payment.posted", obj=payment, actor=actor, after=_summary(payment))
 
 
@@ -462,7 +473,7 @@ def _hold_for_review(payment: Payment, reviews: list[Review], actor) -> None:
     reasons = [{"code": r.code, "reason": r.reason, "details": to_jsonable(r.details)} for r in reviews]
     payment.hold_for_review(hold=hold, reasons=reasons)
     payment.save()
-    _history(payment, Payment.Status.INITIATED, actor, "; ".join(r.reason for r in reviews))
+    _history_first(payment, actor, "; ".join(r.reason for r in reviews))
     audit_record(action="payment.held_for_review", obj=payment, actor=actor, after=_summary(payment),
                  reason="; ".join(r.code for r in reviews))
 
