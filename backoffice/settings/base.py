@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "backoffice.tariffs",
     "backoffice.limits",
     "backoffice.tickets",
+    "backoffice.approvals",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "backoffice.tickets.models.Ticket.Status",
         "TicketPriorityEnum": "backoffice.tickets.models.Priority",
         "TicketMessageVisibilityEnum": "backoffice.tickets.models.TicketMessage.Visibility",
+        "ApprovalStatusEnum": "backoffice.approvals.models.ApprovalRequest.Status",
+        "ApprovalActionTypeEnum": "backoffice.approvals.registry.ACTION_TYPE_CHOICES",
     },
 }
 
@@ -272,6 +275,7 @@ DEMO_DATA_LOADERS: list[str] = [
     "backoffice.limits.demo.load_demo",
     "core_banking.payments.demo.load_demo_payments",
     "backoffice.tickets.demo.load_demo",
+    "backoffice.approvals.demo.load_demo",
     "core_banking.ledger.demo.load_demo_ledger",
 ]
 
@@ -312,6 +316,7 @@ AUDIT_TRACKED_MODELS: list[str] = [
     "tickets.Team",
     "tickets.Category",
     "tickets.CategorySla",
+    "approvals.ApprovalPolicy",
 ]
 
 # --- Ledger -------------------------------------------------------------------------------
@@ -345,6 +350,15 @@ CELERY_BEAT_SCHEDULE["tickets.escalate_breaches"] = {
     "task": "tickets.escalate_breaches",
     "schedule": float(TICKETS_ESCALATION_INTERVAL),
     "options": {"expire_seconds": TICKETS_ESCALATION_INTERVAL},
+}
+
+# --- Approvals (maker-checker) -------------------------------------------------------------
+# Seconds between runs of the task that expires approval requests past their time.
+APPROVALS_EXPIRY_INTERVAL = int(os.environ.get("APPROVALS_EXPIRY_INTERVAL", "300"))
+CELERY_BEAT_SCHEDULE["approvals.expire_requests"] = {
+    "task": "approvals.expire_requests",
+    "schedule": float(APPROVALS_EXPIRY_INTERVAL),
+    "options": {"expire_seconds": APPROVALS_EXPIRY_INTERVAL},
 }
 
 # --- Bank identity ------------------------------------------------------------------------

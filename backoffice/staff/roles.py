@@ -95,6 +95,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tickets.work_ticket",
         "tickets.manage_ticket",
         "tickets.view_internal_note",
+        # Maker-checker: initiate and decide sensitive actions.
+        "approvals.view_approvalrequest",
+        "approvals.add_approvalrequest",
+        "approvals.decide_approvalrequest",
+        "approvals.view_approvalpolicy",
         *(f"tickets.{action}_{model}" for model in ("team", "category", "categorysla")
           for action in ("view", "add", "change")),
     ],
@@ -102,6 +107,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_payment",
         "payments.review_payment",
         "tickets.view_ticket",
+        "approvals.view_approvalrequest",
+        "approvals.add_approvalrequest",
+        "approvals.view_approvalpolicy",
     ],
     COMPLIANCE_OFFICER: [
         "audit.view_auditevent",
@@ -109,6 +117,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.review_payment",
         "tickets.view_ticket",
         "tickets.view_internal_note",
+        "approvals.view_approvalrequest",
+        "approvals.add_approvalrequest",
+        "approvals.decide_approvalrequest",
+        "approvals.view_approvalpolicy",
     ],
     SUPPORT_AGENT: [
         "tickets.view_ticket",
@@ -148,6 +160,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_payment",
         "payments.view_fxrate",
         "payments.view_bookingaccount",
+        "approvals.view_approvalrequest",
+        "approvals.add_approvalrequest",
+        "approvals.decide_approvalrequest",
+        "approvals.view_approvalpolicy",
         *(f"tariffs.view_{model}" for model in ("tariffplan", "tariffversion", "feerule", "feetier",
                                                "customertariff", "feeusage")),
         "limits.view_limitprofile",
@@ -174,6 +190,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tickets.view_internal_note",
         *(f"tickets.{action}_{model}" for model in ("team", "category", "categorysla")
           for action in ("view", "add", "change")),
+        "approvals.view_approvalrequest",
+        "approvals.view_approvalpolicy",
+        "approvals.change_approvalpolicy",
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "audit.view_auditevent",
@@ -207,6 +226,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "limits.view_limitusage",  # the remaining allowance a partner app shows its user
         "tickets.view_ticket",
         "tickets.add_ticket",
+        "approvals.view_approvalrequest",
+        "approvals.add_approvalrequest",
     ],
 }
 

@@ -1,0 +1,441 @@
+"""The action types maker-checker guards, each calling the engine's or the back office's own
+service when it executes.
+
+An ``ActionType`` knows how to validate and normalize its payload (to a JSON-able dict: amounts
+as decimal strings), what it is about (``target``: the key of the duplicate rule, "the same
+action cannot be pending twice"), its amount for the policy's threshold, and how to execute it.
+Its ``defaults`` are the policy created on first use (``services.policy_for``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from backoffice.staff import roles
+from core_banking.common.money import to_decimal
+
+from . import exceptions as exc
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ActionType:
+    code: str
+    label: str
+    validate: Callable[[Payload], Payload]
+    target: Callable[[Payload], str]
+    execute: Callable[..., dict[str, Any]]  # execute(payload, actor, *, request_id) -> result
+    amount: Callable[[Payload], tuple[Decimal | None, str]] = lambda payload: (None, "")
+    describe: Callable[[Payload], str] = lambda payload: ""
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+# --- payload helpers ----------------------------------------------------------------------------
+
+
+def _bad(detail: str, name: str = "payload") -> exc.InvalidApprovalPayload:
+    return exc.InvalidApprovalPayload(detail, field=name)
+
+
+def _int(payload: Payload, name: str) -> int:
+    value = payload.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise _bad(f"{name} must be a positive integer", name)
+    number = int(value)
+    if not 0 < number < 2**63:
+        raise _bad(f"{name} must be a positive integer", name)
+    return number
+
+
+def _text(payload: Payload, name: str, *, required: bool = False, limit: int = 500) -> str:
+    value = payload.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise _bad(f"{name} must be text", name)
+    value = value.strip()
+    if required and not value:
+        raise _bad(f"{name} is required", name)
+    if len(value) > limit:
+        raise _bad(f"{name} is longer than {limit} characters", name)
+    return value
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, float | bool):
+        raise _bad(f"{name} must be a decimal string, not a float", name)
+    try:
+        return to_decimal(value)
+    except Exception as error:  # noqa: BLE001 - any parse failure is the same refusal
+        raise _bad(f"{name} is not a decimal amount", name) from error
+
+
+def _unknown(payload: Payload, allowed: set[str]) -> None:
+    if not isinstance(payload, dict):
+        raise _bad("the payload must be an object")
+    unknown = set(payload) - allowed
+    if unknown:
+        raise _bad(f"unknown field(s): {', '.join(sorted(unknown))}", sorted(unknown)[0])
+
+
+def _digest(payload: Payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+# --- manual ledger adjustment --------------------------------------------------------------------
+
+
+def _adjustment_validate(payload: Payload) -> Payload:
+    from core_banking.ledger.models import LedgerAccount
+
+    _unknown(payload, {"postings", "description", "external_ref"})
+    postings = payload.get("postings")
+    if not isinstance(postings, list) or len(postings) < 2:
+        raise _bad("an adjustment needs at least two postings", "postings")
+    legs, totals = [], {}
+    ids = set()
+    for index, leg in enumerate(postings):
+        if not isinstance(leg, dict) or set(leg) - {"account_id", "amount"}:
+            raise _bad(f"posting {index} must be {{account_id, amount}}", "postings")
+        account_id = _int(leg, "account_id")
+        amount = _decimal(leg.get("amount"), "amount")
+        if amount == 0:
+            raise _bad(f"posting {index} has a zero amount", "postings")
+        legs.append((account_id, amount))
+        ids.add(account_id)
+    accounts = {a.pk: a for a in LedgerAccount.objects.filter(pk__in=ids)}
+    if len(accounts) != len(ids):
+        raise _bad(f"unknown ledger account(s): {sorted(ids - set(accounts))}", "postings")
+    for account_id, amount in legs:
+        currency = accounts[account_id].currency_id
+        totals[currency] = totals.get(currency, Decimal(0)) + amount
+    if any(total != 0 for total in totals.values()):
+        raise _bad("the postings do not balance per currency (debits positive, credits negative)", "postings")
+    return {"postings": [{"account_id": a, "amount": str(m), "currency": accounts[a].currency_id} for a, m in legs],
+            "description": _text(payload, "description", required=True),
+            "external_ref": _text(payload, "external_ref", limit=64)}
+
+
+def _adjustment_amount(payload: Payload) -> tuple[Decimal | None, str]:
+    debits = [leg for leg in payload["postings"] if Decimal(leg["amount"]) > 0]
+    currencies = {leg["currency"] for leg in debits}
+    total = sum((Decimal(leg["amount"]) for leg in debits), Decimal(0))
+    return total, (currencies.pop() if len(currencies) == 1 else "")
+
+
+def _adjustment_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from core_banking.ledger import services as ledger
+
+    result = ledger.entry_post(
+        kind="adjustment", postings=[{"account_id": leg["account_id"], "amount": Decimal(leg["amount"])}
+                                     for leg in payload["postings"]],
+        idempotency_key=f"approval:{request_id}", actor=actor, description=payload["description"],
+        external_ref=payload.get("external_ref", ""), metadata={"approval_request": request_id})
+    return {"entry_id": result.entry_id, "replayed": result.replayed}
+
+
+# --- reversal -----------------------------------------------------------------------------------
+
+
+def _reversal_validate(payload: Payload) -> Payload:
+    from core_banking.ledger.models import JournalEntry
+
+    _unknown(payload, {"entry_id", "reason"})
+    entry_id = _int(payload, "entry_id")
+    if not JournalEntry.objects.filter(pk=entry_id).exists():
+        raise _bad(f"journal entry {entry_id} does not exist", "entry_id")
+    return {"entry_id": entry_id, "reason": _text(payload, "reason", required=True)}
+
+
+def _reversal_amount(payload: Payload) -> tuple[Decimal | None, str]:
+    from core_banking.ledger.models import Posting
+
+    rows = list(Posting.objects.filter(entry_id=payload["entry_id"], amount__gt=0).values_list("amount", "currency_id"))
+    currencies = {currency for _amount, currency in rows}
+    return sum((amount for amount, _c in rows), Decimal(0)), (currencies.pop() if len(currencies) == 1 else "")
+
+
+def _reversal_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from core_banking.ledger import services as ledger
+
+    result = ledger.entry_reverse(entry_id=payload["entry_id"], idempotency_key=f"approval:{request_id}",
+                                  actor=actor, reason=payload["reason"])
+    return {"entry_id": result.entry_id, "reverses": payload["entry_id"], "replayed": result.replayed}
+
+
+# --- accounts: freeze, unfreeze, close -----------------------------------------------------------
+
+
+def _account_validate(payload: Payload) -> Payload:
+    from core_banking.accounts.models import Account
+
+    _unknown(payload, {"account_id", "reason"})
+    account_id = _int(payload, "account_id")
+    if not Account.objects.filter(pk=account_id).exists():
+        raise _bad(f"account {account_id} does not exist", "account_id")
+    return {"account_id": account_id, "reason": _text(payload, "reason", required=True)}
+
+
+def _account_target(payload: Payload) -> str:
+    return f"account:{payload['account_id']}"
+
+
+def _account_transition(action: str) -> Callable[..., dict[str, Any]]:
+    def execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+        from core_banking.accounts import services as accounts
+
+        account = accounts.account_transition(account_id=payload["account_id"], action=action, actor=actor,
+                                              reason=payload["reason"])
+        return {"account_id": account.pk, "status": account.status}
+    return execute
+
+
+def _account_close_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from core_banking.accounts import services as accounts
+
+    account = accounts.account_close(account_id=payload["account_id"], actor=actor, reason=payload["reason"])
+    return {"account_id": account.pk, "status": account.status}
+
+
+# --- release of a large payment ------------------------------------------------------------------
+
+
+def _payment_validate(payload: Payload) -> Payload:
+    from core_banking.payments.models import Payment
+
+    _unknown(payload, {"payment_id", "reason"})
+    payment_id = _int(payload, "payment_id")
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        raise _bad(f"payment {payment_id} does not exist", "payment_id")
+    if payment.status != Payment.Status.PENDING_REVIEW:
+        raise _bad(f"payment {payment.reference} is {payment.status}, not pending review", "payment_id")
+    return {"payment_id": payment_id, "reason": _text(payload, "reason")}
+
+
+def _payment_amount(payload: Payload) -> tuple[Decimal | None, str]:
+    from core_banking.payments.models import Payment
+
+    payment = Payment.objects.filter(pk=payload["payment_id"]).values_list("amount", "currency_id").first()
+    return payment if payment else (None, "")
+
+
+def _payment_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from core_banking.payments import services as payments
+
+    payment = payments.payment_release(payment_id=payload["payment_id"], actor=actor,
+                                       reason=payload["reason"] or f"approval request {request_id}")
+    return {"payment_id": payment.pk, "reference": payment.reference, "status": payment.status,
+            "entry_id": payment.entry_id}
+
+
+# --- KYC override -------------------------------------------------------------------------------
+
+
+def _kyc_validate(payload: Payload) -> Payload:
+    from core_banking.customers.models import Customer
+
+    _unknown(payload, {"customer_id", "status", "risk_rating", "reason"})
+    customer_id = _int(payload, "customer_id")
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise _bad(f"customer {customer_id} does not exist", "customer_id")
+    status = _text(payload, "status", required=True)
+    if status not in Customer.KycStatus.values:
+        raise _bad(f"unknown KYC status {status!r}", "status")
+    risk = _text(payload, "risk_rating") or None
+    if risk is not None and risk not in Customer.RiskRating.values:
+        raise _bad(f"unknown risk rating {risk!r}", "risk_rating")
+    return {"customer_id": customer_id, "status": status, "risk_rating": risk,
+            "reason": _text(payload, "reason", required=True)}
+
+
+def _kyc_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from core_banking.customers import services as customers
+
+    customer = customers.customer_set_kyc_status(customer_id=payload["customer_id"], status=payload["status"],
+                                                 risk_rating=payload["risk_rating"], actor=actor,
+                                                 reason=payload["reason"])
+    return {"customer_id": customer.pk, "kyc_status": customer.kyc_status, "risk_rating": customer.risk_rating}
+
+
+# --- limit change -------------------------------------------------------------------------------
+
+
+def _limit_fields(raw: Any) -> dict[str, Any]:
+    from backoffice.limits.models import AMOUNT_LIMITS, COUNT_LIMITS
+    from backoffice.limits.services import RULE_FIELDS
+
+    if not isinstance(raw, dict) or not raw:
+        raise _bad("fields must be a non-empty object of rule fields", "fields")
+    unknown = set(raw) - set(RULE_FIELDS)
+    if unknown:
+        raise _bad(f"unknown rule field(s): {', '.join(sorted(unknown))}", "fields")
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        if value is None:
+            out[name] = None
+        elif name in AMOUNT_LIMITS:
+            out[name] = str(_decimal(value, name))
+        elif name in COUNT_LIMITS:
+            out[name] = _int({name: value}, name)
+        else:
+            out[name] = _text({name: value}, name)
+    return out
+
+
+def _limit_validate(payload: Payload) -> Payload:
+    from backoffice.limits.models import LimitRule
+
+    _unknown(payload, {"operation", "rule_id", "profile_code", "customer_id", "account_id", "fields", "reason"})
+    operation = payload.get("operation")
+    fields = _limit_fields(payload.get("fields"))
+    reason = _text(payload, "reason", required=True)
+    if operation == "update":
+        rule_id = _int(payload, "rule_id")
+        if not LimitRule.objects.filter(pk=rule_id).exists():
+            raise _bad(f"limit rule {rule_id} does not exist", "rule_id")
+        return {"operation": "update", "rule_id": rule_id, "fields": fields, "reason": reason}
+    if operation == "create":
+        scope = {name: payload.get(name) for name in ("profile_code", "customer_id", "account_id")
+                 if payload.get(name) not in (None, "")}
+        if len(scope) != 1:
+            raise _bad("name exactly one of profile_code, customer_id or account_id", "scope")
+        ((name, value),) = scope.items()
+        scope = {name: _text(payload, name).upper() if name == "profile_code" else _int(payload, name)}
+        return {"operation": "create", **scope, "fields": fields, "reason": reason}
+    raise _bad("operation must be create or update", "operation")
+
+
+def _limit_target(payload: Payload) -> str:
+    if payload["operation"] == "update":
+        return f"limit_rule:{payload['rule_id']}"
+    scope = next(f"{k}={payload[k]}" for k in ("profile_code", "customer_id", "account_id") if k in payload)
+    fields = payload["fields"]
+    return f"limit_scope:{scope}:{fields.get('channel') or '*'}:{fields.get('currency') or '*'}"
+
+
+def _limit_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from backoffice.limits import services as limits
+    from backoffice.limits.models import AMOUNT_LIMITS
+
+    fields = {k: (Decimal(v) if k in AMOUNT_LIMITS and v is not None else v) for k, v in payload["fields"].items()}
+    if payload["operation"] == "update":
+        rule = limits.rule_update(rule_id=payload["rule_id"], actor=actor, reason=payload["reason"], **fields)
+    else:
+        scope = {k: payload[k] for k in ("profile_code", "customer_id", "account_id") if k in payload}
+        rule = limits.rule_create(actor=actor, **scope, **fields)
+    return {"rule_id": rule.pk, "operation": payload["operation"]}
+
+
+# --- tariff change ------------------------------------------------------------------------------
+
+
+def _tariff_validate(payload: Payload) -> Payload:
+    from backoffice.tariffs.models import TariffPlan, TariffVersion
+
+    _unknown(payload, {"operation", "plan_id", "version_id", "name", "description", "is_active", "fields", "reason"})
+    operation = payload.get("operation")
+    reason = _text(payload, "reason", required=True)
+    if operation == "plan_update":
+        plan_id = _int(payload, "plan_id")
+        if not TariffPlan.objects.filter(pk=plan_id).exists():
+            raise _bad(f"tariff plan {plan_id} does not exist", "plan_id")
+        out: Payload = {"operation": operation, "plan_id": plan_id, "reason": reason}
+        for name in ("name", "description"):
+            if payload.get(name) is not None:
+                out[name] = _text(payload, name, required=name == "name")
+        if payload.get("is_active") is not None:
+            if not isinstance(payload["is_active"], bool):
+                raise _bad("is_active must be true or false", "is_active")
+            out["is_active"] = payload["is_active"]
+        if len(out) == 3:
+            raise _bad("name, description or is_active must change", "payload")
+        return out
+    if operation == "rule_create":
+        version_id = _int(payload, "version_id")
+        if not TariffVersion.objects.filter(pk=version_id).exists():
+            raise _bad(f"tariff version {version_id} does not exist", "version_id")
+        fields = payload.get("fields")
+        if not isinstance(fields, dict) or not fields.get("event"):
+            raise _bad("fields must be an object with at least an event", "fields")
+        if any(isinstance(v, float) for v in fields.values()):
+            raise _bad("amounts and rates must be decimal strings, not floats", "fields")
+        return {"operation": operation, "version_id": version_id, "fields": fields, "reason": reason}
+    raise _bad("operation must be plan_update or rule_create", "operation")
+
+
+def _tariff_target(payload: Payload) -> str:
+    if payload["operation"] == "plan_update":
+        return f"tariff_plan:{payload['plan_id']}"
+    fields = payload["fields"]
+    return f"tariff_version:{payload['version_id']}:{fields['event']}:{fields.get('channel') or '*'}"
+
+
+def _tariff_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from backoffice.tariffs import services as tariffs
+
+    if payload["operation"] == "plan_update":
+        changes = {k: payload[k] for k in ("name", "description", "is_active") if k in payload}
+        plan = tariffs.plan_update(plan_id=payload["plan_id"], actor=actor, reason=payload["reason"], **changes)
+        return {"plan_id": plan.pk, "operation": "plan_update"}
+    rule = tariffs.rule_create(version_id=payload["version_id"], actor=actor, **payload["fields"])
+    return {"rule_id": rule.pk, "operation": "rule_create"}
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+OPS, FIN = roles.OPERATIONS, roles.FINANCE
+REVIEWER, OFFICER = roles.COMPLIANCE_REVIEWER, roles.COMPLIANCE_OFFICER
+
+
+def _policy(initiators, checkers, required=1, threshold=None, currency="", hours=72) -> dict[str, Any]:
+    return {"initiator_roles": list(initiators), "checker_roles": list(checkers), "required_approvals": required,
+            "threshold_amount": Decimal(threshold) if threshold else None, "threshold_currency": currency,
+            "expiry_hours": hours}
+
+
+_TYPES = [
+    ActionType("ledger_adjustment", "Manual ledger adjustment", _adjustment_validate,
+               lambda p: f"adjustment:{_digest(p)}", _adjustment_execute, _adjustment_amount,
+               lambda p: p["description"], _policy([FIN, OPS], [FIN, OFFICER], 1, "10000", "EUR", 48)),
+    ActionType("reversal", "Reversal of a journal entry", _reversal_validate, lambda p: f"entry:{p['entry_id']}",
+               _reversal_execute, _reversal_amount, lambda p: f"reverse entry {p['entry_id']}: {p['reason']}",
+               _policy([FIN, OPS], [FIN, OFFICER], 1, "10000", "EUR", 48)),
+    ActionType("limit_change", "Limit change", _limit_validate, _limit_target, _limit_execute,
+               describe=lambda p: f"limit rule {p['operation']}: {p['reason']}",
+               defaults=_policy([OPS], [OFFICER, FIN])),
+    ActionType("tariff_change", "Tariff change", _tariff_validate, _tariff_target, _tariff_execute,
+               describe=lambda p: f"tariff {p['operation']}: {p['reason']}", defaults=_policy([OPS], [FIN])),
+    ActionType("account_freeze", "Freeze an account", _account_validate, _account_target, _account_transition("freeze"),
+               describe=lambda p: f"freeze account {p['account_id']}: {p['reason']}",
+               defaults=_policy([OPS], [OFFICER, OPS], hours=24)),
+    ActionType("account_unfreeze", "Unfreeze an account", _account_validate, _account_target,
+               _account_transition("unfreeze"), describe=lambda p: f"unfreeze account {p['account_id']}: {p['reason']}",
+               defaults=_policy([OPS], [OFFICER], hours=24)),
+    ActionType("account_close", "Close an account", _account_validate, _account_target, _account_close_execute,
+               describe=lambda p: f"close account {p['account_id']}: {p['reason']}",
+               defaults=_policy([OPS], [OPS, OFFICER])),
+    ActionType("payment_release", "Release of a large payment", _payment_validate,
+               lambda p: f"payment:{p['payment_id']}", _payment_execute, _payment_amount,
+               lambda p: f"release payment {p['payment_id']}", _policy([OPS, REVIEWER], [OFFICER], 1, "50000", "EUR",
+                                                                      24)),
+    ActionType("kyc_override", "KYC status override", _kyc_validate, lambda p: f"customer:{p['customer_id']}",
+               _kyc_execute, describe=lambda p: f"KYC of customer {p['customer_id']} to {p['status']}: {p['reason']}",
+               defaults=_policy([REVIEWER, OFFICER], [OFFICER])),
+]
+
+ACTION_TYPES: dict[str, ActionType] = {t.code: t for t in _TYPES}
+ACTION_TYPE_CHOICES: list[tuple[str, str]] = [(t.code, t.label) for t in _TYPES]
+
+
+def action_type_get(code: str) -> ActionType:
+    action = ACTION_TYPES.get(code)
+    if action is None:
+        raise exc.UnknownActionType(f"unknown action type {code!r}", action_type=code)
+    return action
