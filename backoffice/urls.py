@@ -12,6 +12,7 @@ api_v1 = [
     path("tariffs/", include("backoffice.tariffs.api.urls")),
     path("limits/", include("backoffice.limits.api.urls")),
     path("tickets/", include("backoffice.tickets.api.urls")),
+    path("kyc/", include("backoffice.kyc.api.urls")),
     path("approvals/", include("backoffice.approvals.api.urls")),
     path("", include("backoffice.api_clients.api.urls")),
 ]

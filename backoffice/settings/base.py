@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "backoffice.tariffs",
     "backoffice.limits",
     "backoffice.tickets",
+    "backoffice.kyc",
     "backoffice.approvals",
 ]
 
@@ -245,6 +247,10 @@ SPECTACULAR_SETTINGS = {
         "TicketMessageVisibilityEnum": "backoffice.tickets.models.TicketMessage.Visibility",
         "ApprovalStatusEnum": "backoffice.approvals.models.ApprovalRequest.Status",
         "ApprovalActionTypeEnum": "backoffice.approvals.registry.ACTION_TYPE_CHOICES",
+        "KycApplicationStatusEnum": "backoffice.kyc.models.KycApplication.Status",
+        "KycApplicationKindEnum": "backoffice.kyc.models.KycApplication.Kind",
+        "KycDocumentTypeEnum": "backoffice.kyc.models.KycDocument.Type",
+        "KycRejectionReasonEnum": "backoffice.kyc.models.RejectionReason",
     },
 }
 
@@ -350,6 +356,21 @@ CELERY_BEAT_SCHEDULE["tickets.escalate_breaches"] = {
     "task": "tickets.escalate_breaches",
     "schedule": float(TICKETS_ESCALATION_INTERVAL),
     "options": {"expire_seconds": TICKETS_ESCALATION_INTERVAL},
+}
+
+# --- KYC review ---------------------------------------------------------------------------
+# The screening seam (backoffice/kyc/screening.py); the compliance app will plug in here.
+KYC_SCREENING_HOOK = "backoffice.kyc.screening.no_screening"
+# Identity documents: never under MEDIA/static, only streamed by the API to who may see them.
+STORAGES["kyc"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": os.environ.get("KYC_DOCUMENT_ROOT", str(VAR_DIR / "private" / "kyc")), "base_url": None},
+}
+# Customers whose review date has passed get a new review case, every night.
+CELERY_BEAT_SCHEDULE["kyc.open_periodic_reviews"] = {
+    "task": "kyc.open_periodic_reviews",
+    "schedule": crontab(hour=2, minute=30),
+    "options": {"expire_seconds": 3600},
 }
 
 # --- Approvals (maker-checker) -------------------------------------------------------------

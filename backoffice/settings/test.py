@@ -1,6 +1,7 @@
 """Profile for `make test`: PostgreSQL and Redis by default, fast password hashing."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
@@ -16,3 +17,6 @@ CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = True
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "100000/minute"}  # noqa: F405
+# Uploaded KYC documents go to a throw-away directory, not to var/ (the storage is bound when the
+# model loads, so this is set here rather than per test).
+STORAGES["kyc"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="corebank-test-kyc-")  # noqa: F405

@@ -22,6 +22,8 @@ from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.db import DEFAULT_DB_ALIAS
 
+from backoffice.kyc.roles import KYC_ROLE_PERMISSIONS
+
 logger = logging.getLogger(__name__)
 
 OPERATIONS = "operations"
@@ -230,6 +232,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "approvals.add_approvalrequest",
     ],
 }
+
+
+# KYC review: the permissions per role are kept next to the workflow they govern (read the
+# reasons there) and merged into the catalogue here.
+for _role, _permissions in KYC_ROLE_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role].extend(_permissions)
 
 
 class UnknownRole(ValueError):

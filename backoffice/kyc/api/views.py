@@ -1,0 +1,194 @@
+"""KYC review over REST (scope ``kyc``).
+
+Reading needs ``kyc.view_kycapplication``; opening an application ``kyc.add_kycapplication``;
+uploading ``kyc.add_kycdocument``; downloading ``kyc.view_kycdocument`` at the door and then the
+application's own rule (assignee, compliance officer or an assigner: ``not_assignee`` otherwise).
+The review actions need ``kyc.review_kycapplication`` or ``kyc.supervise_kycapplication``; the
+service then decides on the application itself. Refusals are ``application/problem+json``:
+``not_assignee``, ``transition_not_allowed``, ``reason_required``, ``compliance_officer_required``,
+``same_approver``, ``kyc_checks_failed``, ``kyc_application_open``, ``kyc_application_closed``,
+``unsupported_document_type``, ``document_too_large``, ``invalid_document``, ``invalid_assignee``,
+``kyc_application_not_found``, ``kyc_document_not_found``, ``permission_denied``.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.kyc import selectors, services
+from backoffice.kyc.models import ADD, ADD_DOCUMENT, VIEW, VIEW_DOCUMENT
+from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
+from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
+from core_banking.common.api.schema import ProblemSerializer, problem_responses
+
+from . import serializers as s
+
+KYC = "KYC"
+REFUSED = {
+    (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="`permission_denied` (role or scope), `not_assignee` (not your case), "
+        "`compliance_officer_required`, `same_approver`."),
+}
+
+
+def _path_id(name: str) -> OpenApiParameter:
+    return OpenApiParameter(name, int, OpenApiParameter.PATH)
+
+
+def application_detail(application_id: int, user) -> dict:
+    application = selectors.application_get(application_id)
+    data = s.KycApplicationSerializer(application).data
+    data.update({
+        "risk_factors": application.risk_factors,
+        "documents": s.KycDocumentSerializer(selectors.documents_for(application, user), many=True).data,
+        "checks": s.KycCheckSerializer(selectors.latest_checks(application), many=True).data,
+        "history": s.KycHistorySerializer(application.history.select_related("actor").order_by("id"),
+                                          many=True).data,
+        "available_transitions": selectors.available_transitions(application, user),
+    })
+    return data
+
+
+class KycApi(APIView):
+    required_scopes = ["kyc"]
+    permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
+    required_perms: dict[str, list[str]] = {}
+    parser_classes = [JSONParser]
+
+
+class KycListCreateApi(KycApi):
+    required_perms = {"GET": [VIEW], "POST": [VIEW, ADD]}
+    pagination_class = type("KycCursor", (DefaultCursorPagination,), {"ordering": ("-id",)})
+
+    @extend_schema(operation_id="kyc_applications_list", tags=[KYC], summary="Find KYC applications",
+                   description="Newest first; filter by status, kind, risk rating, customer, assignee, unassigned.",
+                   parameters=[s.KycFilterSerializer],
+                   responses={200: s.KycApplicationSerializer(many=True), **problem_responses(400, 401, 403)})
+    def get(self, request):
+        serializer = s.KycFilterSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        f = serializer.validated_data
+        applications = selectors.application_search(
+            status=f.get("status", ""), kind=f.get("kind", ""), risk_rating=f.get("risk_rating", ""),
+            customer_id=f.get("customer"), assignee_id=f.get("assignee"), unassigned=f.get("unassigned"))
+        return paginated_response(serializer_class=s.KycApplicationSerializer, queryset=applications,
+                                  request=request, view=self)
+
+    @extend_schema(operation_id="kyc_applications_create", tags=[KYC], summary="Open a draft KYC application",
+                   description="One open application per customer (`kyc_application_open`).",
+                   request=s.KycCreateSerializer,
+                   responses={201: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 403, 409)})
+    def post(self, request):
+        serializer = s.KycCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.application_create(customer_id=serializer.validated_data["customer"],
+                                                  product_kind=serializer.validated_data["product_kind"],
+                                                  actor=request.user)
+        return Response(application_detail(application.pk, request.user), status=201)
+
+
+class KycDetailApi(KycApi):
+    required_perms = {"GET": [VIEW]}
+
+    @extend_schema(operation_id="kyc_applications_retrieve", tags=[KYC],
+                   summary="An application with its documents, checks, history and the transitions you may fire",
+                   parameters=[_path_id("application_id")],
+                   responses={200: s.KycApplicationDetailSerializer, **problem_responses(401, 403, 404)})
+    def get(self, request, application_id: int):
+        return Response(application_detail(application_id, request.user))
+
+
+class KycDocumentUploadApi(KycApi):
+    required_perms = {"POST": [VIEW, ADD_DOCUMENT]}
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(operation_id="kyc_documents_upload", tags=[KYC], summary="Upload a document (multipart)",
+                   description="PDF, PNG or JPEG (`unsupported_document_type`), at most 10 MB "
+                   "(`document_too_large`); identity documents need their expiry date. Only while the application "
+                   "is a draft or information is requested (`kyc_application_closed`).",
+                   parameters=[_path_id("application_id")],
+                   request={"multipart/form-data": s.KycDocumentUploadSerializer},
+                   responses={201: s.KycDocumentSerializer, **problem_responses(400, 401, 404, 409), **REFUSED})
+    def post(self, request, application_id: int):
+        serializer = s.KycDocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        document = services.document_upload(application_id=application_id, type=data["type"], upload=data["file"],
+                                            expiry_date=data["expiry_date"], actor=request.user)
+        return Response(s.KycDocumentSerializer(document).data, status=201)
+
+
+class KycDocumentDownloadApi(KycApi):
+    required_perms = {"GET": [VIEW, VIEW_DOCUMENT]}
+
+    @extend_schema(operation_id="kyc_documents_download", tags=[KYC], summary="Download a document",
+                   description="Streams the file as an attachment, only to the assignee, compliance officers and "
+                   "those who assign applications (`not_assignee` otherwise). Documents have no public URL.",
+                   parameters=[_path_id("application_id"), _path_id("document_id")],
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                              **problem_responses(401, 404), **REFUSED})
+    def get(self, request, application_id: int, document_id: int):
+        document = selectors.document_for_download(application_id=application_id, document_id=document_id,
+                                                   user=request.user)
+        response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                                content_type=document.content_type)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class KycAssignApi(KycApi):
+    required_perms = {"POST": [VIEW, "kyc.assign_kycapplication"]}
+
+    @extend_schema(operation_id="kyc_applications_assign", tags=[KYC], summary="Assign to a reviewer",
+                   parameters=[_path_id("application_id")], request=s.KycAssignSerializer,
+                   responses={200: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 404, 409),
+                              **REFUSED})
+    def post(self, request, application_id: int):
+        serializer = s.KycAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.application_assign(application_id=application_id, assignee_id=serializer.validated_data["assignee"],
+                                    reason=serializer.validated_data["reason"], actor=request.user)
+        return Response(application_detail(application_id, request.user))
+
+
+class KycTransitionApi(KycApi):
+    """One view class per transition, each its own URL; the service decides who may fire it."""
+
+    required_perms = {"POST": [VIEW]}
+    action: str = ""
+
+    def post(self, request, application_id: int):
+        serializer_class = s.KycRejectSerializer if self.action == "reject" else s.KycReasonSerializer
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.application_transition(application_id=application_id, action=self.action, actor=request.user,
+                                        **serializer.validated_data)
+        return Response(application_detail(application_id, request.user))
+
+
+def _transition_view(action: str) -> type[KycTransitionApi]:
+    label = services.TRANSITIONS[action][0]
+    schema = extend_schema(
+        operation_id=f"kyc_applications_{action}", tags=[KYC], summary=label,
+        description="`transition_not_allowed` from a state that does not allow it; `reason_required` to request "
+        "information; a high-risk approval is two-step (the second by a different compliance officer).",
+        parameters=[_path_id("application_id")],
+        request=s.KycRejectSerializer if action == "reject" else s.KycReasonSerializer,
+        responses={200: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED},
+    )
+
+    def post(self, request, application_id: int):
+        return KycTransitionApi.post(self, request, application_id)
+
+    name = "Kyc" + "".join(part.title() for part in action.split("_")) + "Api"
+    return type(name, (KycTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post)})
+
+
+TRANSITION_VIEWS = {action: _transition_view(action) for action in services.TRANSITIONS}

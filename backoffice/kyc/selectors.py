@@ -1,0 +1,80 @@
+"""KYC reads: look-up, search, documents a user may see, the transitions a user may fire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from . import exceptions as exc
+from .models import KycApplication, KycCheckResult, KycDocument, kyc_may_see_documents
+from .services import REASON_REQUIRED, TRANSITIONS, may_approve_now
+
+
+def application_get(application_id: int) -> KycApplication:
+    application = KycApplication.objects.select_related(
+        "customer", "assignee", "first_approval_by", "decided_by").filter(pk=application_id).first()
+    if application is None:
+        raise exc.ApplicationNotFound(f"KYC application {application_id} does not exist")
+    return application
+
+
+def application_search(*, status: str = "", kind: str = "", customer_id: int | None = None,
+                       assignee_id: int | None = None, risk_rating: str = "",
+                       unassigned: bool | None = None) -> QuerySet[KycApplication]:
+    applications = KycApplication.objects.all()
+    if status:
+        applications = applications.filter(status=status)
+    if kind:
+        applications = applications.filter(kind=kind)
+    if risk_rating:
+        applications = applications.filter(risk_rating=risk_rating)
+    if customer_id is not None:
+        applications = applications.filter(customer_id=customer_id)
+    if assignee_id is not None:
+        applications = applications.filter(assignee_id=assignee_id)
+    if unassigned is not None:
+        applications = applications.filter(assignee__isnull=unassigned)
+    return applications.select_related("customer", "assignee")
+
+
+def latest_checks(application: KycApplication) -> QuerySet[KycCheckResult]:
+    return application.check_results.filter(run=application.check_run).order_by("id")
+
+
+def documents_for(application: KycApplication, user) -> QuerySet[KycDocument]:
+    """The documents' metadata; empty for a user who may not see the application's documents."""
+    if not kyc_may_see_documents(application, user):
+        return KycDocument.objects.none()
+    return application.documents.select_related("uploaded_by").order_by("id")
+
+
+def document_for_download(*, application_id: int, document_id: int, user) -> KycDocument:
+    """The document, for a user who may see it: 404 when it does not exist (or is not the
+    application's), ``not_assignee`` when the user may not see this application's documents."""
+    application = application_get(application_id)
+    document = KycDocument.objects.filter(pk=document_id, application_id=application.pk).first()
+    if document is None:
+        raise exc.DocumentNotFound(f"KYC application {application_id} has no document {document_id}")
+    if not kyc_may_see_documents(application, user):
+        raise exc.NotAssignee(f"you may not see the documents of KYC application {application.pk}",
+                              application=application.pk)
+    return document
+
+
+def available_transitions(application: KycApplication, user) -> list[dict[str, Any]]:
+    """What ``user`` may fire now (state allows it and they may act), in a fixed order."""
+    allowed = {t.name for t in application.get_available_user_status_transitions(user)}
+    if "approve" in allowed and not may_approve_now(application, user):
+        allowed.discard("approve")
+    return [{"action": action, "label": label, "target": _target(application, action),
+             "reason_required": action in REASON_REQUIRED}
+            for action, (label, _audit) in TRANSITIONS.items() if action in allowed]
+
+
+def _target(application: KycApplication, action: str) -> str:
+    meta = getattr(application, action)._django_fsm
+    target = meta.get_transition(application.status).target
+    if action == "approve" and application.risk_rating == "high" and application.first_approval_by_id is None:
+        return application.status  # the first of two approvals
+    return target
