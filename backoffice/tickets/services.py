@@ -34,6 +34,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from core_banking.accounts.models import Account
 from core_banking.audit.services import audit_record, audit_record_many
+from core_banking.common.actors import user_or_none
 from core_banking.common.errors import TransitionNotAllowed
 from core_banking.customers.models import Customer
 from core_banking.ledger.models import JournalEntry, Posting
@@ -76,9 +77,6 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
-
 
 def reason_required(ticket: Ticket, action: str) -> bool:
     """Reopening always needs a reason; so does closing a ticket that was never resolved."""
@@ -103,7 +101,8 @@ def require_may_work(ticket: Ticket, actor) -> None:
 
 def _history(ticket: Ticket, *, action: str, before: str, reason: str, actor, at) -> TicketStatusChange:
     return TicketStatusChange.objects.create(ticket=ticket, action=action, from_status=before,
-                                             to_status=ticket.status, reason=reason[:500], actor=_user(actor), at=at)
+                                             to_status=ticket.status, reason=reason[:500],
+                                             actor=user_or_none(actor), at=at)
 
 
 def ticket_lock(ticket_id: int) -> Ticket:
@@ -269,7 +268,7 @@ def ticket_create(
     ticket = Ticket.objects.create(
         number=f"T{TicketNumber.objects.create().pk:08d}", subject=subject[:200], description=description,
         category=category, priority=priority, customer=customer, team=team, response_due_at=response_due,
-        resolution_due_at=resolution_due, created_by=_user(actor), created_at=now, **links,
+        resolution_due_at=resolution_due, created_by=user_or_none(actor), created_at=now, **links,
     )
     if team is not None:
         assign_perm(OBJECT_PERM, team.group, ticket)
@@ -400,7 +399,7 @@ def message_post(*, ticket_id: int, body: str, visibility: str, actor,
         raise exc.TicketInactive(f"ticket {ticket.number} is closed; reopen it to add a message",
                                  ticket=ticket.number)
     now = now or timezone.now()
-    message = TicketMessage.objects.create(ticket=ticket, author=_user(actor), body=body, visibility=visibility,
+    message = TicketMessage.objects.create(ticket=ticket, author=user_or_none(actor), body=body, visibility=visibility,
                                            created_at=now)
     if visibility == TicketMessage.Visibility.CUSTOMER_REPLY and ticket.first_response_at is None:
         ticket.first_response_at = now

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from backoffice.kyc.models import ADD, ADD_DOCUMENT, VIEW, VIEW_DOCUMENT
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 
 from . import serializers as s
 
@@ -37,9 +37,6 @@ REFUSED = {
         "`compliance_officer_required`, `same_approver`."),
 }
 
-
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH)
 
 
 def application_detail(application_id: int, user) -> dict:
@@ -99,7 +96,7 @@ class KycDetailApi(KycApi):
 
     @extend_schema(operation_id="kyc_applications_retrieve", tags=[KYC],
                    summary="An application with its documents, checks, history and the transitions you may fire",
-                   parameters=[_path_id("application_id")],
+                   parameters=[path_id("application_id")],
                    responses={200: s.KycApplicationDetailSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, application_id: int):
         return Response(application_detail(application_id, request.user))
@@ -113,7 +110,7 @@ class KycDocumentUploadApi(KycApi):
                    description="PDF, PNG or JPEG (`unsupported_document_type`), at most 10 MB "
                    "(`document_too_large`); identity documents need their expiry date. Only while the application "
                    "is a draft or information is requested (`kyc_application_closed`).",
-                   parameters=[_path_id("application_id")],
+                   parameters=[path_id("application_id")],
                    request={"multipart/form-data": s.KycDocumentUploadSerializer},
                    responses={201: s.KycDocumentSerializer, **problem_responses(400, 401, 404, 409), **REFUSED})
     def post(self, request, application_id: int):
@@ -131,7 +128,7 @@ class KycDocumentDownloadApi(KycApi):
     @extend_schema(operation_id="kyc_documents_download", tags=[KYC], summary="Download a document",
                    description="Streams the file as an attachment, only to the assignee, compliance officers and "
                    "those who assign applications (`not_assignee` otherwise). Documents have no public URL.",
-                   parameters=[_path_id("application_id"), _path_id("document_id")],
+                   parameters=[path_id("application_id"), path_id("document_id")],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
                               **problem_responses(401, 404), **REFUSED})
     def get(self, request, application_id: int, document_id: int):
@@ -147,7 +144,7 @@ class KycAssignApi(KycApi):
     required_perms = {"POST": [VIEW, "kyc.assign_kycapplication"]}
 
     @extend_schema(operation_id="kyc_applications_assign", tags=[KYC], summary="Assign to a reviewer",
-                   parameters=[_path_id("application_id")], request=s.KycAssignSerializer,
+                   parameters=[path_id("application_id")], request=s.KycAssignSerializer,
                    responses={200: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 404, 409),
                               **REFUSED})
     def post(self, request, application_id: int):
@@ -179,7 +176,7 @@ def _transition_view(action: str) -> type[KycTransitionApi]:
         operation_id=f"kyc_applications_{action}", tags=[KYC], summary=label,
         description="`transition_not_allowed` from a state that does not allow it; `reason_required` to request "
         "information; a high-risk approval is two-step (the second by a different compliance officer).",
-        parameters=[_path_id("application_id")],
+        parameters=[path_id("application_id")],
         request=s.KycRejectSerializer if action == "reject" else s.KycReasonSerializer,
         responses={200: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED},
     )

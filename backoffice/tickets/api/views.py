@@ -11,7 +11,7 @@ decides on the ticket itself: a support agent acts only on tickets assigned to t
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -21,7 +21,7 @@ from backoffice.tickets import selectors, services
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
-from core_banking.common.api.schema import ProblemSerializer, problem_responses
+from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 
 from . import serializers as s
 
@@ -36,9 +36,6 @@ REFUSED = {
         "yours nor your team's), `not_team_member`."),
 }
 
-
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH)
 
 
 def ticket_detail(ticket_id: int, user) -> dict:
@@ -101,7 +98,7 @@ class TicketDetailApi(TicketsApi):
 
     @extend_schema(operation_id="tickets_retrieve", tags=[TICKETS],
                    summary="A ticket with its messages, history and the transitions you may fire",
-                   parameters=[_path_id("ticket_id")],
+                   parameters=[path_id("ticket_id")],
                    responses={200: s.TicketDetailSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, ticket_id: int):
         return Response(ticket_detail(ticket_id, request.user))
@@ -114,7 +111,7 @@ class TicketMessageCreateApi(TicketsApi):
                    summary="Add an internal note or a customer-visible reply",
                    description="The first customer reply meets the response SLA. Closed tickets take no messages "
                    "(`ticket_inactive`).",
-                   parameters=[_path_id("ticket_id")], request=s.TicketMessageInputSerializer,
+                   parameters=[path_id("ticket_id")], request=s.TicketMessageInputSerializer,
                    responses={201: s.TicketMessageOutputSerializer, **problem_responses(400, 401, 404, 409), **REFUSED})
     def post(self, request, ticket_id: int):
         serializer = s.TicketMessageInputSerializer(data=request.data)
@@ -129,7 +126,7 @@ class TicketAssignApi(TicketsApi):
     @extend_schema(operation_id="tickets_assign", tags=[TICKETS], summary="Assign a ticket to an agent and/or team",
                    description="Supervisors (`tickets.manage_ticket`) assign and reassign; an agent may only claim "
                    "an unassigned ticket of their team (assignee = themselves).",
-                   parameters=[_path_id("ticket_id")], request=s.TicketAssignSerializer,
+                   parameters=[path_id("ticket_id")], request=s.TicketAssignSerializer,
                    responses={200: s.TicketDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED})
     def post(self, request, ticket_id: int):
         serializer = s.TicketAssignSerializer(data=request.data)
@@ -158,7 +155,7 @@ def _transition_view(action: str) -> type[TicketTransitionApi]:
         operation_id=f"tickets_{action}", tags=[TICKETS], summary=label,
         description="`reason` is required to reopen, and to close a ticket that was not resolved "
         "(`reason_required`). `transition_not_allowed` from a state that does not allow it.",
-        parameters=[_path_id("ticket_id")], request=s.TicketReasonSerializer,
+        parameters=[path_id("ticket_id")], request=s.TicketReasonSerializer,
         responses={200: s.TicketDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED},
     )
     def post(self, request, ticket_id: int):  # a function of its own: extend_schema annotates it
@@ -192,7 +189,7 @@ class TeamQueueApi(TicketsApi):
     @extend_schema(operation_id="tickets_team_queue", tags=[TICKETS], summary="A team's queue",
                    description="The team's active tickets by next SLA due time; for its members and supervisors "
                    "(`not_team_member`). At most `limit`.",
-                   parameters=[_path_id("team_id"), s.TicketQueueFilterSerializer],
+                   parameters=[path_id("team_id"), s.TicketQueueFilterSerializer],
                    responses={200: s.TicketOutputSerializer(many=True), **problem_responses(400, 401, 404),
                               **REFUSED})
     def get(self, request, team_id: int):
