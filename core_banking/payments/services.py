@@ -206,7 +206,7 @@ def _check_accounts(request: PaymentRequest, debtor: Account | None, creditor: A
                 f"the payment is in {request.currency} but account {creditor.iban} holds {creditor.currency_id}")
 
 
-def _fx(request: PaymentRequest, *, actor=None, use_quote: bool) -> tuple[Decimal, Decimal, Decimal, FxQuote | None]:
+def _fx(request: PaymentRequest, *, use_quote: bool) -> tuple[Decimal, Decimal, Decimal, FxQuote | None]:
     """(customer rate, mid rate, amount bought, quote) for a conversion."""
     target = Currency.objects.get(code=request.target_currency)
     if request.quote_id and use_quote:
@@ -305,7 +305,7 @@ def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payme
     _check_accounts(request, debtor, creditor)
     rate = mid = target_amount = quote = None
     if request.kind == Payment.Kind.FX_CONVERSION:
-        rate, mid, target_amount, quote = _fx(request, actor=actor, use_quote=True)
+        rate, mid, target_amount, quote = _fx(request, use_quote=True)
     business_date = current_business_date()
     payment = Payment(
         reference=_reference(), kind=request.kind, channel=request.channel, debtor_account=debtor,
