@@ -14,6 +14,8 @@ api_v1 = [
     path("tickets/", include("backoffice.tickets.api.urls")),
     path("kyc/", include("backoffice.kyc.api.urls")),
     path("approvals/", include("backoffice.approvals.api.urls")),
+    path("deposits/", include("core_banking.deposits.api.urls")),
+    path("loans/", include("core_banking.loans.api.urls")),
     path("", include("backoffice.api_clients.api.urls")),
 ]
 

@@ -3,11 +3,14 @@
 * Policies (one per action type, created with the registry's defaults on first use) are
   configuration: editable by whoever holds ``approvals.change_approvalpolicy``, audited by model
   tracking; role names are checked against the role catalogue.
-* Requests are created through the API or ``services.request_create`` and never edited or deleted
-  here: every field is read-only. Approve, reject, cancel and retry are changelist actions that
-  call the services (the comment or reason comes from the field next to the action picker); a
-  refusal is shown as an error message and changes nothing. The "queue" filter shows my inbox
-  (waiting for me) or the requests I made.
+* Requests are created through the API, ``services.request_create`` or the staff routes of the
+  sensitive actions (``guard.py``), and never edited or deleted here: every field is read-only.
+  Approve, reject, cancel and retry are changelist actions that call the services (the comment
+  or reason comes from the field next to the action picker), and the change page's workflow
+  panel offers only those the signed-in user may fire on that request now
+  (``selectors.available_actions``), each with its comment or reason field. A refusal is shown
+  as an error message and changes nothing. The "queue" filter shows my inbox (waiting for me)
+  or the requests I made.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 
 from backoffice.staff.roles import ROLE_NAMES
 from core_banking.common.errors import DomainError
@@ -109,6 +116,7 @@ REQUEST_FIELDS = ("action_type", "status", "summary", "target_key", "amount", "c
 
 @admin.register(ApprovalRequest)
 class ApprovalRequestAdmin(admin.ModelAdmin):
+    change_form_template = "admin/approvals/approvalrequest/change_form.html"
     action_form = ApprovalActionForm
     list_display = ("id", "action_type", "status", "summary", "amount", "currency", "maker", "approvals",
                     "expires_at", "failed")
@@ -145,6 +153,47 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     @admin.display(description="execution failed", boolean=True)
     def failed(self, request: ApprovalRequest) -> bool:
         return bool(request.execution_error)
+
+    # --- the change page: only what this user may fire ---
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        approval = self.get_object(request, object_id)
+        if approval is not None:
+            extra_context["approval_actions"] = selectors.available_actions(approval, request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [path("<int:request_id>/do/<str:action>/", wrap(self.request_action_view),
+                     name="approvals_approvalrequest_action"), *super().get_urls()]
+
+    def request_action_view(self, request, request_id: int, action: str):
+        """POST from the change page's workflow panel; the service decides."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request) or action not in selectors.ACTIONS:
+            raise PermissionDenied
+        approval = get_object_or_404(ApprovalRequest, pk=request_id)
+        text = request.POST.get("reason", "").strip()
+        calls = {
+            "approve": lambda: services.request_approve(request_id=approval.pk, actor=request.user, comment=text),
+            "reject": lambda: services.request_reject(request_id=approval.pk, actor=request.user, reason=text),
+            "cancel": lambda: services.request_cancel(request_id=approval.pk, actor=request.user, reason=text),
+            "retry": lambda: services.request_retry(request_id=approval.pk, actor=request.user),
+        }
+        try:
+            result = calls[action]()
+        except DomainError as error:
+            self.message_user(request, f"#{approval.pk}: {error.detail}", messages.ERROR)
+        else:
+            if result.status == ApprovalRequest.Status.APPROVED and result.execution_error:
+                self.message_user(request, f"#{approval.pk}: approved, but execution failed: "
+                                  f"{result.execution_error}", messages.WARNING)
+            else:
+                self.message_user(request, f"#{approval.pk}: {result.get_status_display().lower()}.",
+                                  messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:approvals_approvalrequest_change", args=[approval.pk]))
 
     def _run(self, request, queryset, call, done: str) -> None:
         changed = 0

@@ -92,34 +92,50 @@ def _digest(payload: Payload) -> str:
 
 
 def _adjustment_validate(payload: Payload) -> Payload:
+    import datetime as dt
+
     from core_banking.ledger.models import LedgerAccount
 
-    _unknown(payload, {"postings", "description", "external_ref"})
+    _unknown(payload, {"postings", "description", "external_ref", "metadata", "value_date"})
     postings = payload.get("postings")
     if not isinstance(postings, list) or len(postings) < 2:
         raise _bad("an adjustment needs at least two postings", "postings")
     legs, totals = [], {}
     ids = set()
     for index, leg in enumerate(postings):
-        if not isinstance(leg, dict) or set(leg) - {"account_id", "amount"}:
-            raise _bad(f"posting {index} must be {{account_id, amount}}", "postings")
+        if not isinstance(leg, dict) or set(leg) - {"account_id", "amount", "currency"}:
+            raise _bad(f"posting {index} must be {{account_id, amount[, currency]}}", "postings")
         account_id = _int(leg, "account_id")
         amount = _decimal(leg.get("amount"), "amount")
         if amount == 0:
             raise _bad(f"posting {index} has a zero amount", "postings")
-        legs.append((account_id, amount))
+        legs.append((index, account_id, amount, leg.get("currency")))
         ids.add(account_id)
     accounts = {a.pk: a for a in LedgerAccount.objects.filter(pk__in=ids)}
     if len(accounts) != len(ids):
         raise _bad(f"unknown ledger account(s): {sorted(ids - set(accounts))}", "postings")
-    for account_id, amount in legs:
+    for index, account_id, amount, currency in legs:
+        if currency not in (None, "", accounts[account_id].currency_id):
+            raise _bad(f"posting {index} is in {currency}, its account in {accounts[account_id].currency_id}",
+                       "postings")
         currency = accounts[account_id].currency_id
         totals[currency] = totals.get(currency, Decimal(0)) + amount
     if any(total != 0 for total in totals.values()):
         raise _bad("the postings do not balance per currency (debits positive, credits negative)", "postings")
-    return {"postings": [{"account_id": a, "amount": str(m), "currency": accounts[a].currency_id} for a, m in legs],
+    metadata = payload.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise _bad("metadata must be an object", "metadata")
+    value_date = payload.get("value_date") or None
+    if value_date is not None:
+        try:
+            value_date = dt.date.fromisoformat(value_date).isoformat()
+        except (TypeError, ValueError) as error:
+            raise _bad("value_date must be an ISO date (YYYY-MM-DD)", "value_date") from error
+    return {"postings": [{"account_id": a, "amount": str(m), "currency": accounts[a].currency_id}
+                         for _i, a, m, _c in legs],
             "description": _text(payload, "description", required=True),
-            "external_ref": _text(payload, "external_ref", limit=64)}
+            "external_ref": _text(payload, "external_ref", limit=128),
+            "metadata": metadata, "value_date": value_date}
 
 
 def _adjustment_amount(payload: Payload) -> tuple[Decimal | None, str]:
@@ -130,13 +146,18 @@ def _adjustment_amount(payload: Payload) -> tuple[Decimal | None, str]:
 
 
 def _adjustment_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    import datetime as dt
+
     from core_banking.ledger import services as ledger
 
+    value_date = payload.get("value_date")
     result = ledger.entry_post(
         kind="adjustment", postings=[{"account_id": leg["account_id"], "amount": Decimal(leg["amount"])}
                                      for leg in payload["postings"]],
         idempotency_key=f"approval:{request_id}", actor=actor, description=payload["description"],
-        external_ref=payload.get("external_ref", ""), metadata={"approval_request": request_id})
+        external_ref=payload.get("external_ref", ""),
+        metadata={**(payload.get("metadata") or {}), "approval_request": request_id},
+        value_date=dt.date.fromisoformat(value_date) if value_date else None)
     return {"entry_id": result.entry_id, "replayed": result.replayed}
 
 
@@ -281,7 +302,8 @@ def _limit_fields(raw: Any) -> dict[str, Any]:
         if value is None:
             out[name] = None
         elif name in AMOUNT_LIMITS:
-            out[name] = str(_decimal(value, name))
+            _decimal(value, name)  # refused unless a decimal amount; kept as given
+            out[name] = value.strip() if isinstance(value, str) else str(value)
         elif name in COUNT_LIMITS:
             out[name] = _int({name: value}, name)
         else:
@@ -294,6 +316,13 @@ def _limit_validate(payload: Payload) -> Payload:
 
     _unknown(payload, {"operation", "rule_id", "profile_code", "customer_id", "account_id", "fields", "reason"})
     operation = payload.get("operation")
+    if operation == "delete":
+        if payload.get("fields"):
+            raise _bad("a deletion takes no fields", "fields")
+        rule_id = _int(payload, "rule_id")
+        if not LimitRule.objects.filter(pk=rule_id).exists():
+            raise _bad(f"limit rule {rule_id} does not exist", "rule_id")
+        return {"operation": "delete", "rule_id": rule_id, "reason": _text(payload, "reason", required=True)}
     fields = _limit_fields(payload.get("fields"))
     reason = _text(payload, "reason", required=True)
     if operation == "update":
@@ -309,11 +338,11 @@ def _limit_validate(payload: Payload) -> Payload:
         ((name, value),) = scope.items()
         scope = {name: _text(payload, name).upper() if name == "profile_code" else _int(payload, name)}
         return {"operation": "create", **scope, "fields": fields, "reason": reason}
-    raise _bad("operation must be create or update", "operation")
+    raise _bad("operation must be create, update or delete", "operation")
 
 
 def _limit_target(payload: Payload) -> str:
-    if payload["operation"] == "update":
+    if payload["operation"] in ("update", "delete"):
         return f"limit_rule:{payload['rule_id']}"
     scope = next(f"{k}={payload[k]}" for k in ("profile_code", "customer_id", "account_id") if k in payload)
     fields = payload["fields"]
@@ -324,6 +353,9 @@ def _limit_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any
     from backoffice.limits import services as limits
     from backoffice.limits.models import AMOUNT_LIMITS
 
+    if payload["operation"] == "delete":
+        limits.rule_delete(rule_id=payload["rule_id"], actor=actor, reason=payload["reason"])
+        return {"rule_id": payload["rule_id"], "operation": "delete"}
     fields = {k: (Decimal(v) if k in AMOUNT_LIMITS and v is not None else v) for k, v in payload["fields"].items()}
     if payload["operation"] == "update":
         rule = limits.rule_update(rule_id=payload["rule_id"], actor=actor, reason=payload["reason"], **fields)
@@ -339,9 +371,27 @@ def _limit_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any
 def _tariff_validate(payload: Payload) -> Payload:
     from backoffice.tariffs.models import TariffPlan, TariffVersion
 
-    _unknown(payload, {"operation", "plan_id", "version_id", "name", "description", "is_active", "fields", "reason"})
+    _unknown(payload, {"operation", "plan_id", "version_id", "name", "description", "is_active", "fields", "reason",
+                       "effective_from", "note", "rules"})
     operation = payload.get("operation")
     reason = _text(payload, "reason", required=True)
+    if operation == "version_create":
+        import datetime as dt
+
+        plan_id = _int(payload, "plan_id")
+        if not TariffPlan.objects.filter(pk=plan_id).exists():
+            raise _bad(f"tariff plan {plan_id} does not exist", "plan_id")
+        try:
+            effective_from = dt.date.fromisoformat(payload.get("effective_from") or "").isoformat()
+        except (TypeError, ValueError) as error:
+            raise _bad("effective_from must be an ISO date (YYYY-MM-DD)", "effective_from") from error
+        rules = payload.get("rules") or []
+        if not isinstance(rules, list) or not all(isinstance(r, dict) and r.get("event") for r in rules):
+            raise _bad("rules must be a list of objects, each with at least an event", "rules")
+        if any(isinstance(v, float) for r in rules for v in r.values()):
+            raise _bad("amounts and rates must be decimal strings, not floats", "rules")
+        return {"operation": operation, "plan_id": plan_id, "effective_from": effective_from,
+                "note": _text(payload, "note"), "rules": rules, "reason": reason}
     if operation == "plan_update":
         plan_id = _int(payload, "plan_id")
         if not TariffPlan.objects.filter(pk=plan_id).exists():
@@ -367,12 +417,14 @@ def _tariff_validate(payload: Payload) -> Payload:
         if any(isinstance(v, float) for v in fields.values()):
             raise _bad("amounts and rates must be decimal strings, not floats", "fields")
         return {"operation": operation, "version_id": version_id, "fields": fields, "reason": reason}
-    raise _bad("operation must be plan_update or rule_create", "operation")
+    raise _bad("operation must be plan_update, version_create or rule_create", "operation")
 
 
 def _tariff_target(payload: Payload) -> str:
     if payload["operation"] == "plan_update":
         return f"tariff_plan:{payload['plan_id']}"
+    if payload["operation"] == "version_create":
+        return f"tariff_plan:{payload['plan_id']}:version:{payload['effective_from']}"
     fields = payload["fields"]
     return f"tariff_version:{payload['version_id']}:{fields['event']}:{fields.get('channel') or '*'}"
 
@@ -384,6 +436,13 @@ def _tariff_execute(payload: Payload, actor, *, request_id: int) -> dict[str, An
         changes = {k: payload[k] for k in ("name", "description", "is_active") if k in payload}
         plan = tariffs.plan_update(plan_id=payload["plan_id"], actor=actor, reason=payload["reason"], **changes)
         return {"plan_id": plan.pk, "operation": "plan_update"}
+    if payload["operation"] == "version_create":
+        import datetime as dt
+
+        version = tariffs.version_create(plan_id=payload["plan_id"], actor=actor, note=payload["note"],
+                                         effective_from=dt.date.fromisoformat(payload["effective_from"]),
+                                         rules=payload["rules"])
+        return {"version_id": version.pk, "operation": "version_create"}
     rule = tariffs.rule_create(version_id=payload["version_id"], actor=actor, **payload["fields"])
     return {"rule_id": rule.pk, "operation": "rule_create"}
 

@@ -50,3 +50,38 @@ def inbox_condition_for_user(user, *, now=None) -> Q:
 def inbox_for_user(user) -> QuerySet[ApprovalRequest]:
     """What waits for ``user``: oldest expiry first."""
     return _with_related(ApprovalRequest.objects.filter(inbox_condition_for_user(user))).order_by("expires_at", "id")
+
+
+# label, whether a reason is required
+ACTIONS: dict[str, tuple[str, bool]] = {
+    "approve": ("Approve", False),
+    "reject": ("Reject", True),
+    "cancel": ("Cancel my request", False),
+    "retry": ("Retry the failed execution", False),
+}
+
+
+def available_actions(request: ApprovalRequest, user, *, now=None) -> list[dict]:
+    """What ``user`` may do with ``request`` now, as the services decide it: approve and reject
+    for a checker of its policy who is not the maker and has not decided yet, while it is pending
+    and not expired; cancel for its maker while it is pending; retry for such a checker when an
+    approved request's execution failed."""
+    from django.utils import timezone
+
+    from .models import INITIATE
+
+    if not (user.is_active and user.is_authenticated):
+        return []
+    now = now or timezone.now()
+    is_maker = request.maker_id == user.pk
+    checker = (not is_maker and request.action_type in checkable_action_types(user))
+    pending = request.status == ApprovalRequest.Status.PENDING and request.expires_at > now
+    allowed = set()
+    if pending and checker and not ApprovalDecision.objects.filter(request=request, checker=user).exists():
+        allowed |= {"approve", "reject"}
+    if pending and is_maker and user.has_perm(INITIATE):
+        allowed.add("cancel")
+    if checker and request.status == ApprovalRequest.Status.APPROVED and request.execution_error:
+        allowed.add("retry")
+    return [{"action": action, "label": label, "reason_required": required}
+            for action, (label, required) in ACTIONS.items() if action in allowed]

@@ -105,10 +105,9 @@ def request_lock(request_id: int) -> ApprovalRequest:
     return request
 
 
-@transaction.atomic
-def request_create(*, action_type: str, payload: dict[str, Any], actor, reason: str = "",
-                   now: dt.datetime | None = None) -> ApprovalRequest:
-    """Ask for ``action_type`` with ``payload``; nothing executes until it is approved."""
+def request_check(*, action_type: str, payload: dict[str, Any], actor):
+    """Every refusal ``request_create`` would give, without writing anything (forms call it in
+    ``clean``). Returns the action type, its policy, the normalized payload and its target."""
     _require_user(actor, INITIATE, "initiate approval requests")
     action = action_type_get(action_type)
     policy = policy_for(action.code)
@@ -121,6 +120,14 @@ def request_create(*, action_type: str, payload: dict[str, Any], actor, reason: 
     if ApprovalRequest.objects.filter(action_type=action.code, target_key=target, status=Status.PENDING).exists():
         raise exc.DuplicatePendingRequest(f"a {action.label.lower()} for {target} is already pending",
                                           action_type=action.code, target=target)
+    return action, policy, normalized, target
+
+
+@transaction.atomic
+def request_create(*, action_type: str, payload: dict[str, Any], actor, reason: str = "",
+                   now: dt.datetime | None = None) -> ApprovalRequest:
+    """Ask for ``action_type`` with ``payload``; nothing executes until it is approved."""
+    action, policy, normalized, target = request_check(action_type=action_type, payload=payload, actor=actor)
     amount, currency = action.amount(normalized)
     now = now or timezone.now()
     try:

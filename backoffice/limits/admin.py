@@ -7,16 +7,24 @@ scope is fixed once created. Profiles are deactivated, never deleted: products n
 code, which is fixed too. Usage counters and what each payment added to them are written by
 the payment check only.
 
+Limit rules are maker-checker: adding, changing or removing one (on the rules page or in a
+profile's inline) creates a ``limit_change`` approval request, checked up front as the services
+would check it (form errors, nothing written); the rule changes when a checker approves it.
+Profiles themselves (name, description, active) are edited directly.
+
 Changes are audited through ``AUDIT_TRACKED_MODELS`` (the services add their own events).
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 
+from backoffice.approvals import guard
+from backoffice.approvals.admin_mixins import REASON_FIELD, MakerCheckerAdminMixin, reason_field
 from core_banking.common.errors import DomainError
+from core_banking.common.maker_checker import ADMIN
 from core_banking.common.money import quantize
 
 from . import services
@@ -48,6 +56,53 @@ def _amount_display(field: str, *, exponent_of=lambda obj: obj.currency.exponent
     return display
 
 
+def rule_fields(data: dict, names) -> tuple[dict, dict]:
+    """Form values of ``names`` as (service keyword arguments, approval payload fields)."""
+    python, payload = {}, {}
+    for name in names:
+        value = data.get(name)
+        if name == "currency":
+            value = getattr(value, "code", value)
+        python[name] = value
+        payload[name] = str(value) if name in AMOUNT_LIMITS and value is not None else value
+    return python, payload
+
+
+def _scope_of(data: dict) -> dict:
+    scope = {"profile_code": getattr(data.get("profile"), "code", None),
+             "customer_id": getattr(data.get("customer"), "pk", None),
+             "account_id": getattr(data.get("account"), "pk", None)}
+    return {k: v for k, v in scope.items() if v is not None}
+
+
+def rule_change_spec(user, form, *, scope: dict | None, reason: str):
+    """The ``limit_change`` of a rule form (create when the rule is new, else update of what
+    changed): (payload, direct call), or None when nothing changed."""
+    data = form.cleaned_data
+    rule_id = form.instance.pk
+    if rule_id is None:
+        names = [n for n in RULE_FORM_FIELDS if n in data and (n == "channel" or data.get(n) not in (None, ""))]
+        python, fields = rule_fields(data, names)
+
+        def execute():
+            return services.rule_create(**scope, actor=user, **python)
+        return {"operation": "create", **scope, "fields": fields, "reason": reason}, execute
+    names = [n for n in form.changed_data if n in RULE_FORM_FIELDS]
+    if not names:
+        return None
+    python, fields = rule_fields(data, names)
+
+    def execute():
+        return services.rule_update(rule_id=rule_id, actor=user, reason=reason, **python)
+    return {"operation": "update", "rule_id": rule_id, "fields": fields, "reason": reason}, execute
+
+
+def rule_delete_spec(user, rule_id: int, reason: str):
+    def execute():
+        return services.rule_delete(rule_id=rule_id, actor=user, reason=reason)
+    return {"operation": "delete", "rule_id": rule_id, "reason": reason}, execute
+
+
 def _add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     field = error.extra.get("field")
     form.add_error(field if field in form.fields else None, error.detail)
@@ -57,6 +112,8 @@ def _add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
 
 
 class LimitProfileForm(forms.ModelForm):
+    approval_reason = reason_field(required=False)
+
     class Meta:
         model = LimitProfile
         fields = ("code", "name", "description", "is_active")
@@ -174,14 +231,36 @@ class LimitProfileAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # deactivate a profile instead; products name it
 
+    fields = ("code", "name", "description", "is_active", REASON_FIELD, "created_at", "updated_at")
+
     def save_formset(self, request, form, formset, change) -> None:
-        for rule in formset.save(commit=False):
-            if rule.pk is None:
-                rule.created_by = request.user
-            rule.save()
-        for rule in formset.deleted_objects:
-            rule.delete()
-        formset.save_m2m()
+        """The rules' changes become approval requests (``limit_change``), one per rule."""
+        profile = form.instance
+        reason = form.cleaned_data.get(REASON_FIELD) or f"rules of profile {profile.code} edited in the admin"
+        deleted = set(formset.deleted_forms)
+        for rule_form in formset.forms:
+            if rule_form in deleted:
+                if rule_form.instance.pk is None:
+                    continue
+                payload, execute = rule_delete_spec(request.user, rule_form.instance.pk, reason)
+            elif not rule_form.has_changed():
+                continue
+            else:
+                spec = rule_change_spec(request.user, rule_form, scope={"profile_code": profile.code}, reason=reason)
+                if spec is None:
+                    continue
+                payload, execute = spec
+            label = rule_form.cleaned_data.get("channel") or "every channel"
+            try:
+                deferred = guard.submit("limit_change", payload, actor=request.user, credential=ADMIN, reason=reason,
+                                        execute=execute)
+            except DomainError as error:
+                self.message_user(request, f"Rule for {label}: refused: {error.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"Rule for {label}: approval request #{deferred.request_id} created; "
+                                  "it applies once a checker approves it.", messages.SUCCESS)
+        # Nothing was saved here (the admin's change message reads these).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     @admin.display(description="rules", ordering="rules_total")
     def rule_count(self, profile: LimitProfile) -> int:
@@ -206,12 +285,15 @@ class ScopeFilter(admin.SimpleListFilter):
 
 class StandaloneRuleForm(LimitRuleForm):
     full_scope = True
+    approval_reason = reason_field()
 
 
 @admin.register(LimitRule)
-class LimitRuleAdmin(admin.ModelAdmin):
-    """Every rule; customer and account rules are added here (a profile's on the profile's page)."""
+class LimitRuleAdmin(MakerCheckerAdminMixin, admin.ModelAdmin):
+    """Every rule; customer and account rules are added here (a profile's on the profile's page).
+    Adding, changing and removing ask for approval (``limit_change``)."""
 
+    approval_action_type = "limit_change"
     form = StandaloneRuleForm
     max_single_amount_display = _amount_display("max_single_amount")
     daily_amount_display = _amount_display("daily_amount")
@@ -227,7 +309,14 @@ class LimitRuleAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         scope = ("profile", "customer", "account")
-        return (*scope, *RULE_FORM_FIELDS, "created_by", "created_at", "updated_at")
+        return (*scope, *RULE_FORM_FIELDS, REASON_FIELD, "created_by", "created_at", "updated_at")
+
+    def approval_for_save(self, request, form, change: bool, formsets=None):
+        scope = None if change else _scope_of(form.cleaned_data)
+        return rule_change_spec(request.user, form, scope=scope, reason=form.cleaned_data.get(REASON_FIELD, ""))
+
+    def approval_for_delete(self, request, obj):
+        return rule_delete_spec(request.user, obj.pk, self.approval_delete_reason)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # the scope is fixed
@@ -239,11 +328,6 @@ class LimitRuleAdmin(admin.ModelAdmin):
         if "profile" in form.base_fields:
             form.base_fields["profile"].help_text = "Exactly one of profile, customer or account."
         return form
-
-    def save_model(self, request, obj: LimitRule, form, change: bool) -> None:
-        if obj.pk is None:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
     @admin.display(description="scope")
     def scope_display(self, rule: LimitRule) -> str:

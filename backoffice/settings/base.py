@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "core_banking.accounts",
     "core_banking.payments",
     "core_banking.interest",
+    "core_banking.deposits",
+    "core_banking.loans",
     # back office
     "backoffice.staff",
     "backoffice.api_clients",
@@ -251,6 +253,13 @@ SPECTACULAR_SETTINGS = {
         "KycApplicationKindEnum": "backoffice.kyc.models.KycApplication.Kind",
         "KycDocumentTypeEnum": "backoffice.kyc.models.KycDocument.Type",
         "KycRejectionReasonEnum": "backoffice.kyc.models.RejectionReason",
+        "DayCountConventionEnum": "core_banking.interest.models.CONVENTION_CHOICES",
+        "TermDepositStatusEnum": "core_banking.deposits.models.TermDeposit.Status",
+        "LoanStatusEnum": "core_banking.loans.models.Loan.Status",
+        "InstalmentStatusEnum": "core_banking.loans.models.Instalment.Status",
+        "DayCountConventionCodeEnum": "core_banking.deposits.models.CONVENTIONS",
+        "LoanStatusCodeEnum": "core_banking.loans.models.LOAN_STATUSES",
+        "LoanComponentEnum": "core_banking.loans.schedule.COMPONENTS",
     },
 }
 
@@ -346,6 +355,8 @@ CELERY_BEAT_SCHEDULE["ledger.expire_holds"] = {
 # payments; the engine never imports the back office itself.
 CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.fees_for"
 CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.enforce"]
+# Staff entry points of sensitive actions ask for approval (core_banking/common/maker_checker.py).
+CORE_BANKING_MAKER_CHECKER = "backoffice.approvals.guard.GUARD"
 # Seconds an FX quote stays firm.
 PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 

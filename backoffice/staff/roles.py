@@ -23,6 +23,8 @@ from django.apps.registry import Apps
 from django.db import DEFAULT_DB_ALIAS
 
 from backoffice.kyc.roles import KYC_ROLE_PERMISSIONS
+from core_banking.deposits.roles import DEPOSITS_ROLE_PERMISSIONS
+from core_banking.loans.roles import LOANS_ROLE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +240,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 # reasons there) and merged into the catalogue here.
 for _role, _permissions in KYC_ROLE_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role].extend(_permissions)
+
+# Term deposits and loans keep theirs next to their models too.
+for _catalogue in (DEPOSITS_ROLE_PERMISSIONS, LOANS_ROLE_PERMISSIONS):
+    for _role, _permissions in _catalogue.items():
+        ROLE_PERMISSIONS[_role].extend(_permissions)
 
 
 class UnknownRole(ValueError):

@@ -10,19 +10,34 @@ prices that may have been charged stay fixed:
 * rules are added only to versions that have not started;
 * plans are deactivated, never deleted (products and payments' fee details name them).
 
+Price changes are maker-checker (``tariff_change`` approval requests, checked up front as the
+services would check them; they apply when a checker approves them): changing a plan's name,
+description or active flag, adding a version on the plan's page, adding a rule (with its tiers)
+to a version that has not started. A new plan is created directly (it charges nothing until a
+version of it is approved); the rules and dates of existing versions are read-only here.
+
 Changes are audited through ``AUDIT_TRACKED_MODELS`` (the services add their own events).
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.approvals import guard
+from backoffice.approvals.admin_mixins import (
+    REASON_FIELD,
+    MakerCheckerAdminMixin,
+    add_domain_error,
+    reason_field,
+)
 from core_banking.common.errors import DomainError
+from core_banking.common.maker_checker import ADMIN
 from core_banking.ledger.engine import current_business_date
 
 from . import selectors, services
@@ -44,10 +59,49 @@ class NoWritesMixin:
         return False
 
 
+def _jsonable(value):
+    """Form values as an approval payload keeps them (amounts and dates as strings)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return getattr(value, "code", value)  # a currency
+
+
+PLAN_CHANGES = ("name", "description", "is_active")
+
+
+def plan_update_spec(user, plan_id: int, data: dict, changed, reason: str):
+    changes = {name: data[name] for name in PLAN_CHANGES if name in changed}
+    if not changes:
+        return None
+
+    def execute():
+        return services.plan_update(plan_id=plan_id, actor=user, reason=reason, **changes)
+    return {"operation": "plan_update", "plan_id": plan_id, **changes, "reason": reason}, execute
+
+
+def version_create_spec(user, plan_id: int, data: dict, reason: str):
+    def execute():
+        return services.version_create(plan_id=plan_id, effective_from=data["effective_from"],
+                                       note=data.get("note", ""), actor=user)
+    return _jsonable({"operation": "version_create", "plan_id": plan_id, "effective_from": data["effective_from"],
+                      "note": data.get("note", ""), "rules": [], "reason": reason}), execute
+
+
 # --- plans and versions --------------------------------------------------------------------
 
 
 class TariffPlanForm(forms.ModelForm):
+    approval_reason = reason_field(required=False)
+
     class Meta:
         model = TariffPlan
         fields = ("code", "name", "description", "is_active")
@@ -108,6 +162,9 @@ class TariffVersionInline(admin.TabularInline):
         return selectors.versions_with_end(super().get_queryset(request)).select_related("created_by").annotate(
             rule_count=Count("rules"))
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # existing versions are read-only here; new rows ask for approval
+
     @admin.display(description="in force until")
     def effective_to_display(self, version: TariffVersion) -> str:
         if version.pk is None:
@@ -150,12 +207,73 @@ class TariffPlanAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # deactivate a plan instead
 
+    fields = ("code", "name", "description", "is_active", REASON_FIELD, "created_at", "updated_at")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class CheckedPlanForm(form_class):
+            """A change of name, description or active flag: the approval request's refusals as
+            form errors (the role, a reason, a pending duplicate, the service's own)."""
+
+            def clean(self):
+                data = super().clean()
+                if self.errors or self.instance.pk is None:
+                    return data
+                spec = plan_update_spec(request.user, self.instance.pk, data, self.changed_data,
+                                        data.get(REASON_FIELD, ""))
+                if spec is not None:
+                    try:
+                        guard.check("tariff_change", spec[0], actor=request.user, credential=ADMIN,
+                                    reason=spec[0]["reason"], execute=spec[1])
+                    except DomainError as error:
+                        add_domain_error(self, error)
+                return data
+
+        return CheckedPlanForm
+
+    def _submit(self, request, label: str, spec) -> None:
+        payload, execute = spec
+        try:
+            deferred = guard.submit("tariff_change", payload, actor=request.user, credential=ADMIN,
+                                    reason=payload["reason"], execute=execute)
+        except DomainError as error:
+            self.message_user(request, f"{label}: refused: {error.detail}", messages.ERROR)
+        else:
+            self.message_user(request, f"{label}: approval request #{deferred.request_id} created; it applies once "
+                              "a checker approves it.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)  # a new plan charges nothing without a version
+            return
+        spec = plan_update_spec(request.user, obj.pk, form.cleaned_data, form.changed_data,
+                                form.cleaned_data.get(REASON_FIELD, ""))
+        if spec is not None:
+            self._submit(request, f"Plan {obj.code}", spec)
+
     def save_formset(self, request, form, formset, change) -> None:
-        for version in formset.save(commit=False):
-            if version.pk is None:
-                version.created_by = request.user
-            version.save()
-        formset.save_m2m()
+        """New versions become approval requests (``tariff_change``: version_create)."""
+        plan = form.instance
+        reason = form.cleaned_data.get(REASON_FIELD) or f"new version of plan {plan.code} from the admin"
+        for version_form in formset.forms:
+            if version_form.instance.pk is not None or not version_form.has_changed():
+                continue
+            if version_form in formset.deleted_forms:
+                continue
+            data = version_form.cleaned_data
+            self._submit(request, f"Version from {data['effective_from']}",
+                         version_create_spec(request.user, plan.pk, data, reason))
+        # Nothing was saved here (the admin's change message reads these).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def log_change(self, request, obj, message):
+        return None  # nothing changed yet: the approval requests have their own history
+
+    def response_change(self, request, obj):
+        if "_continue" in request.POST:
+            return HttpResponseRedirect(reverse("admin:tariffs_tariffplan_change", args=[obj.pk]))
+        return HttpResponseRedirect(reverse("admin:tariffs_tariffplan_changelist"))
 
     @admin.display(description="version in force since", ordering="in_force")
     def in_force_from(self, plan: TariffPlan) -> str:
@@ -197,10 +315,13 @@ class TariffVersionAdmin(admin.ModelAdmin):
         return selectors.versions_with_end(super().get_queryset(request))
 
     def has_add_permission(self, request) -> bool:
-        return False  # on the plan's page
+        return False  # on the plan's page, through an approval request
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a version's start and rules are fixed here; prices change through approvals
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and not _started(obj)
+        return False
 
     @admin.display(description="in force until")
     def effective_to_display(self, version: TariffVersion) -> str:
@@ -211,11 +332,16 @@ class TariffVersionAdmin(admin.ModelAdmin):
 # --- rules and tiers -----------------------------------------------------------------------
 
 
+FEE_RULE_FIELDS = ("version", "event", "channel", "currency", "fixed_amount", "percentage", "min_fee", "max_fee",
+                   "free_allowance_count", "allowance_period", "description")
+
+
 class FeeRuleForm(forms.ModelForm):
+    approval_reason = reason_field()
+
     class Meta:
         model = FeeRule
-        fields = ("version", "event", "channel", "currency", "fixed_amount", "percentage", "min_fee", "max_fee",
-                  "free_allowance_count", "allowance_period", "description")
+        fields = FEE_RULE_FIELDS
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -228,7 +354,7 @@ class FeeRuleForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        rule = FeeRule(**{name: data.get(name) for name in self.Meta.fields if name != "currency"},
+        rule = FeeRule(**{name: data.get(name) for name in FEE_RULE_FIELDS if name != "currency"},
                        currency_id=data["currency"].code if data.get("currency") else None)
         try:
             services.rule_validate(rule, [])
@@ -263,7 +389,11 @@ class FeeTierInline(admin.TabularInline):
 
 
 @admin.register(FeeRule)
-class FeeRuleAdmin(admin.ModelAdmin):
+class FeeRuleAdmin(MakerCheckerAdminMixin, admin.ModelAdmin):
+    """Adding a rule (with its tiers) to a version that has not started asks for approval
+    (``tariff_change``: rule_create). Existing rules are read-only."""
+
+    approval_action_type = "tariff_change"
     form = FeeRuleForm
     list_display = ("version", "event", "channel_display", "currency", "fixed_amount", "percentage", "min_fee",
                     "max_fee", "free_allowance_count", "allowance_period")
@@ -273,11 +403,35 @@ class FeeRuleAdmin(admin.ModelAdmin):
     ordering = ("version__plan__code", "-version__effective_from", "event", "channel")
     inlines = (FeeTierInline,)
 
+    def get_fields(self, request, obj=None):
+        return (*FEE_RULE_FIELDS, REASON_FIELD) if obj is None else FEE_RULE_FIELDS
+
     def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and not _started(getattr(obj, "version", None))
+        # Only the add form (whose tiers inline needs it); an existing rule is read-only.
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and not _started(getattr(obj, "version", None))
+        return False
+
+    def approval_for_save(self, request, form, change: bool, formsets=None):
+        if change:
+            return None
+        data = form.cleaned_data
+        fields = {name: data.get(name) for name in FEE_RULE_FIELDS if name != "version"}
+        fields["currency"] = getattr(fields["currency"], "code", fields["currency"])
+        tiers = []
+        for formset in formsets or ():
+            for tier_form in formset.forms:
+                tier = getattr(tier_form, "cleaned_data", None)
+                if tier and not tier.get("DELETE"):
+                    tiers.append({k: tier[k] for k in ("from_volume", "percentage", "fixed_amount")})
+        version_id = data["version"].pk
+        reason = data.get(REASON_FIELD, "")
+
+        def execute():
+            return services.rule_create(version_id=version_id, actor=request.user, **fields, tiers=tiers)
+        return _jsonable({"operation": "rule_create", "version_id": version_id, "fields": {**fields, "tiers": tiers},
+                          "reason": reason}), execute
 
     @admin.display(description="channel", ordering="channel")
     def channel_display(self, rule: FeeRule) -> str:

@@ -7,8 +7,14 @@
   deleting it.
 * Accounts: opened through ``services.account_open`` (the API), never here, and never deleted.
   The IBAN, the ledger account, the money fields and the status are read-only; the lifecycle
-  changes through the actions (``services.account_transition``), whose refusals are shown as
-  error messages, and the history is the read-only status-change inline.
+  changes through the services, from the changelist actions (the reason comes from the field
+  next to the action picker) or from the change page's workflow panel, which offers only the
+  transitions the signed-in user may fire now, each with its reason field. Freezing,
+  unfreezing and closing are maker-checker actions: they go through the
+  ``CORE_BANKING_MAKER_CHECKER`` seam (``core_banking/common/maker_checker.py``), which checks
+  them as the service would and creates an approval request instead of executing them. Refusals
+  are shown as error messages and change nothing; the history is the read-only status-change
+  inline.
 
 Money is shown in the units of its currency (the columns have 18 decimal places).
 """
@@ -20,8 +26,14 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 
 from core_banking.audit.services import audit_record
+from core_banking.common import maker_checker
 from core_banking.common.errors import DomainError
 from core_banking.common.money import quantize
 from core_banking.ledger.admin import NoWritesMixin
@@ -31,7 +43,56 @@ from . import selectors, services
 from .models import Account, AccountStatusChange, Product
 
 VIEW_ACCOUNT = "accounts.view_account"
+CHANGE_ACCOUNT = "accounts.change_account"
 ADMIN_REASON = "from the admin"
+
+# The lifecycle from the admin: action -> (label, past tense, approval action type or None).
+LIFECYCLE = {
+    "freeze": ("Freeze", "frozen", "account_freeze"),
+    "unfreeze": ("Unfreeze", "unfrozen", "account_unfreeze"),
+    "block_debits": ("Block debits", "debit-blocked", None),
+    "block_credits": ("Block credits", "credit-blocked", None),
+    "unblock": ("Unblock", "unblocked", None),
+    "reactivate": ("Reactivate", "reactivated", None),
+    "close": ("Close", "closed", "account_close"),
+}
+
+
+def account_fire(account_id: int, action: str, *, user, reason: str) -> maker_checker.Deferred | None:
+    """Fire ``action`` from the admin: through the maker-checker seam for the sensitive ones
+    (a ``Deferred``: an approval request was created), else at once (``None``)."""
+    if action == "close":
+        def execute():
+            return services.account_close(account_id=account_id, actor=user, reason=reason)
+    else:
+        def execute():
+            return services.account_transition(account_id=account_id, action=action, actor=user, reason=reason)
+    action_type = LIFECYCLE[action][2]
+    if action_type is not None:
+        deferred = maker_checker.submit(maker_checker.SensitiveAction(
+            action_type=action_type, payload={"account_id": account_id, "reason": reason}, actor=user,
+            credential=maker_checker.ADMIN, reason=reason, execute=execute))
+        if deferred is not None:
+            return deferred
+    execute()
+    return None
+
+
+def available_transitions(account: Account, user) -> list[dict]:
+    """What ``user`` may fire on ``account`` now: the state allows it, the user holds
+    ``accounts.change_account`` and, for a maker-checker action, may ask for it."""
+    if not user.has_perm(CHANGE_ACCOUNT):
+        return []
+    allowed = {t.name for t in account.get_available_status_transitions()}
+    guard = maker_checker.guard()
+    out = []
+    for action, (label, _done, action_type) in LIFECYCLE.items():
+        if action not in allowed or (action_type is not None and not guard.may_submit(action_type, user)):
+            continue
+        target = getattr(account, action)._django_fsm.get_transition(account.status).target
+        out.append({"action": action, "label": f"Request: {label.lower()}" if action_type else label,
+                    "target": target, "needs_approval": action_type is not None, "reason_required": True})
+    return out
 
 
 def _in_units(amount: Decimal | None, exponent: int) -> str:
@@ -137,8 +198,15 @@ class AccountStatusChangeInline(NoWritesMixin, admin.TabularInline):
         return request.user.has_perm(VIEW_ACCOUNT)  # the history is part of the account
 
 
+class AccountActionForm(ActionForm):
+    reason = forms.CharField(required=False, max_length=500,
+                             help_text="Why (recorded in the history and the approval request).")
+
+
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
+    change_form_template = "admin/accounts/account/change_form.html"
+    action_form = AccountActionForm
     list_display = ("iban", "name", "customer", "product", "currency", "status", "posted", "available", "opened_at")
     list_filter = ("status", "currency", "product")
     list_select_related = ("customer", "product", "currency")
@@ -148,7 +216,7 @@ class AccountAdmin(admin.ModelAdmin):
     ordering = ("-id",)
     show_full_result_count = False
     inlines = (AccountStatusChangeInline,)
-    actions = ("freeze_accounts", "unfreeze_accounts")
+    actions = ("freeze_accounts", "unfreeze_accounts", "close_accounts")
     fieldsets = (
         (None, {"fields": ("iban", "number", "name", "customer", "product", "currency")}),
         ("Status", {"fields": ("status", "status_reason", "opened_at", "activated_at", "closed_at")}),
@@ -203,25 +271,59 @@ class AccountAdmin(admin.ModelAdmin):
     def overdraft(self, account: Account) -> str:
         return _in_units(account.overdraft_limit, account.currency.exponent)
 
-    # --- lifecycle actions ---
+    # --- the change page: only what this user may fire ---
 
-    def _transition(self, request, queryset, action: str, done: str) -> None:
-        changed = 0
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        account = self.get_object(request, object_id)
+        if account is not None:
+            extra_context["account_transitions"] = available_transitions(account, request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [path("<int:account_id>/do/<str:action>/", wrap(self.account_action_view),
+                     name="accounts_account_action"), *super().get_urls()]
+
+    def account_action_view(self, request, account_id: int, action: str):
+        """POST from the change page's workflow panel."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(CHANGE_ACCOUNT) or action not in LIFECYCLE:
+            raise PermissionDenied
+        account = get_object_or_404(Account, pk=account_id)
+        self._fire(request, account.pk, account.iban, action, request.POST.get("reason", "").strip())
+        return HttpResponseRedirect(reverse("admin:accounts_account_change", args=[account.pk]))
+
+    def _fire(self, request, account_id: int, iban: str, action: str, reason: str) -> bool:
+        label, done, _type = LIFECYCLE[action]
+        try:
+            deferred = account_fire(account_id, action, user=request.user, reason=reason or f"{done} {ADMIN_REASON}")
+        except DomainError as error:
+            self.message_user(request, f"{iban}: {error.detail}", messages.ERROR)
+            return False
+        if deferred is not None:
+            self.message_user(request, f"{iban}: approval request #{deferred.request_id} created; "
+                              f"{label.lower()} waits for a checker.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"{iban}: {done}.", messages.SUCCESS)
+        return True
+
+    # --- changelist actions ---
+
+    def _transition(self, request, queryset, action: str) -> None:
+        reason = request.POST.get("reason", "").strip()
         for account_id, iban in queryset.values_list("pk", "iban"):
-            try:
-                services.account_transition(account_id=account_id, action=action, actor=request.user,
-                                            reason=f"{done} {ADMIN_REASON}")
-            except DomainError as error:
-                self.message_user(request, f"{iban}: {error.detail}", messages.ERROR)
-                continue
-            changed += 1
-        if changed:
-            self.message_user(request, f"{changed} account(s) {done}.", messages.SUCCESS)
+            self._fire(request, account_id, iban, action, reason)
 
-    @admin.action(description="Freeze selected accounts", permissions=["change"])
+    @admin.action(description="Freeze selected accounts (asks for approval)", permissions=["change"])
     def freeze_accounts(self, request, queryset):
-        self._transition(request, queryset, "freeze", "frozen")
+        self._transition(request, queryset, "freeze")
 
-    @admin.action(description="Unfreeze selected accounts", permissions=["change"])
+    @admin.action(description="Unfreeze selected accounts (asks for approval)", permissions=["change"])
     def unfreeze_accounts(self, request, queryset):
-        self._transition(request, queryset, "unfreeze", "unfrozen")
+        self._transition(request, queryset, "unfreeze")
+
+    @admin.action(description="Close selected accounts (asks for approval)", permissions=["change"])
+    def close_accounts(self, request, queryset):
+        self._transition(request, queryset, "close")

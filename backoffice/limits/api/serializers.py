@@ -113,6 +113,8 @@ class LimitRuleCreateInputSerializer(_LimitsInput):
     profile = serializers.CharField(required=False, max_length=32, help_text="A profile's code.")
     customer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     account = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                   help_text="Why: required from staff (the approval request's reason).")
 
     def validate(self, data):
         if sum(1 for key in ("profile", "customer", "account") if data.get(key) not in (None, "")) != 1:
@@ -124,7 +126,13 @@ class LimitRuleUpdateInputSerializer(_LimitsInput):
     """Only the fields sent change; a limit sent as null is removed."""
 
     currency = CurrencyCodeField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                   help_text="Why: required from staff (the approval request's reason).")
+
+
+class LimitRuleDeleteInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
+                                   help_text="Why: required from staff (the approval request's reason).")
 
 
 class LimitAllowanceQuerySerializer(serializers.Serializer):

@@ -8,6 +8,11 @@ the result. Refusals are ``application/problem+json``: ``invalid_limit``, ``limi
 Authorisation: the ``limits`` scope for token clients (``HasScope``), then the Django permissions
 in ``required_perms``, given by the role groups (operations maintains limits; support and
 finance read them).
+
+Maker-checker: a staff member's rule create, change or removal is a ``limit_change``: it is
+checked as the service would check it (the same refusals, nothing written) and answered
+``202 Accepted`` with the approval request it created (``Location`` names it); the change
+happens when a checker approves it. API clients calling with their token write directly.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backoffice.approvals.guard import submit
 from core_banking.accounts.exceptions import AccountNotFound
 from core_banking.accounts.models import Account
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
@@ -26,6 +32,7 @@ from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.maker_checker import PendingApprovalSerializer, credential_of, deferred_response
 from core_banking.ledger.engine import current_business_date
 
 from .. import selectors, services
@@ -43,6 +50,20 @@ REFUSED = {
     (422, PROBLEM_CONTENT_TYPE): OpenApiResponse(
         ProblemSerializer, description="Refused: `invalid_limit`, with the offending `field`."),
 }
+DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="Staff: not executed; the approval request "
+                                 "it created (`Location` header). Also `initiation_forbidden`, "
+                                 "`duplicate_pending_request`, `invalid_approval_payload` (a reason is required).")}
+
+
+def _limit_change(request, payload: dict, execute):
+    """The 202 of a staff member's limit change, or None for a direct write."""
+    return submit("limit_change", payload, actor=request.user, credential=credential_of(request),
+                  reason=payload.get("reason", ""), execute=execute)
+
+
+def _fields(data: dict, raw) -> dict:
+    """Rule fields as the approval payload takes them (JSON: amounts as the strings sent)."""
+    return {k: (None if v is None else str(raw.get(k, v)) if k.endswith("_amount") else v) for k, v in data.items()}
 
 
 
@@ -119,14 +140,25 @@ class RuleListCreateApi(LimitsApi):
         "customer's rule applies in addition, over all of the customer's accounts. Amounts are strings in the "
         "rule's currency; at least one limit is needed.",
         request=s.LimitRuleCreateInputSerializer,
-        responses={201: s.LimitRuleOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **REFUSED},
+        responses={201: s.LimitRuleOutputSerializer, **DEFERRED, **problem_responses(400, 401, 403, 404, 409),
+                   **REFUSED},
     )
     def post(self, request):
         serializer = s.LimitRuleCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        rule = services.rule_create(profile_code=data.pop("profile", None), customer_id=data.pop("customer", None),
-                                    account_id=data.pop("account", None), actor=request.user, **data)
+        reason = data.pop("reason", "")
+        scope = {"profile_code": data.pop("profile", None), "customer_id": data.pop("customer", None),
+                 "account_id": data.pop("account", None)}
+
+        def execute():
+            return services.rule_create(**scope, actor=request.user, **data)
+
+        deferred = _limit_change(request, {"operation": "create", **{k: v for k, v in scope.items() if v},
+                                           "fields": _fields(data, request.data), "reason": reason}, execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        rule = execute()
         return Response(s.LimitRuleOutputSerializer(selectors.rule_get(rule_id=rule.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -147,22 +179,45 @@ class RuleDetailApi(LimitsApi):
         "applies from the next payment; usage counted so far stays counted.",
         parameters=[path_id("rule_id")],
         request=s.LimitRuleUpdateInputSerializer,
-        responses={200: s.LimitRuleOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **REFUSED},
+        responses={200: s.LimitRuleOutputSerializer, **DEFERRED, **problem_responses(400, 401, 403, 404, 409),
+                   **REFUSED},
     )
     def patch(self, request, rule_id: int):
         serializer = s.LimitRuleUpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        services.rule_update(rule_id=rule_id, actor=request.user, reason=data.pop("reason", ""), **data)
+        reason = data.pop("reason", "")
+
+        def execute():
+            return services.rule_update(rule_id=rule_id, actor=request.user, reason=reason, **data)
+
+        selectors.rule_get(rule_id=rule_id)  # 404 first
+        deferred = _limit_change(request, {"operation": "update", "rule_id": rule_id,
+                                           "fields": _fields(data, request.data), "reason": reason}, execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        execute()
         return Response(s.LimitRuleOutputSerializer(selectors.rule_get(rule_id=rule_id)).data)
 
     @extend_schema(
         operation_id="limits_rules_destroy", tags=[LIMITS], summary="Remove a limit rule",
-        parameters=[path_id("rule_id")],
-        responses={204: None, **problem_responses(401, 403, 404)},
+        description="A body with a `reason` is optional for API clients and required from staff.",
+        parameters=[path_id("rule_id")], request=s.LimitRuleDeleteInputSerializer,
+        responses={204: None, **DEFERRED, **problem_responses(400, 401, 403, 404)},
     )
     def delete(self, request, rule_id: int):
-        services.rule_delete(rule_id=rule_id, actor=request.user)
+        serializer = s.LimitRuleDeleteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reason = serializer.validated_data["reason"]
+
+        def execute():
+            return services.rule_delete(rule_id=rule_id, actor=request.user, reason=reason)
+
+        selectors.rule_get(rule_id=rule_id)  # 404 first
+        deferred = _limit_change(request, {"operation": "delete", "rule_id": rule_id, "reason": reason}, execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        execute()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

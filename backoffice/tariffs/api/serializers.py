@@ -114,8 +114,18 @@ class RuleInputSerializer(serializers.Serializer):
                                   max_length=MAX_TIERS_PER_RULE)
 
 
+REASON_HELP = "Why: required from staff (the approval request's reason)."
+
+
+class RuleCreateInputSerializer(RuleInputSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   help_text=REASON_HELP)
+
+
 class VersionCreateInputSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     rules = serializers.ListField(child=RuleInputSerializer(), required=False, default=list,
                                   max_length=MAX_RULES_PER_VERSION)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   help_text=REASON_HELP)

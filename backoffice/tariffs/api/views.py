@@ -7,9 +7,18 @@ the result. Refusals are ``application/problem+json``: ``invalid_tariff``, ``tar
 Authorisation: the ``tariffs`` scope for token clients (``HasScope``), then the Django
 permissions in ``required_perms``, given by the role groups (operations maintains tariffs;
 finance and support read them).
+
+Maker-checker: prices change through a new version or a rule added to a version that has not
+started; from a staff member both are a ``tariff_change``: checked as the service would check
+them (the same refusals, nothing written), then answered ``202 Accepted`` with the approval
+request they created (``Location`` names it). A new plan charges nothing until it has a
+version, so creating one is direct. API clients calling with their token write directly.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
@@ -17,10 +26,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backoffice.approvals.guard import submit
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.maker_checker import PendingApprovalSerializer, credential_of, deferred_response
 
 from .. import selectors, services
 from . import serializers as s
@@ -37,6 +48,27 @@ REFUSED = {
         "for a version's rules)."),
 }
 
+
+
+DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="Staff: not executed; the approval request "
+                                 "it created (`Location` header). Also `initiation_forbidden`, "
+                                 "`duplicate_pending_request`, `invalid_approval_payload` (a reason is required).")}
+
+
+def _jsonable(value):
+    """Validated input as the approval payload keeps it (JSON: amounts and dates as strings)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal | dt.date):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return value
+
+
+def _tariff_change(request, payload: dict, execute):
+    return submit("tariff_change", _jsonable(payload), actor=request.user, credential=credential_of(request),
+                  reason=payload.get("reason", ""), execute=execute)
 
 
 class TariffsApi(APIView):
@@ -104,12 +136,23 @@ class VersionCreateApi(TariffsApi):
         "force until the day before the next version starts. Percentages are fractions.",
         parameters=[path_id("plan_id")],
         request=s.VersionCreateInputSerializer,
-        responses={201: s.VersionOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **REFUSED},
+        responses={201: s.VersionOutputSerializer, **DEFERRED, **problem_responses(400, 401, 403, 404, 409),
+                   **REFUSED},
     )
     def post(self, request, plan_id: int):
         serializer = s.VersionCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services.version_create(plan_id=plan_id, **serializer.validated_data, actor=request.user)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+
+        def execute():
+            return services.version_create(plan_id=plan_id, **data, actor=request.user)
+
+        deferred = _tariff_change(request, {"operation": "version_create", "plan_id": plan_id, **data,
+                                            "reason": reason}, execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        version = execute()
         return Response(s.VersionOutputSerializer(selectors.version_get(version_id=version.pk)).data, status=201)
 
 
@@ -133,11 +176,22 @@ class RuleCreateApi(TariffsApi):
         description="Only to a version that has not started yet (409 `tariff_version_in_force` otherwise: "
         "create a new version). One rule per event and channel (409 `tariff_exists`).",
         parameters=[path_id("version_id")],
-        request=s.RuleInputSerializer,
-        responses={201: s.RuleOutputSerializer, **problem_responses(400, 401, 403, 404, 409), **REFUSED},
+        request=s.RuleCreateInputSerializer,
+        responses={201: s.RuleOutputSerializer, **DEFERRED, **problem_responses(400, 401, 403, 404, 409),
+                   **REFUSED},
     )
     def post(self, request, version_id: int):
-        serializer = s.RuleInputSerializer(data=request.data)
+        serializer = s.RuleCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule = services.rule_create(version_id=version_id, **serializer.validated_data, actor=request.user)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+
+        def execute():
+            return services.rule_create(version_id=version_id, **data, actor=request.user)
+
+        deferred = _tariff_change(request, {"operation": "rule_create", "version_id": version_id, "fields": data,
+                                            "reason": reason}, execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        rule = execute()
         return Response(s.RuleOutputSerializer(selectors.rule_get(rule_id=rule.pk)).data, status=201)

@@ -10,6 +10,12 @@ One API class per URL. Each validates its input, calls one service (writes) or s
 Authorisation: the ``accounts`` scope for token clients, then the Django model permissions of
 ``required_perms``: ``view_product``/``add_product``, ``view_account``, ``add_account``
 (opening) and ``change_account`` (lifecycle and overdraft).
+
+Maker-checker: ``freeze``, ``unfreeze`` and ``close`` are sensitive actions. They go through the
+``CORE_BANKING_MAKER_CHECKER`` seam (``core_banking/common/maker_checker.py``): with the back
+office plugged in, a staff member's call is checked as the direct route would check it and then
+answered ``202 Accepted`` with the approval request it created (``Location`` names it); an API
+client's token call executes directly (``200``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,13 @@ from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.maker_checker import (
+    PendingApprovalSerializer,
+    SensitiveAction,
+    credential_of,
+    deferred_response,
+    submit,
+)
 from core_banking.ledger import selectors as ledger_selectors
 from core_banking.ledger.api.serializers import BalanceQuerySerializer
 
@@ -44,6 +57,21 @@ PRODUCTS, ACCOUNTS = "Products", "Accounts"
 def _unprocessable(codes: str) -> dict:
     return {(422, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=f"Refused: {codes}.")}
 
+
+# Lifecycle actions that need a second person (the back office's approval action types).
+APPROVAL_ACTIONS = {"freeze": "account_freeze", "unfreeze": "account_unfreeze", "close": "account_close"}
+DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="Staff: `freeze`, `unfreeze` and `close` "
+                                 "are not executed but create an approval request (this body, `Location` header); "
+                                 "the action executes when a checker approves it (`/api/v1/approvals/`). Refusals "
+                                 "the direct route would give come first, and also `initiation_forbidden`, "
+                                 "`duplicate_pending_request`.")}
+
+
+def _deferred(request, action: str, account_id: int, reason: str, execute):
+    """The approval request's 202, or None when the caller executes directly."""
+    return submit(SensitiveAction(action_type=APPROVAL_ACTIONS[action], payload={"account_id": account_id,
+                                  "reason": reason}, actor=request.user, credential=credential_of(request),
+                                  reason=reason, execute=execute))
 
 
 class AccountsApi(APIView):
@@ -197,18 +225,30 @@ class AccountTransitionApi(AccountsApi):
         operation_id="accounts_transition", tags=[ACCOUNTS], summary="Freeze, unfreeze, block, unblock, reactivate",
         description="`freeze` (from any open state), `unfreeze` (frozen to active), `block-debits` and "
         "`block-credits` (from active), `unblock` (a blocked account to active), `reactivate` (dormant to "
-        "active). A transition the account's state does not allow is 409 `transition_not_allowed`.",
+        "active). A transition the account's state does not allow is 409 `transition_not_allowed`. A staff "
+        "member's `freeze` and `unfreeze` create an approval request (202) instead of executing.",
         parameters=[path_id("account_id"),
                     OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(s.ACTIONS))],
         request=s.ReasonInputSerializer,
-        responses={200: s.CustomerAccountDetailOutputSerializer, **problem_responses(400, 401, 403, 404, 409)},
+        responses={200: s.CustomerAccountDetailOutputSerializer, **DEFERRED,
+                   **problem_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, account_id: str, action: str):
         account_id = int(account_id)  # a regex route: the captured id is a string of digits
         serializer = s.ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.account_transition(account_id=account_id, action=s.ACTIONS[action], actor=request.user,
-                                    reason=serializer.validated_data["reason"])
+        reason = serializer.validated_data["reason"]
+
+        def execute():
+            return services.account_transition(account_id=account_id, action=s.ACTIONS[action], actor=request.user,
+                                               reason=reason)
+
+        if action in APPROVAL_ACTIONS:
+            selectors.account_get(account_id=account_id)  # 404 first, as the direct route
+            deferred = _deferred(request, action, account_id, reason, execute)
+            if deferred is not None:
+                return deferred_response(deferred)
+        execute()
         return Response(_account_body(account_id))
 
 
@@ -218,15 +258,26 @@ class AccountCloseApi(AccountsApi):
     @extend_schema(
         operation_id="accounts_close", tags=[ACCOUNTS], summary="Close an account",
         description="Only an account with a zero balance and no pending holds (409 `account_not_empty`) that is "
-        "not frozen (409 `transition_not_allowed`). Its ledger account stops taking postings.",
+        "not frozen (409 `transition_not_allowed`). Its ledger account stops taking postings. A staff member's "
+        "close creates an approval request (202), after the same checks.",
         parameters=[path_id("account_id")],
         request=s.ReasonInputSerializer,
-        responses={200: s.CustomerAccountDetailOutputSerializer, **problem_responses(400, 401, 403, 404, 409)},
+        responses={200: s.CustomerAccountDetailOutputSerializer, **DEFERRED,
+                   **problem_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, account_id: int):
         serializer = s.ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.account_close(account_id=account_id, actor=request.user, reason=serializer.validated_data["reason"])
+        reason = serializer.validated_data["reason"]
+
+        def execute():
+            return services.account_close(account_id=account_id, actor=request.user, reason=reason)
+
+        selectors.account_get(account_id=account_id)  # 404 first, as the direct route
+        deferred = _deferred(request, "close", account_id, reason, execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        execute()
         return Response(_account_body(account_id))
 
 

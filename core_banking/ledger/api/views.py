@@ -7,6 +7,12 @@ audit trail, and their refusals (``core_banking.ledger.exceptions``) are rendere
 
 Authorisation: every view needs the ``ledger`` scope for token clients (``HasScope``) and the
 Django permissions in ``required_perms`` (``RequiresPermissions``), given by the role groups.
+
+Maker-checker: a staff member's manual adjustment (an entry of kind ``adjustment``) and reversal
+go through the ``CORE_BANKING_MAKER_CHECKER`` seam (``core_banking/common/maker_checker.py``):
+with the back office plugged in they are rehearsed (every refusal of the direct route, nothing
+written) and answered ``202 Accepted`` with the approval request they created. API clients
+calling with their token post and reverse directly, and transfers post directly for everyone.
 """
 
 from __future__ import annotations
@@ -25,7 +31,15 @@ from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.errors import ValidationFailed
+from core_banking.common.maker_checker import (
+    PendingApprovalSerializer,
+    SensitiveAction,
+    credential_of,
+    deferred_response,
+    submit,
+)
 from core_banking.ledger import selectors, services
+from core_banking.ledger.models import EntryKind
 
 from . import serializers as s
 from .bulk import BulkJSONParser, validated_bulk
@@ -57,6 +71,24 @@ class LedgerApi(APIView):
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
 
+
+
+DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="A staff member's manual adjustment or "
+                                 "reversal is not executed but creates an approval request (this body, `Location` "
+                                 "header) once the direct route's checks pass; it executes when a checker approves it "
+                                 "(`/api/v1/approvals/`). Also `initiation_forbidden`, `duplicate_pending_request`, "
+                                 "`invalid_approval_payload` (an adjustment needs a description).")}
+
+
+def _adjustment_payload(data: dict) -> dict:
+    """The approval registry's ``ledger_adjustment`` payload for a validated entry."""
+    return {
+        "postings": [{"account_id": p["account_id"], "amount": str(p["amount"]),
+                      **({"currency": p["currency"]} if p.get("currency") else {})} for p in data["postings"]],
+        "description": data.get("description", ""), "external_ref": data.get("external_ref", ""),
+        "metadata": data.get("metadata") or {},
+        "value_date": data["value_date"].isoformat() if data.get("value_date") else None,
+    }
 
 
 def _entry_body(entry_id: int) -> dict:
@@ -97,12 +129,14 @@ class EntryListCreateApi(LedgerApi):
         tags=[ENTRIES],
         summary="Post a journal entry",
         description="Postings are signed (a debit positive, a credit negative) and, per currency, sum to zero. "
-        "Amounts are JSON strings; a JSON number is refused.",
+        "Amounts are JSON strings; a JSON number is refused. A staff member's `adjustment` creates an approval "
+        "request (202) instead of posting.",
         parameters=[key_parameter(), REPLAYED_PARAMETER],
         request=s.EntryInputSerializer,
         responses={
             201: s.EntryOutputSerializer,
             200: OpenApiResponse(s.EntryOutputSerializer, description="A replay of an earlier request."),
+            **DEFERRED,
             **problem_responses(400, 401, 403, 404, 409),
             **UNPROCESSABLE,
         },
@@ -111,7 +145,18 @@ class EntryListCreateApi(LedgerApi):
         key = idempotency_key(request)
         serializer = s.EntryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.entry_post(**serializer.validated_data, idempotency_key=key, actor=request.user)
+        data = serializer.validated_data
+
+        def execute():
+            return services.entry_post(**data, idempotency_key=key, actor=request.user)
+
+        if data["kind"] == EntryKind.ADJUSTMENT:
+            deferred = submit(SensitiveAction(action_type="ledger_adjustment", payload=_adjustment_payload(data),
+                                              actor=request.user, credential=credential_of(request),
+                                              reason=data.get("description", ""), execute=execute))
+            if deferred is not None:
+                return deferred_response(deferred)
+        result = execute()
         return created_or_replayed(_entry_body(result.entry.pk), replayed=result.replayed)
 
 
@@ -188,12 +233,14 @@ class EntryReverseApi(LedgerApi):
         tags=[ENTRIES],
         summary="Reverse a journal entry",
         description="Posts the compensating entry (every posting negated), linked to the original. An entry "
-        "is reversed at most once (409 `already_reversed`).",
+        "is reversed at most once (409 `already_reversed`). A staff member's reversal creates an approval "
+        "request (202) instead, after the same checks.",
         parameters=[path_id("entry_id"), key_parameter(), REPLAYED_PARAMETER],
         request=s.ReverseInputSerializer,
         responses={
             201: s.EntryOutputSerializer,
             200: OpenApiResponse(s.EntryOutputSerializer, description="A replay of an earlier request."),
+            **DEFERRED,
             **problem_responses(400, 401, 403, 404, 409),
             **UNPROCESSABLE,
         },
@@ -202,8 +249,17 @@ class EntryReverseApi(LedgerApi):
         key = idempotency_key(request)
         serializer = s.ReverseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.entry_reverse(entry_id=entry_id, idempotency_key=key, actor=request.user,
-                                        reason=serializer.validated_data["reason"])
+        reason = serializer.validated_data["reason"]
+
+        def execute():
+            return services.entry_reverse(entry_id=entry_id, idempotency_key=key, actor=request.user, reason=reason)
+
+        deferred = submit(SensitiveAction(action_type="reversal", payload={"entry_id": entry_id, "reason": reason},
+                                          actor=request.user, credential=credential_of(request), reason=reason,
+                                          execute=execute))
+        if deferred is not None:
+            return deferred_response(deferred)
+        result = execute()
         return created_or_replayed(_entry_body(result.entry.pk), replayed=result.replayed)
 
 

@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.core.management.base import OutputWrapper
 from django.test import RequestFactory
 
+from backoffice.approvals import services as approvals
+from backoffice.approvals.models import ApprovalRequest
 from backoffice.limits import demo, services
 from backoffice.limits.models import LimitProfile, LimitRule, LimitUsage, LimitUsageRecord
 from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
@@ -49,17 +51,42 @@ def test_the_pages_open(root, retail, account):
     assert "1000.00<" in page and "1000.000000" not in page  # amounts in the currency's places
 
 
-def test_a_profile_is_created_with_its_rules(root, bank):
-    response = root.post(f"{ADMIN}/limitprofile/add/", {
+@pytest.fixture
+def maker(client):
+    ensure_roles()
+    user = staff_user("operations")
+    sign_in(client, user)
+    return user
+
+
+def approve_pending(checker_role="compliance_officer") -> list:
+    """A second person (a checker of limit changes) approves every pending request."""
+    checker = staff_user(checker_role)
+    done = [approvals.request_approve(request_id=r.pk, actor=checker)
+            for r in ApprovalRequest.objects.filter(status="pending").order_by("id")]
+    assert all(r.status == "executed" for r in done), [r.execution_error for r in done]
+    return done
+
+
+def test_a_profile_is_created_and_its_rules_ask_for_approval(maker, client, bank):
+    response = client.post(f"{ADMIN}/limitprofile/add/", {
         "code": "youth", "name": "Young savers", "description": "", "is_active": "on",
+        "approval_reason": "new youth offer",
         **inline([{"channel": "", "currency": "EUR", "daily_amount": "200.00", "daily_count": "10"},
                   {"channel": "mobile", "currency": "EUR", "max_single_amount": "50.00"}]),
-    })
+    }, follow=True)
 
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert response.status_code == 200
     profile = LimitProfile.objects.get(code="YOUTH")
+    assert not profile.rules.exists()  # not before a checker approves
+    requests = list(ApprovalRequest.objects.order_by("id"))
+    assert [(r.action_type, r.maker, r.reason, r.payload["operation"]) for r in requests] == [
+        ("limit_change", maker, "new youth offer", "create")] * 2
+    assert "approval request #" in response.content.decode()
+
+    approve_pending()
     assert sorted(profile.rules.values_list("channel", flat=True)) == ["", "mobile"]
-    assert profile.rules.get(channel="").created_by is not None
+    assert profile.rules.get(channel="").daily_amount == D("200.00")
 
 
 @pytest.mark.parametrize("rules", [
@@ -86,21 +113,53 @@ def test_a_rule_for_an_existing_profile_cannot_repeat_a_channel(root, retail):
     assert LimitRule.objects.count() == 1
 
 
-def test_a_customer_rule_is_added_and_its_scope_is_then_fixed(root, ada, account):
-    response = root.post(f"{ADMIN}/limitrule/add/", {"customer": ada.pk, "channel": "branch", "currency": "EUR",
-                                                      "daily_amount": "500.00"})
+def test_a_customer_rule_is_added_changed_and_removed_through_approvals(maker, client, ada, account):
+    response = client.post(f"{ADMIN}/limitrule/add/", {"customer": ada.pk, "channel": "branch", "currency": "EUR",
+                                                        "daily_amount": "500.00", "approval_reason": "VIP"})
+    request = ApprovalRequest.objects.get()
     assert response.status_code == 302
+    assert response["Location"] == f"/admin/approvals/approvalrequest/{request.pk}/change/"
+    assert request.payload == {"operation": "create", "customer_id": ada.pk, "reason": "VIP",
+                               "fields": {"channel": "branch", "currency": "EUR", "daily_amount": "500.00"}}
+    assert not LimitRule.objects.exists()
+    approve_pending()
     rule = LimitRule.objects.get()
     assert (rule.customer_id, rule.channel, rule.daily_amount) == (ada.pk, "branch", D("500.00"))
 
-    two_scopes = root.post(f"{ADMIN}/limitrule/add/", {"customer": ada.pk, "account": account.pk, "channel": "",
-                                                        "currency": "EUR", "daily_amount": "500.00"})
-    assert two_scopes.status_code == 200 and LimitRule.objects.count() == 1
+    no_reason = client.post(f"{ADMIN}/limitrule/add/", {"account": account.pk, "channel": "", "currency": "EUR",
+                                                         "daily_amount": "500.00"})
+    two_scopes = client.post(f"{ADMIN}/limitrule/add/", {"customer": ada.pk, "account": account.pk, "channel": "",
+                                                          "currency": "EUR", "daily_amount": "500.00",
+                                                          "approval_reason": "x"})
+    assert no_reason.status_code == two_scopes.status_code == 200
+    assert LimitRule.objects.count() == 1 and ApprovalRequest.objects.count() == 1
 
-    root.post(f"{ADMIN}/limitrule/{rule.pk}/change/", {"account": account.pk, "channel": "branch",
-                                                       "currency": "EUR", "daily_amount": "600.00"})
+    client.post(f"{ADMIN}/limitrule/{rule.pk}/change/", {"account": account.pk, "channel": "branch",
+                                                         "currency": "EUR", "daily_amount": "600.00",
+                                                         "approval_reason": "raised"})
+    change = ApprovalRequest.objects.get(status="pending")
+    assert change.payload == {"operation": "update", "rule_id": rule.pk, "fields": {"daily_amount": "600.00"},
+                              "reason": "raised"}
+    duplicate = client.post(f"{ADMIN}/limitrule/{rule.pk}/change/", {"channel": "branch", "currency": "EUR",
+                                                                     "daily_amount": "700.00", "approval_reason": "y"})
+    assert duplicate.status_code == 200 and "already pending" in duplicate.content.decode()
+    approve_pending()
     rule.refresh_from_db()
     assert (rule.customer_id, rule.account_id, rule.daily_amount) == (ada.pk, None, D("600.00"))
+
+    client.post(f"{ADMIN}/limitrule/{rule.pk}/delete/", {"post": "yes"})
+    assert LimitRule.objects.filter(pk=rule.pk).exists()
+    assert ApprovalRequest.objects.get(status="pending").payload["operation"] == "delete"
+    approve_pending()
+    assert not LimitRule.objects.exists()
+
+
+def test_a_superuser_without_a_role_may_not_change_a_rule(root, ada):
+    response = root.post(f"{ADMIN}/limitrule/add/", {"customer": ada.pk, "channel": "", "currency": "EUR",
+                                                      "daily_amount": "500.00", "approval_reason": "x"})
+
+    assert response.status_code == 200 and "your role may not initiate it" in response.content.decode()
+    assert not LimitRule.objects.exists() and not ApprovalRequest.objects.exists()
 
 
 @pytest.mark.parametrize("model", [LimitUsage, LimitUsageRecord])

@@ -192,3 +192,63 @@ def test_the_limits_views_generate_their_schema_without_warnings():
         "/api/v1/limits/profiles/", "/api/v1/limits/profiles/{profile_id}/", "/api/v1/limits/rules/",
         "/api/v1/limits/rules/{rule_id}/", "/api/v1/limits/accounts/{account_id}/allowance/",
     }
+
+
+# --- staff: maker-checker ----------------------------------------------------------------------
+
+
+def _approve(response) -> dict:
+    """A staff change: 202 with its approval request; a compliance officer approves, it executes."""
+    assert response.status_code == 202, response.content
+    assert response["Location"] == f"/api/v1/approvals/{response.json()['id']}/"
+    decided = staff_api(staff_user("compliance_officer")).post(f"{response['Location']}approve/", {}, format="json")
+    assert decided.status_code == 200 and decided.json()["status"] == "executed", decided.content
+    return decided.json()
+
+
+def test_staff_create_change_and_remove_a_rule_through_approvals(retail, account):
+    from backoffice.approvals.models import ApprovalRequest
+
+    ops = staff_api(staff_user("operations"))
+
+    asked = ops.post(f"{BASE}/rules/", {"account": account.pk, "currency": "EUR", "daily_amount": "5000.00",
+                                        "reason": "buying a car"}, format="json")
+    assert asked.json()["payload"] == {"operation": "create", "account_id": account.pk, "reason": "buying a car",
+                                       "fields": {"currency": "EUR", "daily_amount": "5000.00"}}
+    assert not LimitRule.objects.exists()
+    rule_id = _approve(asked)["result"]["rule_id"]
+    assert LimitRule.objects.get(pk=rule_id).daily_amount == D("5000.00")
+
+    changed = ops.patch(f"{BASE}/rules/{rule_id}/", {"daily_amount": None, "daily_count": 3, "reason": "asked"},
+                        format="json")
+    assert LimitRule.objects.get(pk=rule_id).daily_amount == D("5000.00")  # until approved
+    _approve(changed)
+    rule = LimitRule.objects.get(pk=rule_id)
+    assert (rule.daily_amount, rule.daily_count) == (None, 3)
+
+    _approve(ops.delete(f"{BASE}/rules/{rule_id}/", {"reason": "car bought"}, format="json"))
+    assert not LimitRule.objects.exists()
+    assert ApprovalRequest.objects.filter(status="executed").count() == 3
+    assert AuditEvent.objects.filter(action="limit_rule.deleted", reason="car bought").exists()
+
+
+def test_a_staff_change_is_refused_up_front_as_the_direct_route_would(rules, retail):
+    from backoffice.approvals.models import ApprovalRequest
+
+    ops = staff_api(staff_user("operations"))
+    before = LimitRule.objects.count()
+
+    assert_problem(ops.post(f"{BASE}/rules/", {"profile": "RETAIL", "currency": "EUR", "daily_amount": "10.001",
+                                               "reason": "x"}, format="json"), status=422, code="invalid_limit")
+    assert_problem(ops.post(f"{BASE}/rules/", {"profile": "RETAIL", "channel": "mobile", "currency": "EUR",
+                                               "daily_count": 5, "reason": "x"}, format="json"),
+                   status=409, code="limit_exists")
+    assert_problem(ops.post(f"{BASE}/rules/", {"profile": "RETAIL", "channel": "branch", "currency": "EUR",
+                                               "daily_count": 5}, format="json"),
+                   status=400, code="invalid_approval_payload")  # staff say why
+    assert_problem(ops.patch(f"{BASE}/rules/999999/", {"daily_count": 1, "reason": "x"}, format="json"),
+                   status=404, code="limit_not_found")
+    assert_problem(staff_api(staff_user("compliance_officer")).post(
+        f"{BASE}/rules/", {"profile": "RETAIL", "channel": "branch", "currency": "EUR", "daily_count": 5,
+                           "reason": "x"}, format="json"), status=403, code="permission_denied")
+    assert LimitRule.objects.count() == before and not ApprovalRequest.objects.exists()

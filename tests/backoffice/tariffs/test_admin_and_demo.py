@@ -4,14 +4,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 
+from backoffice.approvals import services as approvals
+from backoffice.approvals.models import ApprovalRequest
 from backoffice.tariffs import services
 from backoffice.tariffs.demo import load_demo
 from backoffice.tariffs.models import FeeRule, FeeTier, FeeUsage, TariffPlan, TariffVersion
 from backoffice.tariffs.policy import fees_for, periodic_fee_for
 from core_banking.ledger.engine import current_business_date
 from core_banking.payments.models import FeeEvent
+from tests.core_banking.ledger.interfaces import ensure_roles, staff_user
 from tests.helpers import sign_in_verified
 
 from .conftest import account_on, outgoing, plan, rule
@@ -24,7 +26,17 @@ ADMIN = "/admin/tariffs/"
 
 @pytest.fixture
 def browser(client, db):
-    return sign_in_verified(client, get_user_model().objects.create_superuser("tariff-admin", password=None))
+    """An operations user: maintains tariffs, whose price changes a finance user approves."""
+    ensure_roles()
+    return sign_in_verified(client, staff_user("operations", username="tariff-admin"))
+
+
+def approve_pending() -> list:
+    checker = staff_user("finance", username=f"tariff-checker-{ApprovalRequest.objects.count()}")
+    done = [approvals.request_approve(request_id=r.pk, actor=checker)
+            for r in ApprovalRequest.objects.filter(status="pending").order_by("id")]
+    assert done and all(r.status == "executed" for r in done), [r.execution_error for r in done]
+    return done
 
 
 @pytest.fixture
@@ -62,9 +74,36 @@ def test_a_plan_is_added_with_its_first_version(browser):
     })
 
     assert response.status_code == 302, response.context["adminform"].form.errors
-    gold = TariffPlan.objects.get(code="GOLD")
+    gold = TariffPlan.objects.get(code="GOLD")  # a plan charges nothing without a version: made directly
+    assert not gold.versions.exists()
+    request = ApprovalRequest.objects.get()
+    assert (request.action_type, request.maker.username, request.payload) == ("tariff_change", "tariff-admin", {
+        "operation": "version_create", "plan_id": gold.pk, "effective_from": "2025-06-01", "note": "launch",
+        "rules": [], "reason": "new version of plan GOLD from the admin"})
+    (executed,) = approve_pending()
     version = gold.versions.get()
-    assert version.effective_from == dt.date(2025, 6, 1) and version.created_by.username == "tariff-admin"
+    assert version.effective_from == dt.date(2025, 6, 1) and version.created_by.username == "tariff-checker-1"
+    assert executed.result == {"version_id": version.pk, "operation": "version_create"}
+
+
+def test_a_plan_change_asks_for_approval(browser, standard):
+    page = f"{ADMIN}tariffplan/{standard.pk}/change/"
+    version = standard.versions.get()
+    existing = {"id": str(version.pk), "plan": str(standard.pk)}
+    body = {"name": standard.name, "description": "", **inline("versions", existing, initial=1)}  # deactivate
+
+    no_reason = browser.post(page, body)
+    assert no_reason.status_code == 200 and "reason is required" in no_reason.content.decode()
+    assert not ApprovalRequest.objects.exists()
+
+    browser.post(page, {**body, "approval_reason": "plan retired"})
+    standard.refresh_from_db()
+    assert standard.is_active  # waits for the checker
+    assert ApprovalRequest.objects.get().payload == {"operation": "plan_update", "plan_id": standard.pk,
+                                                     "is_active": False, "reason": "plan retired"}
+    approve_pending()
+    standard.refresh_from_db()
+    assert not standard.is_active
 
 
 def test_a_new_version_may_not_be_back_dated_in_the_admin(browser, standard):
@@ -102,11 +141,21 @@ def test_a_rule_is_added_to_an_upcoming_version_with_its_tiers(browser, standard
                                                                         "fixed_amount": "0"})})
     assert refused.status_code == 200 and "below min_fee" in refused.content.decode()
 
-    response = browser.post(f"{ADMIN}feerule/add/", {**fields, **inline("tiers", {
-        "from_volume": "1000", "percentage": "0.0005", "fixed_amount": "1.00"})})
+    no_reason = browser.post(f"{ADMIN}feerule/add/", {**fields, **inline("tiers")})
+    assert no_reason.status_code == 200 and "approval_reason" in no_reason.context["adminform"].form.errors
+
+    response = browser.post(f"{ADMIN}feerule/add/", {**fields, "approval_reason": "cash handling costs", **inline(
+        "tiers", {"from_volume": "1000", "percentage": "0.0005", "fixed_amount": "1.00"})})
     assert response.status_code == 302
+    request = ApprovalRequest.objects.get()
+    assert response["Location"] == f"/admin/approvals/approvalrequest/{request.pk}/change/"
+    assert request.payload["fields"]["tiers"] == [{"from_volume": "1000", "percentage": "0.0005",
+                                                   "fixed_amount": "1.00"}]
+    assert not FeeRule.objects.filter(version=upcoming).exists()
+    approve_pending()
     created = FeeRule.objects.get(version=upcoming)
     assert FeeTier.objects.get(rule=created).percentage == D("0.0005")
+    assert created.max_fee == D("25.00")
 
 
 def test_a_rule_cannot_be_added_to_a_started_version_in_the_admin(browser, standard):

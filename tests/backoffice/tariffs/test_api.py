@@ -226,3 +226,62 @@ def test_creating_a_rule_needs_its_own_permission(standard):
                                                            {"event": "cash_deposit", "currency": "EUR"}, format="json")
 
     assert_problem(response, status=403, code="permission_denied")
+
+
+# --- staff: maker-checker ------------------------------------------------------------------
+
+
+def _approve(response) -> dict:
+    """A staff price change: 202 with its approval request; a finance user approves it."""
+    from tests.core_banking.ledger.interfaces import staff_api, staff_user
+
+    assert response.status_code == 202, response.content
+    assert response["Location"] == f"/api/v1/approvals/{response.json()['id']}/"
+    decided = staff_api(staff_user("finance")).post(f"{response['Location']}approve/", {}, format="json")
+    assert decided.status_code == 200 and decided.json()["status"] == "executed", decided.content
+    return decided.json()
+
+
+def _ops():
+    from tests.core_banking.ledger.interfaces import ensure_roles, staff_api, staff_user
+
+    ensure_roles()
+    return staff_api(staff_user("operations"))
+
+
+def test_staff_add_a_version_and_a_rule_through_approvals(standard):
+    ops = _ops()
+    starts = future()
+
+    asked = ops.post(f"{PLANS}{standard.pk}/versions/", {
+        "effective_from": starts, "note": "2027 prices", "reason": "yearly review",
+        "rules": [{"event": "outgoing_payment", "currency": "EUR", "fixed_amount": "0.30",
+                   "tiers": [{"from_volume": "500.00", "percentage": "0.0002"}]}]}, format="json")
+    assert asked.json()["action_type"] == "tariff_change"
+    assert not TariffVersion.objects.filter(plan=standard, effective_from=starts).exists()
+    version_id = _approve(asked)["result"]["version_id"]
+    version = TariffVersion.objects.get(pk=version_id)
+    assert (version.effective_from.isoformat(), version.note) == (starts, "2027 prices")
+    assert version.rules.get().fixed_amount == Decimal("0.30")
+
+    rule_asked = ops.post(f"/api/v1/tariffs/versions/{version_id}/rules/", {
+        "event": "cash_deposit", "currency": "EUR", "fixed_amount": "2.00", "reason": "cash costs"}, format="json")
+    assert not FeeRule.objects.filter(version=version, event="cash_deposit").exists()
+    _approve(rule_asked)
+    assert FeeRule.objects.get(version=version, event="cash_deposit").fixed_amount == Decimal("2.00")
+
+
+def test_a_staff_price_change_is_refused_up_front_as_the_direct_route_would(standard):
+    from backoffice.approvals.models import ApprovalRequest
+
+    ops = _ops()
+    in_force = standard.versions.get()
+
+    assert_problem(ops.post(f"{PLANS}{standard.pk}/versions/", {"effective_from": "2026-02-01", "reason": "x"},
+                            format="json"), status=422, code="invalid_tariff")
+    assert_problem(ops.post(f"/api/v1/tariffs/versions/{in_force.pk}/rules/", {
+        "event": "cash_deposit", "currency": "EUR", "reason": "x"}, format="json"),
+        status=409, code="tariff_version_in_force")
+    assert_problem(ops.post(f"{PLANS}{standard.pk}/versions/", {"effective_from": future()}, format="json"),
+                   status=400, code="invalid_approval_payload")  # staff say why
+    assert not ApprovalRequest.objects.exists() and TariffVersion.objects.count() == 1

@@ -163,22 +163,99 @@ def test_renaming_saves_only_the_name_and_keeps_a_concurrent_freeze(root, accoun
     assert (event.changes, event.after) == (["name"], {"name": "Savings pot"})
 
 
-def test_the_freeze_actions_call_the_service_and_show_refusals(root, ada, product, account):
+def _approve_all(officer) -> None:
+    from backoffice.approvals import services as approvals
+    from backoffice.approvals.models import ApprovalRequest
+
+    for request in ApprovalRequest.objects.filter(status="pending"):
+        assert approvals.request_approve(request_id=request.pk, actor=officer).status == "executed"
+
+
+def test_the_freeze_actions_ask_for_approval_and_show_refusals(client, ada, product, account):
+    from backoffice.approvals.models import ApprovalRequest
+
+    maker = staff_user("operations")
+    browser = sign_in(client, maker)
     closed = account_close(account_id=banking.account(ada, product).pk)
 
-    frozen = root.post(ACCOUNTS, {"action": "freeze_accounts", "_selected_action": [account.pk, closed.pk]},
-                       follow=True)
+    frozen = browser.post(ACCOUNTS, {"action": "freeze_accounts", "_selected_action": [account.pk, closed.pk],
+                                     "reason": "card fraud"}, follow=True)
 
+    content = frozen.content.decode()
+    request = ApprovalRequest.objects.get()
+    assert (request.action_type, request.payload, request.maker) == (
+        "account_freeze", {"account_id": account.pk, "reason": "card fraud"}, maker)
+    assert f"{account.iban}: approval request #{request.pk} created" in content
+    assert f"{closed.iban}: freeze is not allowed for an account that is closed" in content
+    account.refresh_from_db()
+    assert account.status == "active"  # not before a checker approves
+
+    _approve_all(staff_user("compliance_officer"))
     account.refresh_from_db()
     assert account.status == "frozen"
-    content = frozen.content.decode()
-    assert "1 account(s) frozen" in content
-    assert f"{closed.iban}: freeze is not allowed for an account that is closed" in content
     change = account.status_changes.last()
-    assert (change.to_status, change.reason, change.actor.is_superuser) == ("frozen", "frozen from the admin", True)
+    assert (change.to_status, change.reason) == ("frozen", "card fraud")
+    assert change.actor.groups.filter(name="compliance_officer").exists()
 
-    again = root.post(ACCOUNTS, {"action": "freeze_accounts", "_selected_action": [account.pk]}, follow=True)
+    again = browser.post(ACCOUNTS, {"action": "freeze_accounts", "_selected_action": [account.pk]}, follow=True)
     assert "not allowed for an account that is frozen" in again.content.decode()
-    root.post(ACCOUNTS, {"action": "unfreeze_accounts", "_selected_action": [account.pk]}, follow=True)
+    assert ApprovalRequest.objects.count() == 1
+    browser.post(ACCOUNTS, {"action": "unfreeze_accounts", "_selected_action": [account.pk]}, follow=True)
+    assert ApprovalRequest.objects.get(action_type="account_unfreeze").payload["reason"] == "unfrozen from the admin"
+    _approve_all(staff_user("compliance_officer"))
     account.refresh_from_db()
     assert account.status == "active"
+
+
+def test_closing_from_the_admin_asks_for_approval(client, ada, product):
+    from backoffice.approvals.models import ApprovalRequest
+
+    empty = banking.account(ada, product)
+    browser = sign_in(client, staff_user("operations"))
+
+    browser.post(ACCOUNTS, {"action": "close_accounts", "_selected_action": [empty.pk], "reason": "moved abroad"})
+
+    empty.refresh_from_db()
+    assert empty.status == "active"
+    assert ApprovalRequest.objects.get().action_type == "account_close"
+    _approve_all(staff_user("operations"))  # another operations user is a checker of closures
+    empty.refresh_from_db()
+    assert (empty.status, empty.status_reason) == ("closed", "moved abroad")
+
+
+def _panel(browser, account) -> list[str]:
+    import re
+
+    page = browser.get(f"{ACCOUNTS}{account.pk}/change/").content.decode()
+    return re.findall(rf'action="{ACCOUNTS}{account.pk}/do/([a-z_]+)/"', page)
+
+
+def test_the_change_page_offers_only_what_the_user_may_fire(client, account):
+    operations = staff_user("operations")
+    assert _panel(sign_in(client, operations), account) == ["freeze", "block_debits", "block_credits", "close"]
+    assert _panel(sign_in(client, staff_user("support_agent")), account) == []  # views, may not change
+    assert _panel(sign_in(client, staff_user(superuser=True)), account) == ["block_debits", "block_credits"]  # no role
+    account_transition(account_id=account.pk, action="freeze", reason="court order")
+    assert _panel(sign_in(client, operations), account) == ["unfreeze"]
+
+
+def test_the_change_page_fires_a_transition_with_its_reason(client, account):
+    from backoffice.approvals.models import ApprovalRequest
+
+    browser = sign_in(client, staff_user("operations"))
+    done = browser.post(f"{ACCOUNTS}{account.pk}/do/block_debits/", {"reason": "chargeback dispute"}, follow=True)
+    assert "debit-blocked" in done.content.decode()
+    account.refresh_from_db()
+    assert (account.status, account.status_changes.last().reason) == ("debit_blocked", "chargeback dispute")
+    event = AuditEvent.objects.get(action="account.debits_blocked", object_id=str(account.pk))
+    assert (event.before, event.after, event.reason) == ({"status": "active"}, {"status": "debit_blocked"},
+                                                         "chargeback dispute")
+
+    browser.post(f"{ACCOUNTS}{account.pk}/do/freeze/", {"reason": "fraud"})
+    assert ApprovalRequest.objects.get().summary == f"freeze account {account.pk}: fraud"
+    refused = browser.post(f"{ACCOUNTS}{account.pk}/do/reactivate/", {"reason": "x"}, follow=True)
+    assert "reactivate is not allowed for an account that is debit_blocked" in refused.content.decode()
+    account.refresh_from_db()
+    assert account.status == "debit_blocked"
+    assert sign_in(client, staff_user("support_agent")).post(
+        f"{ACCOUNTS}{account.pk}/do/unblock/", {"reason": "x"}).status_code == 403

@@ -32,10 +32,28 @@ def _roles(db):
 
 @pytest.fixture
 def operator():
-    """A staff member with every product and account permission, verified second factor."""
-    user = staff_user()
+    """An operations staff member (who may ask for freezes and closures) with every product and
+    account permission, verified second factor."""
+    user = staff_user("operations")
     grant(user, VIEW_PRODUCT, ADD_PRODUCT, VIEW, ADD, CHANGE)
     return staff_api(user)
+
+
+@pytest.fixture
+def checker():
+    """A compliance officer: approves freezes, unfreezes and closures."""
+    return staff_api(staff_user("compliance_officer"))
+
+
+def approved(checker, response) -> dict:
+    """A 202 with its approval request, then the checker's approval: the executed request."""
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "pending" and response["Location"] == f"/api/v1/approvals/{body['id']}/"
+    decision = checker.post(f"{response['Location']}approve/", {"comment": "seen"}, format="json")
+    assert decision.status_code == 200, decision.content
+    assert decision.json()["status"] == "executed", decision.json()
+    return decision.json()
 
 
 @pytest.fixture
@@ -314,17 +332,62 @@ def test_the_balance_now_at_an_instant_and_at_a_business_date(partner, bank, acc
 # --- the lifecycle -------------------------------------------------------------------------
 
 
-def test_the_lifecycle_through_the_action_endpoints(operator, account):
+def test_the_lifecycle_through_the_action_endpoints(operator, checker, account):
     steps = [("freeze", "frozen"), ("unfreeze", "active"), ("block-debits", "debit_blocked"), ("unblock", "active"),
              ("block-credits", "credit_blocked"), ("unblock", "active")]
     for action, status in steps:
         response = operator.post(url(account, f"{action}/"), {"reason": f"step {action}"}, format="json")
+        if action in ("freeze", "unfreeze"):  # maker-checker: the request, then a second person approves
+            account.refresh_from_db()
+            before = account.status
+            pending = response.json()
+            assert (pending["action_type"], pending["payload"]) == (
+                f"account_{action}", {"account_id": account.pk, "reason": f"step {action}"})
+            account.refresh_from_db()
+            assert account.status == before  # nothing happened yet
+            assert approved(checker, response)["result"]["status"] == status
+            response = operator.get(url(account))
         assert response.status_code == 200, (action, response.content)
         assert (response.json()["status"], response.json()["status_reason"]) == (status, f"step {action}")
 
     account.refresh_from_db()
     assert account.status_changes.count() == 1 + len(steps)
-    assert account.status_changes.last().actor.pk == operator.get(ACCOUNTS).wsgi_request.user.pk
+    maker = operator.get(ACCOUNTS).wsgi_request.user
+    assert account.status_changes.last().actor.pk == maker.pk
+    frozen_by = account.status_changes.get(to_status="frozen").actor
+    assert frozen_by.groups.filter(name="compliance_officer").exists() and frozen_by.pk != maker.pk
+
+
+def test_an_api_client_freezes_and_closes_directly(account, ada, product):
+    api = token_api(scopes=["accounts"])
+    grant(api.api_client.user, VIEW, CHANGE)
+    empty = banking.account(ada, product)
+
+    frozen = api.post(url(account, "freeze/"), {"reason": "fraud engine"}, format="json")
+    closed = api.post(url(empty, "close/"), {"reason": "customer request"}, format="json")
+
+    assert (frozen.status_code, frozen.json()["status"]) == (200, "frozen")
+    assert (closed.status_code, closed.json()["status"]) == (200, "closed")
+
+
+def test_a_staff_member_whose_role_may_not_ask_is_refused_and_nothing_is_written(account):
+    from backoffice.approvals.models import ApprovalRequest
+
+    user = staff_user()  # the account permission, but no role that may initiate a freeze
+    grant(user, VIEW, CHANGE, "approvals.add_approvalrequest")
+
+    assert_problem(staff_api(user).post(url(account, "freeze/"), {"reason": "x"}, format="json"), status=403,
+                   code="initiation_forbidden")
+    account.refresh_from_db()
+    assert account.status == "active" and not ApprovalRequest.objects.exists()
+    assert account.status_changes.count() == 1
+
+
+def test_a_second_freeze_request_while_one_is_pending_conflicts(operator, account):
+    assert operator.post(url(account, "freeze/"), {"reason": "fraud"}, format="json").status_code == 202
+
+    assert_problem(operator.post(url(account, "freeze/"), {"reason": "again"}, format="json"), status=409,
+                   code="duplicate_pending_request")
 
 
 def test_a_dormant_account_is_reactivated(operator, account):
@@ -340,6 +403,8 @@ def test_a_dormant_account_is_reactivated(operator, account):
     (["block_debits"], "block-credits"),
 ])
 def test_a_transition_the_state_does_not_allow_is_409(operator, account, setup, action):
+    from backoffice.approvals.models import ApprovalRequest
+
     for step in setup:
         account_transition(account_id=account.pk, action=step, reason="setup")
     account.refresh_from_db()
@@ -351,6 +416,8 @@ def test_a_transition_the_state_does_not_allow_is_409(operator, account, setup, 
     assert problem["status_from"] == status
     account.refresh_from_db()
     assert account.status == status
+    assert not ApprovalRequest.objects.exists()  # refused up front, even when it would need approval
+    assert account.status_changes.count() == 1 + len(setup)  # the rehearsal left nothing behind
 
 
 def test_an_action_needs_a_reason_and_an_existing_account_and_action(operator, account):
@@ -366,13 +433,20 @@ def test_an_action_needs_a_reason_and_an_existing_account_and_action(operator, a
     assert account.status == "active"
 
 
-def test_an_account_with_money_is_not_closed_and_an_empty_one_is(operator, bank, ada, product, account):
+def test_an_account_with_money_is_not_closed_and_an_empty_one_is(operator, checker, bank, ada, product, account):
+    from backoffice.approvals.models import ApprovalRequest
+
     banking.fund(bank, account, "0.01")
     empty = banking.account(ada, product)
 
     problem = assert_problem(operator.post(url(account, "close/"), {"reason": "customer request"}, format="json"),
                              status=409, code="account_not_empty")
-    closed = operator.post(url(empty, "close/"), {"reason": "customer request"}, format="json")
+    assert not ApprovalRequest.objects.exists()
+    asked = operator.post(url(empty, "close/"), {"reason": "customer request"}, format="json")
+    empty.refresh_from_db()
+    assert empty.status == "active"  # waiting for a checker
+    approved(checker, asked)
+    closed = operator.get(url(empty))
 
     assert problem["balance"] == "0.01"
     assert closed.status_code == 200, closed.content

@@ -41,3 +41,16 @@ def test_the_api_including_customers_and_accounts_generates_a_valid_schema_witho
     assert components["CustomerOutput"]["properties"]["kyc_status"]["readOnly"] is True
     amount = components["AccountOpenInputRequest"]["properties"]["overdraft_limit"]
     assert amount["type"] == "string"
+
+
+def test_the_maker_checker_answers_are_documented():
+    paths = _schema()["paths"]
+
+    for path in ("/api/v1/accounts/{account_id}/{action}/", "/api/v1/accounts/{account_id}/close/",
+                 "/api/v1/ledger/entries/", "/api/v1/ledger/entries/{entry_id}/reverse/",
+                 "/api/v1/limits/rules/", "/api/v1/tariffs/versions/{version_id}/rules/"):
+        accepted = paths[path]["post"]["responses"]["202"]
+        assert "approval request" in accepted["description"], path
+        body = accepted["content"]["application/json"]["schema"]["$ref"]
+        assert body.endswith("/PendingApproval"), (path, body)
+    assert "202" in paths["/api/v1/limits/rules/{rule_id}/"]["patch"]["responses"]

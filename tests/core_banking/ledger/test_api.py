@@ -233,12 +233,58 @@ def test_unknown_accounts_and_currency_mismatches(bank, finance):
     assert_problem(mismatch, status=400, code="currency_mismatch")
 
 
-def test_an_adjustment_with_a_value_date(bank, finance):
+def _approve(response, checker) -> dict:
+    """A staff member's deferred action: 202 with the approval request, then a second finance
+    user approves it and it executes."""
+    assert response.status_code == 202, response.content
+    request = response.json()
+    assert request["status"] == "pending" and response["Location"] == f"/api/v1/approvals/{request['id']}/"
+    decided = checker.post(f"{response['Location']}approve/", {"comment": "checked"}, format="json")
+    assert decided.status_code == 200, decided.content
+    assert decided.json()["status"] == "executed", decided.json()
+    return decided.json()
+
+
+def test_a_staff_adjustment_with_a_value_date_asks_for_approval(bank, finance):
+    before = JournalEntry.objects.count()
     response = post(finance, {"postings": [{"account_id": bank.marketing.pk, "amount": "5.00"},
+                                           {"account_id": bank.cash.pk, "amount": "-5.00", "currency": "EUR"}],
+                              "kind": "adjustment", "value_date": "2024-01-31", "description": "Bonus booked late",
+                              "metadata": {"ticket": "T-1"}})
+
+    assert response.json()["action_type"] == "ledger_adjustment"
+    assert JournalEntry.objects.count() == before  # nothing posted yet
+    executed = _approve(response, staff_api(staff_user("finance")))
+    entry = finance.get(f"{ENTRIES}{executed['result']['entry_id']}/").json()
+    assert (entry["kind"], entry["value_date"], entry["description"]) == ("adjustment", "2024-01-31",
+                                                                          "Bonus booked late")
+    assert entry["metadata"] == {"ticket": "T-1", "approval_request": executed["id"]}
+    assert posted(bank.marketing) == Decimal("5.00")
+    assert JournalEntry.objects.get(pk=entry["id"]).created_by.username != executed["maker"]  # the checker posted
+    assert verify_ledger().ok
+
+
+def test_a_staff_adjustment_is_refused_up_front_as_the_direct_route_would(bank, finance):
+    legs = [{"account_id": bank.alice.pk, "amount": "5.00"}, {"account_id": bank.bob.pk, "amount": "-5.00"}]
+
+    overdrawn = post(finance, {"postings": legs, "kind": "adjustment", "description": "x"})
+    no_description = post(finance, {"postings": [{"account_id": bank.marketing.pk, "amount": "5.00"},
+                                                 {"account_id": bank.cash.pk, "amount": "-5.00"}],
+                                    "kind": "adjustment"}, key="k2")
+
+    assert_problem(overdrawn, status=422, code="insufficient_funds")
+    assert_problem(no_description, status=400, code="invalid_approval_payload")
+    from backoffice.approvals.models import ApprovalRequest
+
+    assert not ApprovalRequest.objects.exists() and not JournalEntry.objects.exists()
+
+
+def test_an_api_client_posts_an_adjustment_directly(bank, partner):
+    response = post(partner, {"postings": [{"account_id": bank.marketing.pk, "amount": "5.00"},
                                            {"account_id": bank.cash.pk, "amount": "-5.00"}],
                               "kind": "adjustment", "value_date": "2024-01-31"})
 
-    assert response.status_code == 201
+    assert response.status_code == 201, response.content
     assert (response.json()["kind"], response.json()["value_date"]) == ("adjustment", "2024-01-31")
 
 
@@ -324,12 +370,13 @@ def test_listing_entries_costs_the_same_queries_for_5_or_50_entries(bank, partne
 # --- reversals -----------------------------------------------------------------------------
 
 
-def test_reversing_an_entry(bank, finance):
+def test_reversing_an_entry(bank, partner):
+    """An API client reverses directly (the ledger's own contract)."""
     deposit(bank)
-    original = post(finance, payment(bank, "30.00")).json()
+    original = post(partner, payment(bank, "30.00")).json()
     url = f"{ENTRIES}{original['id']}/reverse/"
 
-    response = finance.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+    response = partner.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
 
     assert response.status_code == 201, response.content
     reversal = response.json()
@@ -339,19 +386,52 @@ def test_reversing_an_entry(bank, finance):
     assert [(p["account_id"], p["amount"], p["balance_after"]) for p in reversal["postings"]] == [
         (bank.alice.pk, "-30.00", "100.00"), (bank.bob.pk, "30.00", "0.00")
     ]
-    assert finance.get(f"{ENTRIES}{original['id']}/").json()["reversed_by"] == reversal["id"]
+    assert partner.get(f"{ENTRIES}{original['id']}/").json()["reversed_by"] == reversal["id"]
     assert (posted(bank.alice), posted(bank.bob)) == (Decimal("100.00"), Decimal("0.00"))
 
-    replay = finance.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+    replay = partner.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
     assert (replay.status_code, replay["Idempotent-Replayed"], replay.json()) == (200, "true", reversal)
-    again = finance.post(url, {"reason": "again"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-2")
+    again = partner.post(url, {"reason": "again"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-2")
     assert_problem(again, status=409, code="already_reversed")
-    assert_problem(finance.post(url, {"reason": "x"}, format="json"), status=400, code="idempotency_key_required")
-    assert_problem(finance.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="rev-3"), status=400,
+    assert_problem(partner.post(url, {"reason": "x"}, format="json"), status=400, code="idempotency_key_required")
+    assert_problem(partner.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="rev-3"), status=400,
                    code="validation_error")
-    missing = finance.post(f"{ENTRIES}999999/reverse/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="r")
+    missing = partner.post(f"{ENTRIES}999999/reverse/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="r")
     assert_problem(missing, status=404, code="entry_not_found")
     assert posted(bank.alice) == Decimal("100.00")
+    assert verify_ledger().ok
+
+
+def test_a_staff_reversal_asks_for_approval_and_a_second_person_executes_it(bank, finance):
+    from backoffice.approvals.models import ApprovalRequest
+
+    deposit(bank)
+    original = post(finance, payment(bank, "30.00")).json()  # a transfer: posted directly
+    assert original["kind"] == "transfer"
+    url = f"{ENTRIES}{original['id']}/reverse/"
+
+    response = finance.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+
+    assert response.json()["payload"] == {"entry_id": original["id"], "reason": "duplicate payment"}
+    assert finance.get(f"{ENTRIES}{original['id']}/").json()["reversed_by"] is None
+    assert_problem(finance.post(url, {"reason": "again"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-2"), status=409,
+                   code="duplicate_pending_request")
+    executed = _approve(response, staff_api(staff_user("finance")))
+    reversal = finance.get(f"{ENTRIES}{executed['result']['entry_id']}/").json()
+    assert (reversal["kind"], reversal["reverses"], reversal["description"]) == (
+        "reversal", original["id"], "duplicate payment")
+    assert (posted(bank.alice), posted(bank.bob)) == (Decimal("100.00"), Decimal("0.00"))
+
+    # Refused up front as the direct route refuses, with nothing written.
+    before = ApprovalRequest.objects.count()
+    assert_problem(finance.post(url, {"reason": "again"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-3"), status=409,
+                   code="already_reversed")
+    assert_problem(finance.post(f"{ENTRIES}{reversal['id']}/reverse/", {"reason": "x"}, format="json",
+                                HTTP_IDEMPOTENCY_KEY="rev-4"), status=422, code="invalid_entry")
+    assert_problem(finance.post(url, {"reason": "x"}, format="json"), status=400, code="idempotency_key_required")
+    missing = finance.post(f"{ENTRIES}999999/reverse/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="r")
+    assert_problem(missing, status=404, code="entry_not_found")
+    assert ApprovalRequest.objects.count() == before
     assert verify_ledger().ok
 
 
