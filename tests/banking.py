@@ -88,3 +88,22 @@ def fund(bank, account_obj, amount) -> None:
 def rate(base: str, quote: str, mid: str, spread: str = "0.005", valid_from=None) -> FxRate:
     return FxRate.objects.create(base_id=base, quote_id=quote, mid_rate=Decimal(mid), spread=Decimal(spread),
                                  valid_from=valid_from or timezone.now() - dt.timedelta(minutes=1))
+
+
+def account_transition(**kwargs):
+    """Test set-up: a lifecycle transition made by the engine itself, outside maker-checker (the
+    tests of the gate call the services and routes directly)."""
+    from core_banking.accounts import services as account_services
+    from core_banking.common.maker_checker import system_execution
+
+    with system_execution():
+        return account_services.account_transition(**kwargs)
+
+
+def account_close(**kwargs):
+    """Test set-up: closing an account outside maker-checker (see ``account_transition``)."""
+    from core_banking.accounts import services as account_services
+    from core_banking.common.maker_checker import system_execution
+
+    with system_execution():
+        return account_services.account_close(**kwargs)

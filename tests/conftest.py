@@ -40,3 +40,11 @@ def _ledger_reference_data(request):
     from core_banking.ledger.reference import ensure_reference_data
 
     ensure_reference_data()
+
+
+@pytest.fixture
+def maker_checker_direct(settings):
+    """The engine on its own: the maker-checker gate executes every sensitive action at once.
+    For tests of the engine's mechanics (reversals, closing, freezing); the back office's gate
+    has its own tests (tests/backoffice/approvals)."""
+    settings.CORE_BANKING_MAKER_CHECKER = "core_banking.common.maker_checker.DIRECT"

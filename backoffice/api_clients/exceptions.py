@@ -36,3 +36,8 @@ class ClientInactive(Conflict):
 class TokenAlreadyRevoked(Conflict):
     code = "token_already_revoked"
     title = "The token is already revoked"
+
+
+class InvalidOwner(ValidationFailed):
+    code = "invalid_owner"
+    title = "The API client's owner is not valid"

@@ -4,9 +4,13 @@ Design:
 
 - An `ApiClient` is a partner system or app that calls the REST API. Each client owns a dedicated
   Django user (`api:<name>`, not staff, unusable password), so permissions, the audit trail and
-  throttling work exactly as for staff: the user is a member of its role group (one of the staff
-  role groups, e.g. `operations`) and of the `api_client` marker group. The groups and their
-  permissions are owned by the staff roles catalogue; this app only refers to them by name.
+  throttling work exactly as for staff: the user is a member of its role group and of no other
+  (a role is the whole grant: one of the staff role groups, e.g. `operations`, or `api_client`, a
+  partner system's baseline). The groups and their permissions are owned by the staff roles
+  catalogue; this app only refers to them by name. Tell a machine user from a person with
+  `hasattr(user, "api_client")`, never by a group.
+- Every client is *owned* by a staff member (`owner`: an active staff user who is not itself an
+  API client), so maker and checker can be compared as people (`selectors.person_of`).
 - A client also carries *scopes* (e.g. `["ledger"]`): coarse API areas the client may call at all,
   checked before the role permissions (see `core_banking.common.api.permissions`).
 - An `ApiToken` is `<prefix>.<secret>`. The prefix is public and unique and is used to find the
@@ -23,8 +27,8 @@ from django.db.models.functions import Length, Now
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-#: Group every API client user belongs to (the roles catalogue gives it its baseline rights).
-API_CLIENT_GROUP = "api_client"
+#: The role of a partner system's baseline (a role like the others: its group is the whole grant).
+API_CLIENT_ROLE = "api_client"
 
 #: Role group names an API client may be given; the groups themselves (and their permissions)
 #: are created by the staff roles catalogue migration.
@@ -35,12 +39,21 @@ ROLE_NAMES: tuple[str, ...] = (
     "support_agent",
     "finance",
     "administrator",
-    API_CLIENT_GROUP,
+    API_CLIENT_ROLE,
 )
 
 USERNAME_PREFIX = "api:"
 TOKEN_PREFIX_LENGTH = 8
 SECRET_HASH_LENGTH = 64  # sha256 hex digest
+
+
+class ClientKind(models.TextChoices):
+    """What a client may see (see `backoffice.api_clients.visibility`): a partner only the
+    customers, accounts, ledger accounts, holds and payments it created; a bank channel (the
+    bank's own apps) every customer. Partner is the default; a bank channel is configured."""
+
+    PARTNER = "partner", "Partner"
+    BANK_CHANNEL = "bank_channel", "Bank channel"
 
 
 class ApiClient(models.Model):
@@ -51,6 +64,7 @@ class ApiClient(models.Model):
     role = models.CharField(max_length=64)
     scopes = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
+    kind = models.CharField(max_length=16, choices=ClientKind.choices, default=ClientKind.PARTNER)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -59,11 +73,24 @@ class ApiClient(models.Model):
         blank=True,
         related_name="+",
     )
+    # Required for every new client (the services refuse one without it); null only for clients
+    # created before owners existed and whose creator is unknown.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_api_clients",
+        help_text="The staff member answerable for this client.",
+    )
 
     class Meta:
         verbose_name = "API client"
         verbose_name_plural = "API clients"
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=ClientKind.values), name="api_client_kind_valid"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -18,11 +18,12 @@ from .exceptions import (
     DuplicateClient,
     InvalidClientName,
     InvalidExpiry,
+    InvalidOwner,
     InvalidScope,
     TokenAlreadyRevoked,
     UnknownRole,
 )
-from .models import API_CLIENT_GROUP, ROLE_NAMES, USERNAME_PREFIX, ApiClient, ApiToken
+from .models import ROLE_NAMES, USERNAME_PREFIX, ApiClient, ApiToken
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,49}$")
@@ -66,15 +67,39 @@ def _role_group(role: str) -> Group:
     return group
 
 
+def clean_owner(owner):
+    """The owner of a client: an active staff user (a user or its primary key) who is not itself
+    an API client's user; `invalid_owner` otherwise."""
+    if owner is None or owner == "":
+        raise InvalidOwner("Every API client needs an owner: an active staff user.", field="owner")
+    if not hasattr(owner, "pk"):
+        if isinstance(owner, bool) or not str(owner).isdigit():
+            raise InvalidOwner(f"{owner!r} is not a user id.", field="owner")
+        owner = get_user_model().objects.filter(pk=int(owner)).first()
+        if owner is None:
+            raise InvalidOwner("There is no such user to own the API client.", field="owner")
+    if ApiClient.objects.filter(user_id=owner.pk).exists():
+        raise InvalidOwner(
+            f"{owner.get_username()} is an API client's user; an owner is a person.", field="owner"
+        )
+    if not owner.is_active or not owner.is_staff:
+        raise InvalidOwner(
+            f"{owner.get_username()} is not an active staff user and cannot own an API client.",
+            field="owner",
+        )
+    return owner
+
+
 @transaction.atomic
 def api_client_create(
-    *, name: str, role: str, scopes: Iterable[str] = (), created_by=None
+    *, name: str, role: str, scopes: Iterable[str] = (), owner=None, created_by=None
 ) -> ApiClient:
-    """Create a client and its dedicated, non-staff, password-less user in its role group."""
+    """Create a client owned by `owner` (an active staff user, required) and its dedicated,
+    non-staff, password-less user, in its role group and no other: the role is the whole grant."""
     name = clean_name(name)
     scopes = clean_scopes(scopes)
-    marker_group, _ = Group.objects.get_or_create(name=API_CLIENT_GROUP)
     role_group = _role_group(role)
+    owner = clean_owner(owner)
     username = f"{USERNAME_PREFIX}{name}"
     duplicate = DuplicateClient(f"An API client named {name!r} already exists.")
     # A friendly early answer; the unique indexes below are what actually guarantee it.
@@ -86,11 +111,11 @@ def api_client_create(
             user.set_unusable_password()
             user.save()
             client = ApiClient.objects.create(
-                name=name, user=user, role=role, scopes=scopes, created_by=created_by
+                name=name, user=user, role=role, scopes=scopes, owner=owner, created_by=created_by
             )
     except IntegrityError as exc:
         raise duplicate from exc
-    user.groups.add(*{role_group, marker_group})
+    user.groups.add(role_group)
     return client
 
 
@@ -153,14 +178,24 @@ def api_token_mark_used(*, token: ApiToken, now: datetime | None = None) -> None
 
 
 
-def api_client_validate(*, name: str, role: str, scopes: Iterable[str]) -> None:
-    """Check a would-be client without creating it (forms use this to show field errors)."""
+def api_client_validate(*, name: str, role: str, scopes: Iterable[str], owner=None) -> dict:
+    """Check a would-be client without creating it (forms and the `api_client_create` approval
+    use this); returns it normalized: name, role, scopes and owner_id."""
     name = clean_name(name)
-    clean_scopes(scopes)
-    if role != API_CLIENT_GROUP:
-        _role_group(role)
+    scopes = clean_scopes(scopes)
+    _role_group(role)
+    owner = clean_owner(owner)
     if ApiClient.objects.filter(name=name).exists():
         raise DuplicateClient(f"An API client named {name!r} already exists.")
+    return {"name": name, "role": role, "scopes": scopes, "owner_id": owner.pk}
+
+
+def api_client_widens(client: ApiClient, *, scopes: Iterable[str], is_active: bool) -> bool:
+    """Whether changing `client` to these scopes and activity gives it access it lacks now (a new
+    scope, or reactivation): such a change goes through maker-checker (`api_client_change`);
+    narrowing (dropping scopes, deactivating) may apply at once."""
+    added = set(clean_scopes(scopes)) - set(client.scopes)
+    return bool(added) or (is_active and not client.is_active)
 
 
 @transaction.atomic

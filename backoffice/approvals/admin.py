@@ -161,6 +161,7 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         approval = self.get_object(request, object_id)
         if approval is not None:
             extra_context["approval_actions"] = selectors.available_actions(approval, request.user)
+            extra_context["approval_target"] = selectors.request_target(approval, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):

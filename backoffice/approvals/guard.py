@@ -1,24 +1,21 @@
 """The back office's maker-checker guard (``CORE_BANKING_MAKER_CHECKER``, see
-``core_banking/common/maker_checker.py``), also used by the back office's own staff routes
-(limits, tariffs).
+``core_banking/common/maker_checker.py``), which every sensitive service calls before it acts.
 
-Who executes directly and who asks for approval:
-
-* an **API client** (a machine calling with its token: a payment connectivity layer, a partner
-  system) executes directly, governed by its role and scopes, as the engine's contracts say
-  (``POST /api/v1/ledger/entries/`` posts raw entries);
-* a **staff member** (an API session or the admin) asks: the action is rehearsed first (the
-  direct execution rolled back, so bad input is refused at once with the direct route's code and
-  nothing is written), then an approval request is created (``services.request_create``: the
-  policy's initiator roles, one pending request per target). The action executes when enough
-  checkers, never the maker, approve it.
+Everybody asks: an API client calling with its token, a staff member in an API session or in the
+admin, a management command. The action executes directly only when its policy exempts it
+(``ApprovalPolicy.exempt_below``: an amount below it, in the threshold's currency). Otherwise the
+caller must hold one of the policy's initiator roles; the action is rehearsed (the direct
+execution rolled back, so bad input is refused at once with the direct route's code and nothing
+is written), then an approval request is created (``services.request_create``: one pending
+request per target). The action executes when enough checkers, never the maker and never the
+maker's own API client, approve it.
 """
 
 from __future__ import annotations
 
 from django.urls import reverse
 
-from core_banking.common.maker_checker import TOKEN, Deferred, SensitiveAction
+from core_banking.common.maker_checker import Deferred, SensitiveAction
 
 from . import services
 from .models import INITIATE
@@ -33,7 +30,7 @@ def request_body(request_id: int) -> dict:
 
 class ApprovalGuard:
     def submit(self, action: SensitiveAction) -> Deferred | None:
-        if action.credential == TOKEN:
+        if self.exempt(action):
             return None
         # Who may initiate, before anything else (a role that may not gets `initiation_forbidden`
         # whatever the input), then the direct route's own refusals, then the request.
@@ -46,16 +43,36 @@ class ApprovalGuard:
 
     def check(self, action: SensitiveAction) -> None:
         """Every refusal ``submit`` would give, writing nothing (for forms' ``clean``)."""
-        if action.credential == TOKEN:
+        if self.exempt(action):
+            action.rehearse()
             return
         self.require_initiator(action.action_type, action.actor)
         action.rehearse()
         services.request_check(action_type=action.action_type, payload=action.payload, actor=action.actor)
 
+    def exempt(self, action: SensitiveAction) -> bool:
+        """The policy says no approval is needed for this amount."""
+        policy = services.policy_for(action.action_type)
+        if policy.exempt_below is None:
+            return False
+        from . import exceptions as exc
+
+        action_type = ACTION_TYPES[action.action_type]
+        try:
+            normalized = action_type.validate(action.payload)
+        except exc.InvalidApprovalPayload:
+            return False  # the rehearsal gives the direct execution's own refusal
+        amount, currency = action_type.amount(normalized)
+        return amount is not None and currency == policy.threshold_currency and amount < policy.exempt_below
+
     def require_initiator(self, action_type: str, user) -> None:
         from . import exceptions as exc
 
         if not self.may_submit(action_type, user):
+            if user is None:
+                raise exc.ApprovalPermissionRefused(
+                    f"{ACTION_TYPES[action_type].label.lower()} needs an approval request, and that needs a maker: "
+                    "call it as a signed-in person or API client, not anonymously")
             if not user.has_perm(INITIATE):
                 raise exc.ApprovalPermissionRefused(f"you may not initiate approval requests ({INITIATE})")
             policy = services.policy_for(action_type)

@@ -53,6 +53,9 @@ class ApprovalPolicy(models.Model):
                                           help_text="The threshold's currency; an amount in another "
                                           "currency always needs the extra approval.")
     expiry_hours = models.PositiveIntegerField(default=72, help_text="A pending request expires after this.")
+    exempt_below = models.DecimalField(**AMOUNT, null=True, blank=True,
+                                       help_text="Below this amount (in the threshold's currency) the action needs "
+                                       "no approval and executes at once. Empty: every amount needs approval.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -64,6 +67,8 @@ class ApprovalPolicy(models.Model):
             models.CheckConstraint(condition=Q(expiry_hours__gte=1), name="approval_policy_expiry_positive"),
             models.CheckConstraint(condition=Q(threshold_amount__isnull=True) | (
                 Q(threshold_amount__gt=0) & ~Q(threshold_currency="")), name="approval_policy_threshold_currency"),
+            models.CheckConstraint(condition=Q(exempt_below__isnull=True) | (
+                Q(exempt_below__gt=0) & ~Q(threshold_currency="")), name="approval_policy_exempt_below_currency"),
         ]
 
     def __str__(self) -> str:

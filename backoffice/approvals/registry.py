@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from backoffice.api_clients import approval_actions as api_clients
 from backoffice.staff import roles
 from core_banking.common.money import to_decimal
 
@@ -453,10 +454,11 @@ OPS, FIN = roles.OPERATIONS, roles.FINANCE
 REVIEWER, OFFICER = roles.COMPLIANCE_REVIEWER, roles.COMPLIANCE_OFFICER
 
 
-def _policy(initiators, checkers, required=1, threshold=None, currency="", hours=72) -> dict[str, Any]:
+def _policy(initiators, checkers, required=1, threshold=None, currency="", hours=72, exempt_below=None
+            ) -> dict[str, Any]:
     return {"initiator_roles": list(initiators), "checker_roles": list(checkers), "required_approvals": required,
             "threshold_amount": Decimal(threshold) if threshold else None, "threshold_currency": currency,
-            "expiry_hours": hours}
+            "expiry_hours": hours, "exempt_below": Decimal(exempt_below) if exempt_below else None}
 
 
 _TYPES = [
@@ -483,10 +485,16 @@ _TYPES = [
     ActionType("payment_release", "Release of a large payment", _payment_validate,
                lambda p: f"payment:{p['payment_id']}", _payment_execute, _payment_amount,
                lambda p: f"release payment {p['payment_id']}", _policy([OPS, REVIEWER], [OFFICER], 1, "50000", "EUR",
-                                                                      24)),
+                                                                      24, exempt_below="50000")),
     ActionType("kyc_override", "KYC status override", _kyc_validate, lambda p: f"customer:{p['customer_id']}",
                _kyc_execute, describe=lambda p: f"KYC of customer {p['customer_id']} to {p['status']}: {p['reason']}",
                defaults=_policy([REVIEWER, OFFICER], [OFFICER])),
+    ActionType("api_client_create", "Create an API client", api_clients.create_validate, api_clients.create_target,
+               api_clients.create_execute, describe=api_clients.create_describe,
+               defaults=_policy([roles.ADMINISTRATOR], [OFFICER])),
+    ActionType("api_client_change", "Widen an API client", api_clients.change_validate, api_clients.change_target,
+               api_clients.change_execute, describe=api_clients.change_describe,
+               defaults=_policy([roles.ADMINISTRATOR], [OFFICER])),
 ]
 
 ACTION_TYPES: dict[str, ActionType] = {t.code: t for t in _TYPES}

@@ -14,8 +14,13 @@ def _with_related(queryset: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalReque
     return queryset.select_related("maker")
 
 
-def request_get(request_id: int) -> ApprovalRequest:
-    request = _with_related(ApprovalRequest.objects.filter(pk=request_id)).first()
+def request_get(request_id: int, *, visible_to=None) -> ApprovalRequest:
+    """``visible_to`` (core_banking/common/visibility.py): None for any request, else only the
+    requests that user made (a partner API client sees its own requests, nobody else's)."""
+    requests = ApprovalRequest.objects.filter(pk=request_id)
+    if visible_to is not None:
+        requests = requests.filter(maker=visible_to)
+    request = _with_related(requests).first()
     if request is None:
         raise exc.ApprovalRequestNotFound(f"approval request {request_id} does not exist")
     return request
@@ -85,3 +90,14 @@ def available_actions(request: ApprovalRequest, user, *, now=None) -> list[dict]
         allowed.add("retry")
     return [{"action": action, "label": label, "reason_required": required}
             for action, (label, required) in ACTIONS.items() if action in allowed]
+
+
+def request_target(request: ApprovalRequest, user) -> dict:
+    """What ``request`` is about, for a human deciding on it: for account actions the IBAN, holder,
+    product, status and balance; for a reversal or an adjustment the entry and its postings; for a
+    limit or tariff change the rule or plan; for a payment release its reference, parties and
+    amount; for a KYC override the customer and their current status. Links to the admin pages
+    only of the models ``user`` may view. See ``targets.py`` for the shape."""
+    from .targets import describe
+
+    return describe(request.action_type, request.payload or {}, user)

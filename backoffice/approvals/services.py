@@ -31,9 +31,11 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from backoffice.api_clients.selectors import person_of
 from core_banking.audit.services import audit_record, audit_record_many
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import DomainError, TransitionNotAllowed
+from core_banking.common.maker_checker import approved_execution
 
 from . import exceptions as exc
 from .models import DECIDE, INITIATE, ApprovalDecision, ApprovalHistory, ApprovalPolicy, ApprovalRequest
@@ -45,6 +47,13 @@ Status = ApprovalRequest.Status
 
 def _roles(user) -> set[str]:
     return set(user.groups.values_list("name", flat=True))
+
+
+def _is_machine(user) -> bool:
+    try:
+        return getattr(user, "api_client", None) is not None
+    except Exception:  # noqa: BLE001 - the reverse one-to-one raises when there is none
+        return False
 
 
 def _require_user(actor, perm: str, what: str) -> None:
@@ -156,9 +165,12 @@ def request_create(*, action_type: str, payload: dict[str, Any], actor, reason: 
 def require_checker(request: ApprovalRequest, actor, *, policy: ApprovalPolicy | None = None) -> None:
     """The checks every decision makes: role permission, not the maker, a checker role."""
     _require_user(actor, DECIDE, "decide on approval requests")
-    if request.maker_id == actor.pk:
-        raise exc.SelfApprovalForbidden("the maker of a request can never approve or reject it",
-                                        request=request.pk)
+    if _is_machine(actor):
+        raise exc.ApprovalPermissionRefused("approval requests are decided by people in a staff session, "
+                                            "not with an API token")
+    if request.maker_id == actor.pk or person_of(request.maker) == person_of(actor):  # people, not tokens
+        raise exc.SelfApprovalForbidden("the maker of a request (or the person owning the maker's API client) "
+                                        "can never approve or reject it", request=request.pk)
     policy = policy or policy_for(request.action_type)
     if not _roles(actor) & set(policy.checker_roles):
         raise exc.CheckerRoleRequired(
@@ -214,7 +226,7 @@ def _execute(request: ApprovalRequest, actor, now: dt.datetime) -> None:
     action = action_type_get(request.action_type)
     request.execution_attempts += 1
     try:
-        with transaction.atomic():
+        with transaction.atomic(), approved_execution(request.action_type):
             result = action.execute(request.payload, actor, request_id=request.pk)
     except DomainError as error:
         _record_failure(request, actor, now, f"{error.code}: {error.detail}", code=error.code)

@@ -10,6 +10,7 @@ error message and changes nothing.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -23,6 +24,7 @@ from core_banking.ledger.admin import NoWritesMixin
 
 from . import selectors, services
 from .models import (
+    ADD,
     ASSIGN,
     REVIEW,
     SUPERVISE,
@@ -81,6 +83,26 @@ FIELDSETS = (
 )
 
 
+class KycOpenForm(forms.ModelForm):
+    """Open a draft application for a customer (``services.application_create``). The customer
+    admin's change page links here with ``?customer=<id>``."""
+
+    class Meta:
+        model = KycApplication
+        fields = ("customer", "product_kind")
+
+    def clean(self):
+        data = super().clean()
+        customer = data.get("customer")
+        if customer is not None and KycApplication.objects.filter(
+                customer=customer, status__in=KycApplication.OPEN_STATES).exists():
+            self.add_error("customer", f"{customer.number} already has an open KYC application.")
+        return data
+
+
+OPEN_FIELDSETS = ((None, {"fields": ("customer", "product_kind")}),)
+
+
 @admin.register(KycApplication)
 class KycApplicationAdmin(admin.ModelAdmin):
     change_form_template = "admin/kyc/kycapplication/change_form.html"
@@ -89,6 +111,7 @@ class KycApplicationAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "risk_rating")
     list_select_related = ("customer", "assignee")
     search_fields = ("=customer__number", "customer__last_name", "customer__legal_name")
+    raw_id_fields = ("customer",)  # the add page; ``?customer=<id>`` fills it in
     fieldsets = FIELDSETS
     readonly_fields = [name for _title, spec in FIELDSETS for name in spec["fields"]]
     inlines = (KycDocumentInline, KycCheckInline, KycHistoryInline)
@@ -98,7 +121,45 @@ class KycApplicationAdmin(admin.ModelAdmin):
         return request.user.has_perm(VIEW)
 
     def has_add_permission(self, request) -> bool:
-        return False  # opened through the API or the services (customer onboarding)
+        # Opening is the service's (``application_create``): the add page only picks the customer.
+        return request.user.has_perm(ADD)
+
+    # --- opening an application (the add page) ---
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = KycOpenForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return OPEN_FIELDSETS if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else super().get_readonly_fields(request, obj)
+
+    def get_inline_instances(self, request, obj=None):
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return  # nothing is edited here; the workflow panel calls the services
+        created = services.application_create(customer_id=form.cleaned_data["customer"].pk,
+                                              product_kind=form.cleaned_data.get("product_kind") or "",
+                                              actor=request.user)
+        obj.__dict__.update({key: value for key, value in created.__dict__.items() if key != "_state"})
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A refusal the form could not foresee (a concurrent open) is shown, not a server error.
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except DomainError as error:
+            self.message_user(request, f"Not opened: {error.detail}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, f"KYC-{obj.pk} opened for {obj.customer}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:kyc_kycapplication_change", args=[obj.pk]))
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

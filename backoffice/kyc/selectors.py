@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from . import exceptions as exc
 from .models import KycApplication, KycCheckResult, KycDocument, kyc_may_see_documents
 from .services import REASON_REQUIRED, TRANSITIONS, may_approve_now
 
 
-def application_get(application_id: int) -> KycApplication:
-    application = KycApplication.objects.select_related(
-        "customer", "assignee", "first_approval_by", "decided_by").filter(pk=application_id).first()
+def visible_applications_q(visible_to) -> Q:
+    """Client isolation (core_banking/common/visibility.py): the applications ``visible_to``
+    opened or that are about a customer it onboarded."""
+    return Q(created_by=visible_to) | Q(customer__created_by=visible_to)
+
+
+def application_get(application_id: int, *, visible_to=None) -> KycApplication:
+    applications = KycApplication.objects.filter(pk=application_id)
+    if visible_to is not None:
+        applications = applications.filter(visible_applications_q(visible_to))
+    application = applications.select_related("customer", "assignee", "first_approval_by", "decided_by").first()
     if application is None:
         raise exc.ApplicationNotFound(f"KYC application {application_id} does not exist")
     return application
@@ -21,8 +29,10 @@ def application_get(application_id: int) -> KycApplication:
 
 def application_search(*, status: str = "", kind: str = "", customer_id: int | None = None,
                        assignee_id: int | None = None, risk_rating: str = "",
-                       unassigned: bool | None = None) -> QuerySet[KycApplication]:
+                       unassigned: bool | None = None, visible_to=None) -> QuerySet[KycApplication]:
     applications = KycApplication.objects.all()
+    if visible_to is not None:
+        applications = applications.filter(visible_applications_q(visible_to))
     if status:
         applications = applications.filter(status=status)
     if kind:

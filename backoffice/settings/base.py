@@ -291,6 +291,7 @@ DEMO_DATA_LOADERS: list[str] = [
     "core_banking.payments.demo.load_demo_payments",
     "backoffice.tickets.demo.load_demo",
     "backoffice.approvals.demo.load_demo",
+    "backoffice.kyc.demo.load_demo",  # an application for the demo customer whose KYC is pending
     "core_banking.ledger.demo.load_demo_ledger",
 ]
 
@@ -357,6 +358,8 @@ CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.fees_for"
 CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.enforce"]
 # Staff entry points of sensitive actions ask for approval (core_banking/common/maker_checker.py).
 CORE_BANKING_MAKER_CHECKER = "backoffice.approvals.guard.GUARD"
+# Whose objects an API caller sees: a partner API client only its own (core_banking/common/visibility.py).
+CORE_BANKING_CLIENT_SCOPE = "backoffice.api_clients.visibility.client_scope"
 # Seconds an FX quote stays firm.
 PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 

@@ -55,6 +55,18 @@ _CELERY_BEAT_MODELS = (
     "clockedschedule",
 )
 
+# What compliance must see to decide on a customer, an account or a payment (issue 16): the
+# customer with its personal data (``view_customer_pii``: support agents see it masked), the
+# account, its product, and the journal entries and ledger accounts an approval request points to.
+_JUDGED_RECORDS = (
+    "customers.view_customer",
+    "customers.view_customer_pii",
+    "accounts.view_account",
+    "accounts.view_product",
+    "ledger.view_journalentry",
+    "ledger.view_ledgeraccount",
+)
+
 # Group name -> permissions ("app_label.codename"). Group names are the role names.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATIONS: [
@@ -62,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_ledgeraccount",
         # Customers and their accounts: onboarding data, opening, lifecycle, overdrafts.
         "customers.view_customer",
+        "customers.view_customer_pii",
         "customers.add_customer",
         "customers.change_customer",
         "accounts.view_product",
@@ -108,6 +121,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
           for action in ("view", "add", "change")),
     ],
     COMPLIANCE_REVIEWER: [
+        # The customers and accounts they judge, in full (PII included), and the entries behind them.
+        *_JUDGED_RECORDS,
         "payments.view_payment",
         "payments.review_payment",
         "tickets.view_ticket",
@@ -116,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "approvals.view_approvalpolicy",
     ],
     COMPLIANCE_OFFICER: [
+        *_JUDGED_RECORDS,
         "audit.view_auditevent",
         "payments.view_payment",
         "payments.review_payment",
@@ -195,6 +211,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *(f"tickets.{action}_{model}" for model in ("team", "category", "categorysla")
           for action in ("view", "add", "change")),
         "approvals.view_approvalrequest",
+        # Initiates (never decides) what is theirs to ask for: creating or widening an API client.
+        "approvals.add_approvalrequest",
         "approvals.view_approvalpolicy",
         "approvals.change_approvalpolicy",
         "axes.view_accessattempt",
@@ -216,10 +234,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ),
     ],
     API_CLIENT: [
-        "ledger.post_entry",
+        # No ledger.post_entry: raw ledger posting is the finance role's (a ledger-scoped client of
+        # a role that holds it), never a partner's baseline.
         "ledger.view_journalentry",
         "ledger.view_ledgeraccount",
         "customers.view_customer",
+        "customers.view_customer_pii",  # a partner shows its own users the data it onboarded them with
         "customers.add_customer",
         "accounts.view_product",
         "accounts.view_account",

@@ -23,8 +23,17 @@ def with_due_at(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
                                               default=F("resolution_due_at")))
 
 
-def ticket_get(ticket_id: int) -> Ticket:
-    ticket = _with_related(Ticket.objects.filter(pk=ticket_id)).select_related("journal_entry").first()
+def visible_tickets_q(visible_to) -> Q:
+    """Client isolation (core_banking/common/visibility.py): the tickets ``visible_to`` opened or
+    that are about a customer it onboarded."""
+    return Q(created_by=visible_to) | Q(customer__created_by=visible_to)
+
+
+def ticket_get(ticket_id: int, *, visible_to=None) -> Ticket:
+    tickets = Ticket.objects.filter(pk=ticket_id)
+    if visible_to is not None:
+        tickets = tickets.filter(visible_tickets_q(visible_to))
+    ticket = _with_related(tickets).select_related("journal_entry").first()
     if ticket is None:
         raise exc.TicketNotFound(f"ticket {ticket_id} does not exist")
     return ticket
@@ -33,8 +42,10 @@ def ticket_get(ticket_id: int) -> Ticket:
 def ticket_search(*, status: str = "", priority: str = "", category: str = "", customer_id: int | None = None,
                   account_id: int | None = None, payment_id: int | None = None, assignee_id: int | None = None,
                   team_id: int | None = None, unassigned: bool | None = None,
-                  breached: bool | None = None) -> QuerySet[Ticket]:
+                  breached: bool | None = None, visible_to=None) -> QuerySet[Ticket]:
     tickets = Ticket.objects.all()
+    if visible_to is not None:
+        tickets = tickets.filter(visible_tickets_q(visible_to))
     if status:
         tickets = tickets.filter(status=status)
     if priority:

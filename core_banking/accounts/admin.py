@@ -10,9 +10,9 @@
   changes through the services, from the changelist actions (the reason comes from the field
   next to the action picker) or from the change page's workflow panel, which offers only the
   transitions the signed-in user may fire now, each with its reason field. Freezing,
-  unfreezing and closing are maker-checker actions: they go through the
-  ``CORE_BANKING_MAKER_CHECKER`` seam (``core_banking/common/maker_checker.py``), which checks
-  them as the service would and creates an approval request instead of executing them. Refusals
+  unfreezing and closing are maker-checker actions: their services pass the gate of
+  ``core_banking/common/maker_checker.py``, which checks them as the service would and creates
+  an approval request instead of executing them. Refusals
   are shown as error messages and change nothing; the history is the read-only status-change
   inline.
 
@@ -59,23 +59,14 @@ LIFECYCLE = {
 
 
 def account_fire(account_id: int, action: str, *, user, reason: str) -> maker_checker.Deferred | None:
-    """Fire ``action`` from the admin: through the maker-checker seam for the sensitive ones
-    (a ``Deferred``: an approval request was created), else at once (``None``)."""
+    """Fire ``action`` from the admin through the service; the sensitive ones pass the service's
+    maker-checker gate (a ``Deferred``: an approval request was created), the others act at once
+    (``None``)."""
     if action == "close":
-        def execute():
-            return services.account_close(account_id=account_id, actor=user, reason=reason)
+        result = services.account_close(account_id=account_id, actor=user, reason=reason)
     else:
-        def execute():
-            return services.account_transition(account_id=account_id, action=action, actor=user, reason=reason)
-    action_type = LIFECYCLE[action][2]
-    if action_type is not None:
-        deferred = maker_checker.submit(maker_checker.SensitiveAction(
-            action_type=action_type, payload={"account_id": account_id, "reason": reason}, actor=user,
-            credential=maker_checker.ADMIN, reason=reason, execute=execute))
-        if deferred is not None:
-            return deferred
-    execute()
-    return None
+        result = services.account_transition(account_id=account_id, action=action, actor=user, reason=reason)
+    return result if isinstance(result, maker_checker.Deferred) else None
 
 
 def available_transitions(account: Account, user) -> list[dict]:

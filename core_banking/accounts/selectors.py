@@ -67,8 +67,13 @@ def account_list(
     currency: str = "",
     product_id: int | None = None,
     iban: str = "",
+    visible_to=None,
 ) -> QuerySet[Account]:
+    """``visible_to`` (core_banking/common/visibility.py): None for every account, else only the
+    accounts of the customers that user onboarded (whoever opened the account)."""
     accounts = _accounts()
+    if visible_to is not None:
+        accounts = accounts.filter(customer__created_by=visible_to)
     if customer_id is not None:
         accounts = accounts.filter(customer_id=customer_id)
     if status:
@@ -82,10 +87,23 @@ def account_list(
     return accounts
 
 
-def account_get(*, account_id: int) -> Account:
+def accounts_check_visible(account_ids, *, visible_to) -> None:
+    """Raise AccountNotFound (404) for the first id the caller may not see (or that does not exist)."""
+    if visible_to is None:
+        return
+    ids = {int(i) for i in account_ids if i is not None}
+    seen = set(Account.objects.filter(pk__in=ids, customer__created_by=visible_to).values_list("pk", flat=True))
+    for account_id in sorted(ids - seen):
+        raise exc.AccountNotFound(f"account {account_id} does not exist")
+
+
+def account_get(*, account_id: int, visible_to=None) -> Account:
     """One account with its customer, product, currency, ledger account and lifecycle history."""
     history = AccountStatusChange.objects.select_related("actor").order_by("id")
-    account = _accounts().prefetch_related(Prefetch("status_changes", queryset=history)).filter(pk=account_id).first()
+    accounts = _accounts().prefetch_related(Prefetch("status_changes", queryset=history)).filter(pk=account_id)
+    if visible_to is not None:
+        accounts = accounts.filter(customer__created_by=visible_to)
+    account = accounts.first()
     if account is None:
         raise exc.AccountNotFound(f"account {account_id} does not exist")
     return account

@@ -22,6 +22,7 @@ from schwifty.exceptions import SchwiftyException
 from core_banking.audit.services import audit_record
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import TransitionNotAllowed
+from core_banking.common.maker_checker import Deferred, guarded
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.models import Customer
 from core_banking.customers.services import customer_require_account_eligible
@@ -172,11 +173,28 @@ TRANSITIONS = {
 }
 
 
+#: Transitions that pass maker-checker (``core_banking/common/maker_checker.py``), by action type.
+GUARDED_TRANSITIONS = {"freeze": "account_freeze", "unfreeze": "account_unfreeze"}
+
+
 @transaction.atomic
-def account_transition(*, account_id: int, action: str, actor=None, reason: str = "") -> Account:
-    """Fire one lifecycle transition (not ``close``, which has its own service)."""
+def account_transition(*, account_id: int, action: str, actor=None, reason: str = "") -> Account | Deferred:
+    """Fire one lifecycle transition (not ``close``, which has its own service). ``freeze`` and
+    ``unfreeze`` pass the maker-checker gate: unless an approved request is being executed, they
+    return the ``Deferred`` approval request instead of acting."""
     if action not in TRANSITIONS:
         raise exc.InvalidAccount(f"unknown account action {action!r}")
+
+    def execute() -> Account:
+        return _account_transition(account_id=account_id, action=action, actor=actor, reason=reason)
+
+    if action not in GUARDED_TRANSITIONS:
+        return execute()
+    return guarded(GUARDED_TRANSITIONS[action], payload={"account_id": account_id, "reason": reason}, actor=actor,
+                   reason=reason, execute=execute)
+
+
+def _account_transition(*, account_id: int, action: str, actor, reason: str) -> Account:
     account = account_lock(account_id)
     before = account.status
     if action in ("activate", "reactivate", "unfreeze", "unblock"):
@@ -198,9 +216,15 @@ def account_transition(*, account_id: int, action: str, actor=None, reason: str 
 
 
 @transaction.atomic
-def account_close(*, account_id: int, actor=None, reason: str = "") -> Account:
+def account_close(*, account_id: int, actor=None, reason: str = "") -> Account | Deferred:
     """Close an account whose balance is zero and which has no pending holds; its ledger account
-    stops taking postings in the same transaction."""
+    stops taking postings in the same transaction. Passes the maker-checker gate (returns the
+    ``Deferred`` approval request unless an approved request is being executed)."""
+    return guarded("account_close", payload={"account_id": account_id, "reason": reason}, actor=actor,
+                   reason=reason, execute=lambda: _account_close(account_id=account_id, actor=actor, reason=reason))
+
+
+def _account_close(*, account_id: int, actor, reason: str) -> Account:
     account = account_lock(account_id)
     if account.status == Account.Status.CLOSED:
         raise TransitionNotAllowed(f"account {account.iban} is already closed")

@@ -1,30 +1,47 @@
-"""The maker-checker seam: how the engine's staff entry points hand a sensitive action to the back
-office's approvals instead of executing it, without the engine importing the back office.
+"""Maker-checker, enforced where the action happens: the guard seam every sensitive service calls
+before it acts, without the engine importing the back office.
 
-``CORE_BANKING_MAKER_CHECKER`` is the dotted path of a *guard*, an object with two methods:
+A sensitive service (ledger adjustment and reversal, account freeze/unfreeze/close, limit and
+tariff changes, release of a large payment, creating or widening an API client) wraps its body::
+
+    def account_close(*, account_id, actor=None, reason=""):
+        return guarded("account_close", payload={...}, actor=actor, reason=reason,
+                       execute=lambda: _account_close(account_id=account_id, actor=actor, reason=reason))
+
+``guarded`` executes the body at once only when
+
+* the approvals executor is running an approved request of this action type
+  (``approved_execution``; nothing else may enter it), or
+* engine-internal code runs it on its own account (``system_execution``: a term deposit's
+  maturity closing its own account, demo data), or
+* the configured guard says no approval is needed (the policy exempts small amounts, or no
+  back office is plugged in).
+
+Otherwise it returns a ``Deferred``: the approval request the guard created (the route answers
+``202 Accepted`` with ``Deferred.body`` and ``Location: Deferred.location``). Every caller, API
+token, staff session, admin action or management command, goes through the same gate.
+
+``CORE_BANKING_MAKER_CHECKER`` is the dotted path of the *guard*, an object with
 
 ``submit(action: SensitiveAction) -> Deferred | None``
-    ``None``: the caller may execute the action directly (the engine then calls its service).
-    A ``Deferred``: an approval request was created instead; the route answers ``202 Accepted``
-    with ``Deferred.body`` and ``Location: Deferred.location``. A refusal is a
-    ``core_banking.common.errors.DomainError`` (nothing is written). A guard that defers should
-    first run ``action.rehearse()``, so that input the direct route would refuse (a transition
-    the state does not allow, a non-empty account, an unbalanced entry, ...) is refused at once
-    with the same code.
+    ``None``: execute directly. A ``Deferred``: an approval request was created instead. A
+    refusal is a ``core_banking.common.errors.DomainError`` (nothing is written). A guard that
+    defers first runs ``action.rehearse()``, so that input the direct execution would refuse (a
+    transition the state does not allow, a non-empty account, an unbalanced entry, ...) is
+    refused at once with the same code.
 
 ``may_submit(action_type: str, user) -> bool``
     Whether ``user`` may ask for ``action_type`` at all (the admin offers only what one may fire).
 
 The default guard, ``DIRECT``, executes everything directly: the engine on its own has no
 approvals. The back office plugs in ``backoffice.approvals.guard.GUARD``.
-
-Action types (the back office's registry keys): ``account_freeze``, ``account_unfreeze``,
-``account_close``, ``ledger_adjustment``, ``reversal``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -42,7 +59,7 @@ class SensitiveAction:
     action_type: str
     payload: dict[str, Any]  # the registry's payload (JSON-able, amounts as strings)
     actor: Any
-    credential: str  # TOKEN (an API client's token), SESSION (a staff member's API session), ADMIN
+    credential: str = ""  # TOKEN, SESSION, ADMIN (how the caller came in; informational)
     reason: str = ""
     execute: Callable[[], Any] | None = field(default=None, compare=False)  # the direct execution
 
@@ -97,6 +114,59 @@ def guard():
 
 def submit(action: SensitiveAction) -> Deferred | None:
     return guard().submit(action)
+
+
+_SYSTEM = "__system__"
+_passage: ContextVar[str | None] = ContextVar("maker_checker_passage", default=None)
+
+
+@contextmanager
+def approved_execution(action_type: str) -> Iterator[None]:
+    """The approvals executor runs an approved request of ``action_type`` inside this (only)."""
+    token = _passage.set(action_type)
+    try:
+        yield
+    finally:
+        _passage.reset(token)
+
+
+@contextmanager
+def system_execution() -> Iterator[None]:
+    """Engine-internal actions on the engine's own behalf (no person asked for them): a matured
+    term deposit closing its own account, demo data. Never used on a path a person drives."""
+    token = _passage.set(_SYSTEM)
+    try:
+        yield
+    finally:
+        _passage.reset(token)
+
+
+def guarded(action_type: str, *, payload: dict[str, Any], actor, execute: Callable[[], Any], reason: str = "",
+            credential: str = "") -> Any:
+    """Run ``execute`` if the gate lets this action through now, else return the ``Deferred``."""
+    if passes(action_type):
+        return execute()
+    deferred = submit(SensitiveAction(action_type=action_type, payload=payload, actor=actor, credential=credential,
+                                      reason=reason, execute=_passing(action_type, execute)))
+    if deferred is not None:
+        return deferred
+    return _passing(action_type, execute)()
+
+
+def passes(action_type: str) -> bool:
+    """Whether ``action_type`` may execute right now (an approved or exempt execution of it, or
+    engine-internal work); for lower layers that must refuse an unguarded path."""
+    return _passage.get() in (action_type, _SYSTEM)
+
+
+def _passing(action_type: str, execute: Callable[[], Any]) -> Callable[[], Any]:
+    def run():
+        token = _passage.set(action_type)
+        try:
+            return execute()
+        finally:
+            _passage.reset(token)
+    return run
 
 
 def credential_of(request) -> str:

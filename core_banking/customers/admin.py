@@ -17,16 +17,70 @@ import copy
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.http import HttpResponseRedirect
 
 from core_banking.common.errors import DomainError
 
 from . import exceptions as exc
-from . import services
+from . import pii, services
 from .models import Address, Customer, RelatedParty, TaxResidency
 
 VIEW, ADD, CHANGE = "customers.view_customer", "customers.add_customer", "customers.change_customer"
 ADMIN_REASON = "changed in the admin"
+
+
+def _masked(fields, masks: dict[str, str]):
+    """``fields`` (possibly grouped in tuples) with the personal ones swapped for their masked display."""
+    return tuple(_masked(name, masks) if isinstance(name, (tuple, list)) else masks.get(name, name)
+                 for name in fields)
+
+
+class PiiMaskMixin:
+    """Personal data shown masked to a user who may not see it (``pii.may_see_pii``): the field is
+    swapped for a read-only ``masked_<field>`` display. Such a user cannot change a customer, so
+    the page they see is read-only anyway."""
+
+    pii_masks: dict[str, str] = {}
+
+    def _masks_for(self, request) -> dict[str, str]:
+        return {} if pii.may_see_pii(request.user) else self.pii_masks
+
+    def get_fields(self, request, obj=None):
+        return _masked(super().get_fields(request, obj), self._masks_for(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        masks = self._masks_for(request)
+        return (*super().get_readonly_fields(request, obj), *masks.values())
+
+    def masked_str(self, obj) -> str:
+        """What a row is called (an inline row's heading) when its personal data is masked."""
+        return ""
+
+
+class _Masked:
+    """A row as an inline shows it above its fields (``str``), the rest passed through."""
+
+    def __init__(self, obj, text: str) -> None:
+        self._obj, self._text = obj, text
+
+    def __getattr__(self, name):
+        return getattr(self._obj, name)
+
+    def __str__(self) -> str:
+        return self._text
+
+
+class MaskedInlineAdminFormSet(helpers.InlineAdminFormSet):
+    """An inline whose rows are headed by ``masked_str``: the models' ``str`` shows the address
+    line or the tax id."""
+
+    def __iter__(self):
+        for inline_admin_form in super().__iter__():
+            if inline_admin_form.original is not None:
+                inline_admin_form.original = _Masked(inline_admin_form.original,
+                                                     self.opts.masked_str(inline_admin_form.original))
+            yield inline_admin_form
 
 
 def _field_of(error: DomainError, names) -> str | None:
@@ -140,25 +194,54 @@ class RelatedPartyFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(f"The beneficial owners hold {owned}% together, more than 100%.")
 
 
-class AddressInline(CustomerPartInline, admin.TabularInline):
+class AddressInline(PiiMaskMixin, CustomerPartInline, admin.TabularInline):
     model = Address
     formset = AddressFormSet
     fields = ("kind", "line1", "line2", "postal_code", "city", "region", "country")
+    pii_masks = {"line1": "masked_line1", "line2": "masked_line2", "postal_code": "masked_postal_code"}
+
+    @admin.display(description="line 1")
+    def masked_line1(self, obj) -> str:
+        return pii.mask_text(obj.line1)
+
+    @admin.display(description="line 2")
+    def masked_line2(self, obj) -> str:
+        return pii.mask_text(obj.line2)
+
+    @admin.display(description="postal code")
+    def masked_postal_code(self, obj) -> str:
+        return pii.mask_text(obj.postal_code)
+
+    def masked_str(self, obj) -> str:
+        return f"{obj.get_kind_display()}: {obj.city}, {obj.country}"
 
 
-class TaxResidencyInline(CustomerPartInline, admin.TabularInline):
+class TaxResidencyInline(PiiMaskMixin, CustomerPartInline, admin.TabularInline):
     model = TaxResidency
     formset = TaxResidencyFormSet
     fields = ("country", "tax_id")
+    pii_masks = {"tax_id": "masked_tax_id"}
+
+    @admin.display(description="tax id")
+    def masked_tax_id(self, obj) -> str:
+        return pii.mask_id(obj.tax_id)
+
+    def masked_str(self, obj) -> str:
+        return f"{obj.country} {pii.mask_id(obj.tax_id)}".strip()
 
 
-class RelatedPartyInline(CustomerPartInline, admin.StackedInline):
+class RelatedPartyInline(PiiMaskMixin, CustomerPartInline, admin.StackedInline):
     model = RelatedParty
     fk_name = "business"
     formset = RelatedPartyFormSet
     fields = (("role", "ownership_percent"), ("first_name", "last_name", "date_of_birth"),
               ("nationality", "country_of_residence"), "person")
     raw_id_fields = ("person",)
+    pii_masks = {"date_of_birth": "masked_date_of_birth"}
+
+    @admin.display(description="date of birth")
+    def masked_date_of_birth(self, obj) -> str:
+        return pii.mask_date(obj.date_of_birth) or "-"
 
 
 PARTS = {
@@ -185,6 +268,42 @@ class CustomerAdmin(admin.ModelAdmin):
     actions = ("activate_customers", "suspend_customers", "close_customers")
     kyc_fields = ("kyc_status", "kyc_approved_at", "next_review_date")
     record_fields = ("created_at", "updated_at", "created_by")
+    pii_masks = {"email": "masked_email", "phone": "masked_phone", "date_of_birth": "masked_date_of_birth"}
+
+    # --- personal data, masked for a user who may not see it (pii.may_see_pii) ---
+
+    def _masks_for(self, request) -> dict[str, str]:
+        return {} if pii.may_see_pii(request.user) else self.pii_masks
+
+    def get_list_display(self, request):
+        return _masked(super().get_list_display(request), self._masks_for(request))
+
+    def get_search_fields(self, request):
+        # Finding a customer by an exact e-mail or phone would confirm what the mask hides.
+        fields = super().get_search_fields(request)
+        if self._masks_for(request):
+            fields = tuple(name for name in fields if name not in ("=email", "=phone"))
+        return fields
+
+    @admin.display(description="email")
+    def masked_email(self, obj) -> str:
+        return pii.mask_email(obj.email)
+
+    @admin.display(description="phone")
+    def masked_phone(self, obj) -> str:
+        return pii.mask_phone(obj.phone)
+
+    @admin.display(description="date of birth")
+    def masked_date_of_birth(self, obj) -> str:
+        return pii.mask_date(obj.date_of_birth) or "-"
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        if self._masks_for(request):
+            for inline_formset in inline_formsets:
+                if isinstance(inline_formset.opts, PiiMaskMixin) and inline_formset.opts.pii_masks:
+                    inline_formset.__class__ = MaskedInlineAdminFormSet
+        return inline_formsets
 
     def get_fieldsets(self, request, obj=None):
         head = ("type", "risk_rating") if obj is None else ("number", "type", "status", "risk_rating")
@@ -197,12 +316,15 @@ class CustomerAdmin(admin.ModelAdmin):
         if obj is not None:
             fieldsets.insert(1, ("KYC (set by the KYC review)", {"fields": self.kyc_fields}))
             fieldsets.append(("Record", {"fields": self.record_fields}))
+            masks = self._masks_for(request)
+            fieldsets = [(title, {**spec, "fields": _masked(spec["fields"], masks)}) for title, spec in fieldsets]
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        return ("number", "type", "status", "risk_rating", *self.kyc_fields, *self.record_fields)
+        return ("number", "type", "status", "risk_rating", *self.kyc_fields, *self.record_fields,
+                *self._masks_for(request).values())
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

@@ -8,8 +8,13 @@ from . import exceptions as exc
 from .models import Customer
 
 
-def customer_list(*, search: str = "", type: str = "", kyc_status: str = "", status: str = "") -> QuerySet[Customer]:
+def customer_list(*, search: str = "", type: str = "", kyc_status: str = "", status: str = "",
+                  visible_to=None) -> QuerySet[Customer]:
+    """``visible_to`` (core_banking/common/visibility.py): None for every customer, else only the
+    customers that user onboarded."""
     qs = Customer.objects.prefetch_related("addresses", "tax_residencies", "related_parties").order_by("-id")
+    if visible_to is not None:
+        qs = qs.filter(created_by=visible_to)
     if type:
         qs = qs.filter(type=type)
     if kyc_status:
@@ -25,8 +30,8 @@ def customer_list(*, search: str = "", type: str = "", kyc_status: str = "", sta
     return qs
 
 
-def customer_get(*, customer_id: int) -> Customer:
-    customer = customer_list().filter(pk=customer_id).first()
+def customer_get(*, customer_id: int, visible_to=None) -> Customer:
+    customer = customer_list(visible_to=visible_to).filter(pk=customer_id).first()
     if customer is None:
         raise exc.CustomerNotFound(f"customer {customer_id} does not exist")
     return customer

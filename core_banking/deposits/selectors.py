@@ -40,8 +40,10 @@ def _deposits() -> QuerySet[TermDeposit]:
 def deposit_list(*, customer_id: int | None = None, status: str = "", currency: str = "",
                  product_id: int | None = None, funding_account_id: int | None = None,
                  maturity_from: dt.date | None = None, maturity_to: dt.date | None = None,
-                 number: str = "") -> QuerySet[TermDeposit]:
+                 number: str = "", visible_to=None) -> QuerySet[TermDeposit]:
     deposits = _deposits()
+    if visible_to is not None:  # client isolation: the deposits of the customers that user onboarded
+        deposits = deposits.filter(customer__created_by=visible_to)
     if customer_id is not None:
         deposits = deposits.filter(customer_id=customer_id)
     if status:
@@ -61,9 +63,9 @@ def deposit_list(*, customer_id: int | None = None, status: str = "", currency: 
     return deposits
 
 
-def deposit_get(*, deposit_id: int) -> TermDeposit:
+def deposit_get(*, deposit_id: int, visible_to=None) -> TermDeposit:
     history = DepositStatusChange.objects.select_related("actor").order_by("id")
-    deposit = (_deposits().prefetch_related(Prefetch("status_changes", queryset=history))
+    deposit = (deposit_list(visible_to=visible_to).prefetch_related(Prefetch("status_changes", queryset=history))
                .annotate(accrual_count=Count("accruals")).filter(pk=deposit_id).first())
     if deposit is None:
         raise exc.DepositNotFound(f"term deposit {deposit_id} does not exist")

@@ -34,6 +34,7 @@ from core_banking.accounts.models import Product
 from core_banking.audit.services import audit_record, to_jsonable
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import PermissionRefused, TransitionNotAllowed
+from core_banking.common.maker_checker import system_execution
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.exceptions import CustomerNotActive
 from core_banking.customers.models import Customer
@@ -324,7 +325,10 @@ def _lock_funding(deposit: TermDeposit):
 
 
 def _close_account(deposit: TermDeposit, actor, reason: str) -> None:
-    accounts.account_close(account_id=deposit.account_id, actor=actor, reason=reason)
+    # The deposit's own internal account closes with it: no person asks for that, so it does not
+    # wait for an approval (the deposit's maturity or withdrawal is the controlled action).
+    with system_execution():
+        accounts.account_close(account_id=deposit.account_id, actor=actor, reason=reason)
 
 
 # --- early withdrawal ------------------------------------------------------------------------

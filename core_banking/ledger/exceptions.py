@@ -69,6 +69,14 @@ class AlreadyReversed(Conflict):
     title = "The entry has already been reversed"
 
 
+class PaymentEntry(Conflict):
+    """The entry belongs to a payment: only the payment's own return or refund may undo it, so
+    the payment and the books never disagree."""
+
+    code = "payment_entry"
+    title = "The entry belongs to a payment"
+
+
 class DuplicateAccountCode(Conflict):
     code = "duplicate_account_code"
     title = "A ledger account with this code already exists"

@@ -108,6 +108,11 @@ class LedgerAccount(models.Model):
     is_active = models.BooleanField(default=True)
     external_id = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who opened it through the API (client isolation: a partner sees the ledger accounts it
+    # opened); empty for the chart of accounts and the accounts the engine opens itself.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["code"]

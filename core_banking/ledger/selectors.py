@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from core_banking.common.money import quantize
@@ -35,8 +35,8 @@ class Balance:
     as_of: dt.datetime | None = None
 
 
-def account_balance(*, account_id: int) -> Balance:
-    account = ledger_account_get(account_id=account_id)
+def account_balance(*, account_id: int, visible_to=None) -> Balance:
+    account = ledger_account_get(account_id=account_id, visible_to=visible_to)
     totals = AccountBalance.objects.filter(account_id=account_id).aggregate(
         balance=Sum("balance"), held=Sum("held"), pending_in=Sum("pending_in")
     )
@@ -65,8 +65,11 @@ def business_date_cutoff(business_date: dt.date) -> dt.datetime | None:
     return previous.closed_at if previous else day.opened_at
 
 
-def balance_as_of(*, account_id: int, at: dt.datetime | None = None, business_date: dt.date | None = None) -> Balance:
+def balance_as_of(*, account_id: int, at: dt.datetime | None = None, business_date: dt.date | None = None,
+                  visible_to=None) -> Balance:
     """Posted balance at an instant, or at the close of a business date."""
+    if visible_to is not None:
+        ledger_account_get(account_id=account_id, visible_to=visible_to)
     if at is not None and business_date is not None:
         raise exc.InvalidEntry("give either an instant or a business date, not both")
     if business_date is not None:
@@ -114,13 +117,14 @@ class Statement:
     truncated: bool = False
 
 
-def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date, limit: int = 10000) -> Statement:
+def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date, limit: int = 10000,
+                      visible_to=None) -> Statement:
     """Statement by business date with a running balance. For a single-shard account (every
     customer account) the running balance is each posting's stored ``balance_after``; for a
     sharded account it is the opening balance plus the running sum."""
+    account = ledger_account_get(account_id=account_id, visible_to=visible_to)
     if date_to < date_from:
         raise exc.InvalidEntry("the statement period ends before it starts")
-    account = ledger_account_get(account_id=account_id)
     exponent = account.currency.exponent
     opening = balance_as_of(account_id=account_id, business_date=date_from - dt.timedelta(days=1)).posted \
         if BusinessDay.objects.filter(date__lt=date_from).exists() else Decimal(0)
@@ -213,6 +217,40 @@ def trial_balance(*, as_of: dt.date | None = None, currency: str | None = None) 
     return TrialBalance(as_of=as_of, rows=rows, totals={k: (v[0], v[1]) for k, v in sorted(totals.items())})
 
 
+# --- client isolation (core_banking/common/visibility.py): ``visible_to`` is None (everything)
+# or the user whose creations the caller sees. A ledger account is visible when that user opened
+# it or it is the ledger account of a customer account whose customer that user onboarded (the
+# reverse ``customer_account`` relation of core_banking.accounts); an entry when that user posted
+# it or it touches a visible ledger account; a hold when that user placed it or it reserves funds
+# on a visible ledger account.
+
+
+def visible_ledger_accounts_q(visible_to, *, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}created_by": visible_to}) | Q(
+        **{f"{prefix}customer_account__customer__created_by": visible_to}
+    )
+
+
+def _visible_entries_q(visible_to) -> Q:
+    touching = Posting.objects.filter(visible_ledger_accounts_q(visible_to, prefix="account__")).values("entry_id")
+    return Q(created_by=visible_to) | Q(pk__in=touching)
+
+
+def _visible_holds_q(visible_to) -> Q:
+    return Q(created_by=visible_to) | visible_ledger_accounts_q(visible_to, prefix="debit_account__")
+
+
+def ledger_accounts_check_visible(account_ids, *, visible_to) -> None:
+    """Raise AccountNotFound (404) for the first id the caller may not see (or that does not exist)."""
+    if visible_to is None:
+        return
+    ids = {int(i) for i in account_ids if i is not None}
+    seen = set(LedgerAccount.objects.filter(visible_ledger_accounts_q(visible_to), pk__in=ids)
+               .values_list("pk", flat=True))
+    for account_id in sorted(ids - seen):
+        raise exc.AccountNotFound(f"ledger account {account_id} does not exist")
+
+
 # --- lookups for the API and the admin: querysets that already join or prefetch what their
 # serializers read, so a page costs a fixed number of queries however many rows it holds.
 
@@ -234,9 +272,12 @@ def journal_entry_list(
     business_date_to: dt.date | None = None,
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
+    visible_to=None,
 ) -> QuerySet[JournalEntry]:
     """Entries, newest first, with their postings. ``account_id``: entries with a posting on it."""
     entries = _entries().order_by("-id")
+    if visible_to is not None:
+        entries = entries.filter(_visible_entries_q(visible_to))
     if account_id is not None:
         entries = entries.filter(pk__in=Posting.objects.filter(account_id=account_id).values("entry_id"))
     if external_ref:
@@ -254,8 +295,11 @@ def journal_entry_list(
     return entries
 
 
-def journal_entry_get(*, entry_id: int) -> JournalEntry:
-    entry = _entries().filter(pk=entry_id).first()
+def journal_entry_get(*, entry_id: int, visible_to=None) -> JournalEntry:
+    entries = _entries().filter(pk=entry_id)
+    if visible_to is not None:
+        entries = entries.filter(_visible_entries_q(visible_to))
+    entry = entries.first()
     if entry is None:
         raise exc.EntryNotFound(f"journal entry {entry_id} does not exist")
     return entry
@@ -268,8 +312,11 @@ def ledger_account_list(
     currency: str | None = None,
     is_synthetic: bool | None = None,
     parent_id: int | None = None,
+    visible_to=None,
 ) -> QuerySet[LedgerAccount]:
     accounts = LedgerAccount.objects.select_related("currency")
+    if visible_to is not None:
+        accounts = accounts.filter(visible_ledger_accounts_q(visible_to))
     if code_prefix:
         accounts = accounts.filter(code__startswith=code_prefix)
     if type:
@@ -283,8 +330,11 @@ def ledger_account_list(
     return accounts
 
 
-def ledger_account_get(*, account_id: int) -> LedgerAccount:
-    account = LedgerAccount.objects.select_related("currency").filter(pk=account_id).first()
+def ledger_account_get(*, account_id: int, visible_to=None) -> LedgerAccount:
+    accounts = LedgerAccount.objects.select_related("currency").filter(pk=account_id)
+    if visible_to is not None:
+        accounts = accounts.filter(visible_ledger_accounts_q(visible_to))
+    account = accounts.first()
     if account is None:
         raise exc.AccountNotFound(f"ledger account {account_id} does not exist")
     return account
@@ -294,8 +344,11 @@ def ledger_account_code_taken(*, code: str) -> bool:
     return LedgerAccount.objects.filter(code=code).exists()
 
 
-def hold_get(*, hold_id: int) -> Hold:
-    hold = Hold.objects.select_related("currency").filter(pk=hold_id).first()
+def hold_get(*, hold_id: int, visible_to=None) -> Hold:
+    holds = Hold.objects.select_related("currency").filter(pk=hold_id)
+    if visible_to is not None:
+        holds = holds.filter(_visible_holds_q(visible_to))
+    hold = holds.first()
     if hold is None:
         raise exc.HoldNotFound(f"hold {hold_id} does not exist")
     return hold

@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core_banking.audit.services import audit_record
+from core_banking.common.maker_checker import guarded, passes
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.ledger import engine
 from core_banking.ledger import exceptions as exc
@@ -83,6 +84,7 @@ def ledger_account_create(
     overdraft_limit: Decimal = Decimal(0),
     shard_count: int = 1,
     external_id: str = "",
+    created_by=None,
 ) -> LedgerAccount:
     """Open a ledger account and create its balance shards up front (a balance row always exists
     before anything needs to lock it)."""
@@ -104,7 +106,7 @@ def ledger_account_create(
             account = _account_insert(
                 code=code, name=name, type=type, currency_obj=currency_obj, parent=parent,
                 is_synthetic=is_synthetic, balance_rule=balance_rule, overdraft_limit=overdraft_limit,
-                shard_count=shard_count, external_id=external_id,
+                shard_count=shard_count, external_id=external_id, created_by=created_by,
             )
     except IntegrityError as error:  # a concurrent request took the code between check and insert
         if "code" in str(error):
@@ -115,11 +117,11 @@ def ledger_account_create(
 
 
 def _account_insert(*, code, name, type, currency_obj, parent, is_synthetic, balance_rule, overdraft_limit,
-                    shard_count, external_id) -> LedgerAccount:
+                    shard_count, external_id, created_by=None) -> LedgerAccount:
     account = LedgerAccount.objects.create(
         code=code, name=name, type=type, currency=currency_obj, parent=parent,
         is_synthetic=is_synthetic, balance_rule=balance_rule, overdraft_limit=overdraft_limit,
-        shard_count=shard_count, external_id=external_id,
+        shard_count=shard_count, external_id=external_id, created_by=created_by,
     )
     floor = account.floor
     AccountBalance.objects.bulk_create(
@@ -177,10 +179,25 @@ def entry_post(
     metadata: dict | None = None,
     value_date: dt.date | None = None,
 ) -> PostResult:
-    """Post a balanced journal entry. Postings are signed: debit positive, credit negative."""
+    """Post a balanced journal entry. Postings are signed: debit positive, credit negative.
+
+    A manual ``adjustment`` passes the maker-checker gate (``core_banking/common/maker_checker.py``):
+    unless an approved (or policy-exempt) request is being executed it returns the ``Deferred``
+    approval request instead of posting."""
     if kind not in {EntryKind.TRANSFER, EntryKind.ADJUSTMENT, EntryKind.FX}:
         raise exc.InvalidEntry(f"entries of kind {kind!r} are written by their own service")
     legs = _legs(postings)
+    if kind == EntryKind.ADJUSTMENT and not passes("ledger_adjustment"):
+        payload = {
+            "postings": [{"account_id": leg.account_id, "amount": str(leg.amount),
+                          **({"currency": leg.currency} if leg.currency else {})} for leg in legs],
+            "description": description, "external_ref": external_ref, "metadata": metadata or {},
+            "value_date": value_date.isoformat() if value_date else None,
+        }
+        return guarded("ledger_adjustment", payload=payload, actor=actor, reason=description,
+                       execute=lambda: entry_post(postings=legs, idempotency_key=idempotency_key, actor=actor,
+                                                  kind=kind, external_ref=external_ref, description=description,
+                                                  metadata=metadata, value_date=value_date))
     spec = EntrySpec(
         legs=legs, idempotency_key=idempotency_key, kind=kind, external_ref=external_ref,
         description=description, metadata=metadata or {}, value_date=value_date,
@@ -227,9 +244,12 @@ def _results(written: list[engine.Written]) -> list[PostResult]:
 
 
 def entries_post(specs: Sequence[EntrySpec], *, actor=None) -> list[PostResult]:
-    """Post one or many entries in one database transaction: all are written or none."""
+    """Post one or many entries in one database transaction: all are written or none. A manual
+    adjustment is refused here unless maker-checker let it through (``entry_post`` asks)."""
     if not specs:
         raise exc.InvalidEntry("nothing to post")
+    if any(spec.kind == EntryKind.ADJUSTMENT for spec in specs) and not passes("ledger_adjustment"):
+        raise exc.InvalidEntry("a manual adjustment is posted alone, through entry_post and maker-checker")
     scope = idempotency_scope_for(actor)
     written = run_idempotent(
         lambda: engine.write_entries(specs=specs, scope=scope, actor_id=getattr(actor, "pk", None))
@@ -246,8 +266,9 @@ def entries_post_bulk(
     for index, item in enumerate(entries):
         legs = _legs(item["postings"])
         kind = item.get("kind", EntryKind.TRANSFER)
-        if kind not in {EntryKind.TRANSFER, EntryKind.ADJUSTMENT, EntryKind.FX}:
-            raise exc.InvalidEntry(f"entry {index}: kind {kind!r} is not allowed in bulk", entry_index=index)
+        if kind not in {EntryKind.TRANSFER, EntryKind.FX}:
+            raise exc.InvalidEntry(f"entry {index}: kind {kind!r} is not allowed in bulk (a manual adjustment is "
+                                   "posted alone and needs approval)", entry_index=index)
         fields = {
             "external_ref": item.get("external_ref", ""), "description": item.get("description", ""),
             "metadata": item.get("metadata") or {}, "value_date": item.get("value_date"),
@@ -268,12 +289,26 @@ def entries_post_bulk(
 
 
 def entry_reverse(*, entry_id: int, idempotency_key: str, actor=None, reason: str = "") -> PostResult:
-    """Post the compensating entry of ``entry_id`` (every posting negated), linked to it."""
+    """Post the compensating entry of ``entry_id`` (every posting negated), linked to it.
+
+    Passes the maker-checker gate: unless an approved request is being executed it returns the
+    ``Deferred`` approval request. An entry that belongs to a payment is refused
+    (``payment_entry``): the payment's return or refund undoes it, so payment and books agree."""
     original = JournalEntry.objects.filter(pk=entry_id).first()
     if original is None:
         raise exc.EntryNotFound(f"journal entry {entry_id} does not exist")
     if original.kind == EntryKind.REVERSAL:
         raise exc.InvalidEntry("a reversal cannot itself be reversed; post a new entry instead")
+    if (original.metadata or {}).get("payment"):
+        raise exc.PaymentEntry(f"entry {original.pk} belongs to payment {original.metadata['payment']}; "
+                               "undo it through the payment (return or refund), not by a raw reversal",
+                               payment=original.metadata["payment"])
+    return guarded("reversal", payload={"entry_id": original.pk, "reason": reason}, actor=actor, reason=reason,
+                   execute=lambda: _entry_reverse(original, idempotency_key=idempotency_key, actor=actor,
+                                                  reason=reason))
+
+
+def _entry_reverse(original: JournalEntry, *, idempotency_key: str, actor, reason: str) -> PostResult:
     legs = [
         Leg(account_id=p.account_id, amount=-p.amount, currency=p.currency_id, shard=p.shard)
         for p in original.postings.order_by("id")

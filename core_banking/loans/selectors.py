@@ -35,8 +35,10 @@ def loan_product_get(*, product_id: int) -> LoanProduct:
 
 
 def loan_list(*, customer_id: int | None = None, status: str = "", product_id: int | None = None,
-              bucket: str = "", account_id: int | None = None) -> QuerySet[Loan]:
+              bucket: str = "", account_id: int | None = None, visible_to=None) -> QuerySet[Loan]:
     loans = Loan.objects.select_related("customer", "product", "currency", "account", "loan_account")
+    if visible_to is not None:  # client isolation: the loans of the customers that user onboarded
+        loans = loans.filter(customer__created_by=visible_to)
     if customer_id is not None:
         loans = loans.filter(customer_id=customer_id)
     if status:
@@ -50,8 +52,8 @@ def loan_list(*, customer_id: int | None = None, status: str = "", product_id: i
     return loans
 
 
-def loan_get(*, loan_id: int) -> Loan:
-    loan = (loan_list().prefetch_related(
+def loan_get(*, loan_id: int, visible_to=None) -> Loan:
+    loan = (loan_list(visible_to=visible_to).prefetch_related(
         Prefetch("instalments", queryset=Instalment.objects.order_by("number")),
         Prefetch("status_changes", queryset=LoanStatusChange.objects.select_related("actor").order_by("id")),
     ).filter(pk=loan_id).first())

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from core_banking.common.errors import DomainError
+from core_banking.common.maker_checker import Deferred
 from core_banking.common.money import quantize
 from core_banking.ledger.admin import NoWritesMixin
 
@@ -67,10 +68,15 @@ class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
         done = 0
         for payment in queryset:
             try:
-                service(payment_id=payment.pk, actor=request.user, **kwargs)
-                done += 1
+                result = service(payment_id=payment.pk, actor=request.user, **kwargs)
             except DomainError as error:
                 self.message_user(request, f"{payment.reference}: {error.detail}", messages.ERROR)
+                continue
+            if isinstance(result, Deferred):
+                self.message_user(request, f"{payment.reference}: a release of this amount needs a second "
+                                  f"person; approval request #{result.request_id} was created.", messages.WARNING)
+            else:
+                done += 1
         if done:
             self.message_user(request, f"{done} payment(s) {verb}.", messages.SUCCESS)
 

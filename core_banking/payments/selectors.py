@@ -80,6 +80,7 @@ def payment_search(
     business_date_to: dt.date | None = None,
     status: str = "",
     kind: str = "",
+    visible_to=None,
 ):
     """The support look-up, newest first. Each filter is served by an index (docs/payments.md
     shows the plans): a reference or end-to-end id is an exact match; an IBAN matches our
@@ -92,6 +93,8 @@ def payment_search(
     from .models import Payment
 
     qs = Payment.objects.select_related("debtor_account", "creditor_account", "currency").order_by("-created_at", "-id")
+    if visible_to is not None:
+        qs = qs.filter(visible_payments_q(visible_to))
     if reference:
         qs = qs.filter(Q(reference=reference.strip().upper()) | Q(end_to_end_id=reference.strip()))
     if iban:
@@ -124,11 +127,43 @@ def payment_search(
     return qs
 
 
-def payment_get(*, payment_id: int):
+def payment_get(*, payment_id: int, visible_to=None):
     from .models import Payment
 
-    payment = (Payment.objects.select_related("debtor_account", "creditor_account", "entry", "hold", "return_entry")
-               .prefetch_related("status_changes").filter(pk=payment_id).first())
+    payments = (Payment.objects.select_related("debtor_account", "creditor_account", "entry", "hold", "return_entry")
+                .prefetch_related("status_changes").filter(pk=payment_id))
+    if visible_to is not None:
+        payments = payments.filter(visible_payments_q(visible_to))
+    payment = payments.first()
     if payment is None:
         raise exc.PaymentNotFound(f"payment {payment_id} does not exist")
     return payment
+
+
+# --- client isolation (core_banking/common/visibility.py) --------------------------------------
+
+
+def visible_payments_q(visible_to):
+    """A payment is visible to a caller scoped to ``visible_to`` when that user made it or one of
+    its accounts belongs to a customer that user onboarded."""
+    from django.db.models import Q
+
+    return (Q(created_by=visible_to) | Q(debtor_account__customer__created_by=visible_to)
+            | Q(creditor_account__customer__created_by=visible_to))
+
+
+def payment_request_check_visible(*, visible_to, debtor_account_id=None, creditor_account_id=None,
+                                  creditor_iban: str = "", **_other) -> None:
+    """Every account of ours a payment request names must be visible to the caller: the debtor
+    (it pays) and the creditor (it is paid, by id or by IBAN). An invisible account answers as a
+    missing one: 404 ``account_not_found`` by id, 422 ``invalid_payment`` by IBAN."""
+    if visible_to is None:
+        return
+    from core_banking.accounts.models import Account
+    from core_banking.accounts.selectors import accounts_check_visible
+
+    accounts_check_visible([debtor_account_id, creditor_account_id], visible_to=visible_to)
+    if creditor_iban and not creditor_account_id:
+        compact = creditor_iban.replace(" ", "").upper()
+        if not Account.objects.filter(iban=compact, customer__created_by=visible_to).exists():
+            raise exc.InvalidPayment(f"no account of ours has IBAN {creditor_iban}", field="creditor_iban")

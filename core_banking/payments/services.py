@@ -30,6 +30,7 @@ from core_banking.accounts.services import accounts_lock_for_payment, iban_valid
 from core_banking.audit.services import audit_record, to_jsonable
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import PermissionRefused
+from core_banking.common.maker_checker import Deferred, guarded
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.exceptions import CustomerNotActive
 from core_banking.customers.models import Customer
@@ -505,10 +506,17 @@ def _released_intent(payment: Payment) -> PaymentIntent:
 
 
 @transaction.atomic
-def payment_release(*, payment_id: int, actor=None, reason: str = "") -> Payment:
+def payment_release(*, payment_id: int, actor=None, reason: str = "") -> Payment | Deferred:
     """A reviewer lets a held payment through: the hold is voided and the payment posts, in one
-    transaction; the accounts' lifecycle rules are checked again (a frozen account stays frozen)."""
+    transaction; the accounts' lifecycle rules are checked again (a frozen account stays frozen).
+    Passes the maker-checker gate: a payment at or above its policy's exemption (by default
+    50,000 EUR) returns the ``Deferred`` approval request unless an approved one is executing."""
     _require(actor, "payments.review_payment")
+    return guarded("payment_release", payload={"payment_id": payment_id, "reason": reason}, actor=actor,
+                   reason=reason, execute=lambda: _payment_release(payment_id=payment_id, actor=actor, reason=reason))
+
+
+def _payment_release(*, payment_id: int, actor, reason: str) -> Payment:
     payment = _locked(payment_id)
     if payment.status != Payment.Status.PENDING_REVIEW:
         raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not pending review")

@@ -2,38 +2,63 @@
 
 One API class per URL, with nested input/output serializers; each view validates, calls one
 service or selector, and serializes.
+
+Maker-checker: creating a client (`api_client_create`) and widening one (`api_client_change`: a
+new scope, or reactivation) are initiated by an administrator and decided by a compliance officer,
+so these routes answer `202 Accepted` with the approval request they created (`Location` names
+it); the client is created or changed when it is approved. Narrowing a client (dropping scopes,
+deactivating it) and revoking a token only reduce access and apply at once.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backoffice.approvals.guard import submit
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions, require_perms
-from core_banking.common.api.schema import problem_responses
+from core_banking.common.api.schema import path_id, problem_responses
 from core_banking.common.errors import NotFound
+from core_banking.common.maker_checker import PendingApprovalSerializer, credential_of, deferred_response
 
 from ..models import ROLE_NAMES, ApiClient, ApiToken
 from ..selectors import api_client_get, api_client_list, api_token_get_by_prefix, api_token_list
-from ..services import api_client_create, api_token_issue, api_token_revoke
+from ..services import (
+    api_client_create,
+    api_client_update,
+    api_client_widens,
+    api_token_issue,
+    api_token_revoke,
+    clean_scopes,
+)
 
 TAG = "API clients"
+DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="Not executed: the approval request "
+                                 "it created (`Location` header), decided by a compliance officer. Also "
+                                 "`initiation_forbidden`, `duplicate_pending_request`.")}
+
+
+class OwnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
 
 
 class ApiClientOutputSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = OwnerSerializer(read_only=True, allow_null=True,
+                            help_text="The staff member answerable for the client.")
 
     class Meta:
         model = ApiClient
-        fields = ["id", "name", "username", "role", "scopes", "is_active", "created_at",
+        fields = ["id", "name", "username", "role", "scopes", "is_active", "owner", "created_at",
                   "created_by"]
         read_only_fields = fields
 
@@ -107,6 +132,12 @@ class ApiClientListCreateApi(APIView):
         scopes = serializers.ListField(
             child=serializers.CharField(max_length=50), default=list, help_text='e.g. ["ledger"]'
         )
+        owner = serializers.IntegerField(
+            min_value=1, help_text="Id of the owning staff member: an active staff user who is not "
+            "an API client."
+        )
+        reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True,
+                                       help_text="Why, for the checker.")
 
     @extend_schema(
         operation_id="api_clients_list",
@@ -124,14 +155,95 @@ class ApiClientListCreateApi(APIView):
     @extend_schema(
         operation_id="api_clients_create",
         tags=[TAG],
+        summary="Ask for a new API client",
+        description="Creates an approval request (`api_client_create`, initiated by an administrator, "
+        "decided by a compliance officer); the client, its user in its role group and no other, "
+        "is created when it is approved. Issue its first token afterwards. Refusals the creation "
+        "would meet (`duplicate_client`, `unknown_role`, `invalid_scope`, `invalid_client_name`, "
+        "`invalid_owner`) are given at once and nothing is written.",
         request=ApiClientCreateInputSerializer,
-        responses={201: ApiClientOutputSerializer, **problem_responses(400, 401, 403, 409)},
+        responses={201: ApiClientOutputSerializer, **DEFERRED, **problem_responses(400, 401, 403, 409)},
     )
     def post(self, request):
         serializer = self.ApiClientCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        client = api_client_create(**serializer.validated_data, created_by=request.user)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        owner_id = data.pop("owner")
+
+        def execute():
+            return api_client_create(**data, owner=owner_id, created_by=request.user)
+
+        payload = {"name": data["name"], "role": data["role"], "scopes": list(data["scopes"]),
+                   "owner_id": owner_id}
+        deferred = submit("api_client_create", payload, actor=request.user,
+                          credential=credential_of(request), reason=reason, execute=execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        client = execute()
         return Response(ApiClientOutputSerializer(client).data, status=status.HTTP_201_CREATED)
+
+
+class ApiClientDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
+    required_perms = {
+        "GET": ["api_clients.view_apiclient"],
+        "PATCH": ["api_clients.change_apiclient"],
+    }
+
+    class ApiClientChangeInputSerializer(serializers.Serializer):
+        scopes = serializers.ListField(child=serializers.CharField(max_length=50), required=False,
+                                       help_text="The complete new list; omit to keep them.")
+        is_active = serializers.BooleanField(required=False, help_text="Omit to keep it.")
+        reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True,
+                                       help_text="Why, for the checker (a widening only).")
+
+    def _client(self, client_id: int) -> ApiClient:
+        client = api_client_get(client_id=client_id)
+        if client is None:
+            raise NotFound(f"There is no API client with id {client_id}.")
+        return client
+
+    @extend_schema(
+        operation_id="api_clients_retrieve",
+        tags=[TAG],
+        parameters=[path_id("client_id")],
+        responses={200: ApiClientOutputSerializer, **problem_responses(401, 403, 404)},
+    )
+    def get(self, request, client_id: int):
+        return Response(ApiClientOutputSerializer(self._client(client_id)).data)
+
+    @extend_schema(
+        operation_id="api_clients_partial_update",
+        tags=[TAG],
+        summary="Change an API client's scopes or activity",
+        description="Narrowing (dropping scopes, deactivating) applies at once (200). Widening (a new "
+        "scope, reactivation) creates an approval request (`api_client_change`, initiated by an "
+        "administrator, decided by a compliance officer) and answers 202.",
+        parameters=[path_id("client_id")],
+        request=ApiClientChangeInputSerializer,
+        responses={200: ApiClientOutputSerializer, **DEFERRED, **problem_responses(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, client_id: int):
+        client = self._client(client_id)
+        serializer = self.ApiClientChangeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        scopes = clean_scopes(data.get("scopes", client.scopes))
+        is_active = data.get("is_active", client.is_active)
+
+        def execute():
+            return api_client_update(client=client, scopes=scopes, is_active=is_active)
+
+        if api_client_widens(client, scopes=scopes, is_active=is_active):
+            deferred = submit("api_client_change",
+                              {"client_id": client.pk, "scopes": scopes, "is_active": is_active},
+                              actor=request.user, credential=credential_of(request),
+                              reason=data.get("reason", ""), execute=execute)
+            if deferred is not None:
+                return deferred_response(deferred)
+        execute()
+        return Response(ApiClientOutputSerializer(api_client_get(client_id=client.pk)).data)
 
 
 class ApiTokenListIssueApi(APIView):

@@ -57,10 +57,36 @@ class ApprovalRequestOutputSerializer(serializers.ModelSerializer):
                   "execution_error", "created_at"]
 
 
+class ApprovalTargetFactSerializer(serializers.Serializer):
+    label = serializers.CharField(read_only=True)
+    value = serializers.CharField(read_only=True, help_text="In words; amounts as `12,345.60 EUR`.")
+    url = serializers.CharField(read_only=True, allow_null=True,
+                                help_text="The admin page of the row, when you may view that model; else null.")
+
+
+class ApprovalTargetPostingSerializer(serializers.Serializer):
+    account_code = serializers.CharField(read_only=True)
+    account_name = serializers.CharField(read_only=True)
+    amount = serializers.CharField(read_only=True, help_text="Signed (debit positive), with its currency.")
+    url = serializers.CharField(read_only=True, allow_null=True)
+
+
+class ApprovalTargetSerializer(serializers.Serializer):
+    """What the request is about, read now from the rows its payload names."""
+
+    kind = serializers.ChoiceField(read_only=True, choices=["account", "journal_entry", "payment", "customer",
+                                                            "limit_rule", "tariff", "other"])
+    title = serializers.CharField(read_only=True)
+    facts = ApprovalTargetFactSerializer(many=True, read_only=True)
+    postings = ApprovalTargetPostingSerializer(many=True, read_only=True,
+                                               help_text="A reversal's or an adjustment's postings; else empty.")
+
+
 class ApprovalRequestDetailSerializer(ApprovalRequestOutputSerializer):
     decisions = ApprovalDecisionOutputSerializer(many=True, read_only=True)
     history = ApprovalHistoryOutputSerializer(many=True, read_only=True)
+    target = ApprovalTargetSerializer(read_only=True, help_text="The request's target in words, for the checker.")
 
     class Meta(ApprovalRequestOutputSerializer.Meta):
         fields = [*ApprovalRequestOutputSerializer.Meta.fields, "payload", "result", "status_reason",
-                  "execution_attempts", "decisions", "history"]
+                  "execution_attempts", "target", "decisions", "history"]

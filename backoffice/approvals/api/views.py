@@ -24,6 +24,7 @@ from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 
 from . import serializers as s
 
@@ -35,12 +36,23 @@ REFUSED = {
 }
 
 
-def request_detail(request_id: int) -> dict:
+def _acting_user():
+    # The caller, as the audit context names it (the session's user, or the token's client user).
+    from django.contrib.auth import get_user_model
+
+    from core_banking.audit.context import current
+
+    actor_id = current().actor_id
+    return None if actor_id is None else get_user_model().objects.filter(pk=actor_id).first()
+
+
+def request_detail(request_id: int, user=None) -> dict:
     request = selectors.request_get(request_id)
     data = s.ApprovalRequestOutputSerializer(request).data
     data.update({
         "payload": request.payload, "result": request.result, "status_reason": request.status_reason,
         "execution_attempts": request.execution_attempts,
+        "target": selectors.request_target(request, user if user is not None else _acting_user()),
         "decisions": s.ApprovalDecisionOutputSerializer(
             request.decisions.select_related("checker").order_by("id"), many=True).data,
         "history": s.ApprovalHistoryOutputSerializer(
@@ -49,7 +61,13 @@ def request_detail(request_id: int) -> dict:
     return data
 
 
-class ApprovalsApi(APIView):
+def _request_visible(request_id, *, visible_to):
+    selectors.request_get(request_id, visible_to=visible_to)
+
+
+class ApprovalsApi(ScopedObjectsMixin, APIView):
+    # A request in the URL is one the caller may see (client isolation: a partner only its own), else 404.
+    scoped_lookups = {"request_id": _request_visible}
     required_scopes = ["approvals"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -91,7 +109,10 @@ class InboxApi(ApprovalsApi):
                    responses={200: s.ApprovalRequestOutputSerializer(many=True), **problem_responses(400, 401, 403)})
     def get(self, request):
         f = query_params(s.ApprovalInboxFilterSerializer, request)
-        inbox = selectors.inbox_for_user(request.user)[:f["limit"]]
+        inbox = selectors.inbox_for_user(request.user)
+        if (scope := client_scope(request.user)) is not None:
+            inbox = inbox.filter(maker=scope)
+        inbox = inbox[:f["limit"]]
         return Response(s.ApprovalRequestOutputSerializer(inbox, many=True).data)
 
 
@@ -102,7 +123,8 @@ class RequestDetailApi(ApprovalsApi):
                    parameters=[path_id("request_id")],
                    responses={200: s.ApprovalRequestDetailSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, request_id: int):
-        return Response(request_detail(request_id))
+        selectors.request_get(request_id, visible_to=client_scope(request.user))
+        return Response(request_detail(request_id, request.user))
 
 
 _DECIDE_ERRORS = {**problem_responses(400, 401, 404, 409), **REFUSED}

@@ -27,6 +27,8 @@ from core_banking.common.api.pagination import DefaultCursorPagination, paginate
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
+from core_banking.customers import selectors as customer_selectors
 
 from . import serializers as s
 
@@ -53,7 +55,13 @@ def application_detail(application_id: int, user) -> dict:
     return data
 
 
-class KycApi(APIView):
+def _application_visible(application_id, *, visible_to):
+    selectors.application_get(application_id, visible_to=visible_to)
+
+
+class KycApi(ScopedObjectsMixin, APIView):
+    # An application in the URL is one the caller may see (client isolation), else 404.
+    scoped_lookups = {"application_id": _application_visible}
     required_scopes = ["kyc"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -74,7 +82,8 @@ class KycListCreateApi(KycApi):
         f = serializer.validated_data
         applications = selectors.application_search(
             status=f.get("status", ""), kind=f.get("kind", ""), risk_rating=f.get("risk_rating", ""),
-            customer_id=f.get("customer"), assignee_id=f.get("assignee"), unassigned=f.get("unassigned"))
+            customer_id=f.get("customer"), assignee_id=f.get("assignee"), unassigned=f.get("unassigned"),
+            visible_to=client_scope(request.user))
         return paginated_response(serializer_class=s.KycApplicationSerializer, queryset=applications,
                                   request=request, view=self)
 
@@ -85,6 +94,8 @@ class KycListCreateApi(KycApi):
     def post(self, request):
         serializer = s.KycCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        customer_selectors.customer_get(customer_id=serializer.validated_data["customer"],
+                                        visible_to=client_scope(request.user))
         application = services.application_create(customer_id=serializer.validated_data["customer"],
                                                   product_kind=serializer.validated_data["product_kind"],
                                                   actor=request.user)

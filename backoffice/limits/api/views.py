@@ -27,12 +27,14 @@ from rest_framework.views import APIView
 from backoffice.approvals.guard import submit
 from core_banking.accounts.exceptions import AccountNotFound
 from core_banking.accounts.models import Account
+from core_banking.accounts.selectors import account_get
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.maker_checker import PendingApprovalSerializer, credential_of, deferred_response
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.ledger.engine import current_business_date
 
 from .. import selectors, services
@@ -224,8 +226,13 @@ class RuleDetailApi(LimitsApi):
 # --- remaining allowance -------------------------------------------------------------------
 
 
-class AccountAllowanceApi(LimitsApi):
+def _account_visible(account_id, *, visible_to):
+    account_get(account_id=account_id, visible_to=visible_to)
+
+
+class AccountAllowanceApi(ScopedObjectsMixin, LimitsApi):
     required_perms = {"GET": [VIEW_USAGE]}
+    scoped_lookups = {"account_id": _account_visible}  # another client's account is 404
 
     @extend_schema(
         operation_id="limits_accounts_allowance", tags=[LIMITS], summary="What remains of an account's limits",
@@ -236,7 +243,10 @@ class AccountAllowanceApi(LimitsApi):
     )
     def get(self, request, account_id: int):
         query = query_params(s.LimitAllowanceQuerySerializer, request)
-        account = Account.objects.select_related("product", "customer").filter(pk=account_id).first()
+        accounts = Account.objects.select_related("product", "customer").filter(pk=account_id)
+        if (scope := client_scope(request.user)) is not None:  # client isolation: another's account is 404
+            accounts = accounts.filter(customer__created_by=scope)
+        account = accounts.first()
         if account is None:
             raise AccountNotFound(f"account {account_id} does not exist")
         business_date = query.get("business_date") or current_business_date()

@@ -22,6 +22,8 @@ from core_banking.common.api.pagination import DefaultCursorPagination, paginate
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
+from core_banking.customers import selectors as customer_selectors
 
 from . import serializers as s
 
@@ -51,7 +53,13 @@ def ticket_detail(ticket_id: int, user) -> dict:
     return data
 
 
-class TicketsApi(APIView):
+def _ticket_visible(ticket_id, *, visible_to):
+    selectors.ticket_get(ticket_id, visible_to=visible_to)
+
+
+class TicketsApi(ScopedObjectsMixin, APIView):
+    # A ticket in the URL is one the caller may see (client isolation), else 404.
+    scoped_lookups = {"ticket_id": _ticket_visible}
     required_scopes = ["tickets"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -75,7 +83,7 @@ class TicketListCreateApi(TicketsApi):
             status=f.get("status", ""), priority=f.get("priority", ""), category=f.get("category", ""),
             customer_id=f.get("customer"), account_id=f.get("account"), payment_id=f.get("payment"),
             assignee_id=f.get("assignee"), team_id=f.get("team"), unassigned=f.get("unassigned"),
-            breached=f.get("breached"),
+            breached=f.get("breached"), visible_to=client_scope(request.user),
         )
         return paginated_response(serializer_class=s.TicketOutputSerializer, queryset=tickets, request=request,
                                   view=self)
@@ -89,6 +97,8 @@ class TicketListCreateApi(TicketsApi):
     def post(self, request):
         serializer = s.TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        customer_selectors.customer_get(customer_id=serializer.validated_data["customer"],
+                                        visible_to=client_scope(request.user))
         ticket = services.ticket_create(actor=request.user, **serializer.to_service())
         return Response(ticket_detail(ticket.pk, request.user), status=201)
 
@@ -179,7 +189,10 @@ class MyQueueApi(TicketsApi):
     def get(self, request):
         serializer = s.TicketQueueFilterSerializer(data=request.query_params.dict())
         serializer.is_valid(raise_exception=True)
-        tickets = selectors.queue_for_user(request.user)[:serializer.validated_data["limit"]]
+        tickets = selectors.queue_for_user(request.user)
+        if (scope := client_scope(request.user)) is not None:
+            tickets = tickets.filter(selectors.visible_tickets_q(scope))
+        tickets = tickets[:serializer.validated_data["limit"]]
         return Response(s.TicketOutputSerializer(tickets, many=True).data)
 
 
@@ -195,5 +208,8 @@ class TeamQueueApi(TicketsApi):
     def get(self, request, team_id: int):
         serializer = s.TicketQueueFilterSerializer(data=request.query_params.dict())
         serializer.is_valid(raise_exception=True)
-        tickets = selectors.team_queue_for(team_id=team_id, user=request.user)[:serializer.validated_data["limit"]]
+        tickets = selectors.team_queue_for(team_id=team_id, user=request.user)
+        if (scope := client_scope(request.user)) is not None:
+            tickets = tickets.filter(selectors.visible_tickets_q(scope))
+        tickets = tickets[:serializer.validated_data["limit"]]
         return Response(s.TicketOutputSerializer(tickets, many=True).data)

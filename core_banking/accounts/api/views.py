@@ -11,11 +11,10 @@ Authorisation: the ``accounts`` scope for token clients, then the Django model p
 ``required_perms``: ``view_product``/``add_product``, ``view_account``, ``add_account``
 (opening) and ``change_account`` (lifecycle and overdraft).
 
-Maker-checker: ``freeze``, ``unfreeze`` and ``close`` are sensitive actions. They go through the
-``CORE_BANKING_MAKER_CHECKER`` seam (``core_banking/common/maker_checker.py``): with the back
-office plugged in, a staff member's call is checked as the direct route would check it and then
-answered ``202 Accepted`` with the approval request it created (``Location`` names it); an API
-client's token call executes directly (``200``).
+Maker-checker: ``freeze``, ``unfreeze`` and ``close`` are sensitive actions. Their services pass
+the gate of ``core_banking/common/maker_checker.py``: with the back office plugged in, every
+call (API token or staff session) is checked as the direct execution would check it and then
+answered ``202 Accepted`` with the approval request it created (``Location`` names it).
 """
 
 from __future__ import annotations
@@ -34,13 +33,9 @@ from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
-from core_banking.common.maker_checker import (
-    PendingApprovalSerializer,
-    SensitiveAction,
-    credential_of,
-    deferred_response,
-    submit,
-)
+from core_banking.common.maker_checker import Deferred, PendingApprovalSerializer, deferred_response
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
+from core_banking.customers import selectors as customer_selectors
 from core_banking.ledger import selectors as ledger_selectors
 from core_banking.ledger.api.serializers import BalanceQuerySerializer
 
@@ -58,24 +53,21 @@ def _unprocessable(codes: str) -> dict:
     return {(422, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=f"Refused: {codes}.")}
 
 
-# Lifecycle actions that need a second person (the back office's approval action types).
-APPROVAL_ACTIONS = {"freeze": "account_freeze", "unfreeze": "account_unfreeze", "close": "account_close"}
-DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="Staff: `freeze`, `unfreeze` and `close` "
+DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="`freeze`, `unfreeze` and `close` "
                                  "are not executed but create an approval request (this body, `Location` header); "
                                  "the action executes when a checker approves it (`/api/v1/approvals/`). Refusals "
                                  "the direct route would give come first, and also `initiation_forbidden`, "
                                  "`duplicate_pending_request`.")}
 
 
-def _deferred(request, action: str, account_id: int, reason: str, execute):
-    """The approval request's 202, or None when the caller executes directly."""
-    return submit(SensitiveAction(action_type=APPROVAL_ACTIONS[action], payload={"account_id": account_id,
-                                  "reason": reason}, actor=request.user, credential=credential_of(request),
-                                  reason=reason, execute=execute))
+def _account_visible(account_id, *, visible_to):
+    selectors.account_get(account_id=int(account_id), visible_to=visible_to)
 
 
-class AccountsApi(APIView):
-    # Base of the product and account views: the `accounts` scope, then `required_perms`.
+class AccountsApi(ScopedObjectsMixin, APIView):
+    # Base of the product and account views: the `accounts` scope, then `required_perms`; an
+    # account in the URL is one the caller may see (client isolation), else 404.
+    scoped_lookups = {"account_id": _account_visible}
     required_scopes = ["accounts"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -156,6 +148,7 @@ class AccountListOpenApi(AccountsApi):
         accounts = selectors.account_list(
             customer_id=filters.get("customer"), status=filters.get("status", ""),
             currency=filters.get("currency", ""), product_id=filters.get("product"), iban=filters.get("iban", ""),
+            visible_to=client_scope(request.user),
         )
         return paginated_response(serializer_class=s.CustomerAccountOutputSerializer, queryset=accounts,
                                   request=request, view=self)
@@ -173,6 +166,7 @@ class AccountListOpenApi(AccountsApi):
         serializer = s.AccountOpenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        customer_selectors.customer_get(customer_id=data["customer"], visible_to=client_scope(request.user))
         account = services.account_open(customer_id=data["customer"], **data["product"], name=data["name"],
                                         overdraft_limit=data["overdraft_limit"], actor=request.user)
         return Response(_account_body(account.pk), status=201)
@@ -204,7 +198,7 @@ class AccountBalanceApi(AccountsApi):
     )
     def get(self, request, account_id: int):
         query = query_params(BalanceQuerySerializer, request)
-        account = selectors.account_get(account_id=account_id)
+        account = selectors.account_get(account_id=account_id, visible_to=client_scope(request.user))
         if query:
             balance = ledger_selectors.balance_as_of(account_id=account.ledger_account_id, at=query.get("as_of"),
                                                      business_date=query.get("business_date"))
@@ -237,18 +231,10 @@ class AccountTransitionApi(AccountsApi):
         account_id = int(account_id)  # a regex route: the captured id is a string of digits
         serializer = s.ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reason = serializer.validated_data["reason"]
-
-        def execute():
-            return services.account_transition(account_id=account_id, action=s.ACTIONS[action], actor=request.user,
-                                               reason=reason)
-
-        if action in APPROVAL_ACTIONS:
-            selectors.account_get(account_id=account_id)  # 404 first, as the direct route
-            deferred = _deferred(request, action, account_id, reason, execute)
-            if deferred is not None:
-                return deferred_response(deferred)
-        execute()
+        result = services.account_transition(account_id=account_id, action=s.ACTIONS[action], actor=request.user,
+                                             reason=serializer.validated_data["reason"])
+        if isinstance(result, Deferred):
+            return deferred_response(result)
         return Response(_account_body(account_id))
 
 
@@ -268,16 +254,10 @@ class AccountCloseApi(AccountsApi):
     def post(self, request, account_id: int):
         serializer = s.ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reason = serializer.validated_data["reason"]
-
-        def execute():
-            return services.account_close(account_id=account_id, actor=request.user, reason=reason)
-
-        selectors.account_get(account_id=account_id)  # 404 first, as the direct route
-        deferred = _deferred(request, "close", account_id, reason, execute)
-        if deferred is not None:
-            return deferred_response(deferred)
-        execute()
+        result = services.account_close(account_id=account_id, actor=request.user,
+                                        reason=serializer.validated_data["reason"])
+        if isinstance(result, Deferred):
+            return deferred_response(result)
         return Response(_account_body(account_id))
 
 

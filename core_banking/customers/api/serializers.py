@@ -15,9 +15,12 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
+from core_banking.customers import pii
 from core_banking.customers.models import Address, Customer, RelatedParty, TaxResidency
 
 COUNTRY_HELP = "ISO 3166-1 alpha-2 country code, e.g. NL."
+BIRTH_DATE_HELP = ("YYYY-MM-DD; masked as `19**-**-**` for a caller without `customers.view_customer_pii` "
+                   "(e-mail, phone, address lines and tax ids are masked too).")
 REFUSED = {
     "kyc_status": "The KYC status is set by the KYC review workflow, not through this API.",
     "kyc_approved_at": "The KYC approval time is set by the KYC review workflow, not through this API.",
@@ -183,6 +186,7 @@ class TaxResidencyOutputSerializer(serializers.ModelSerializer):
 
 class RelatedPartyOutputSerializer(serializers.ModelSerializer):
     person_id = serializers.IntegerField(allow_null=True)
+    date_of_birth = serializers.CharField(allow_null=True, read_only=True, help_text=BIRTH_DATE_HELP)
     ownership_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True,
                                                  coerce_to_string=True)
 
@@ -193,10 +197,38 @@ class RelatedPartyOutputSerializer(serializers.ModelSerializer):
 
 
 class CustomerOutputSerializer(serializers.ModelSerializer):
+    """A customer; its personal data masked for a caller who may not see it (``customers.pii``)."""
+
     display_name = serializers.CharField()
+    date_of_birth = serializers.CharField(allow_null=True, read_only=True, help_text=BIRTH_DATE_HELP)
     addresses = AddressOutputSerializer(many=True)
     tax_residencies = TaxResidencyOutputSerializer(many=True)
     related_parties = RelatedPartyOutputSerializer(many=True)
+
+    def _may_see_pii(self) -> bool:
+        # Decided once per response (the root serializer's context is shared by a list's items).
+        context = self.context
+        if "may_see_pii" not in context:
+            request = context.get("request")
+            user = getattr(request, "user", None) if request is not None else pii.acting_user()
+            context["may_see_pii"] = pii.may_see_pii(user)
+        return context["may_see_pii"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self._may_see_pii():
+            return data
+        data["email"] = pii.mask_email(data.get("email") or "")
+        data["phone"] = pii.mask_phone(data.get("phone") or "")
+        data["date_of_birth"] = pii.mask_date(data.get("date_of_birth"))
+        for address in data.get("addresses") or []:
+            for name in ("line1", "line2", "postal_code"):
+                address[name] = pii.mask_text(address.get(name) or "")
+        for residency in data.get("tax_residencies") or []:
+            residency["tax_id"] = pii.mask_id(residency.get("tax_id") or "")
+        for party in data.get("related_parties") or []:
+            party["date_of_birth"] = pii.mask_date(party.get("date_of_birth"))
+        return data
 
     class Meta:
         model = Customer

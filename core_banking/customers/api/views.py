@@ -22,6 +22,7 @@ from core_banking.common.api.pagination import DefaultCursorPagination, paginate
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.customers import selectors, services
 
 from . import serializers as s
@@ -41,8 +42,14 @@ UNPROCESSABLE = {
 
 
 
-class CustomersApi(APIView):
-    # Base of the customer views: the `customers` scope, then the per-method `required_perms`.
+def _customer_visible(customer_id, *, visible_to):
+    selectors.customer_get(customer_id=customer_id, visible_to=visible_to)
+
+
+class CustomersApi(ScopedObjectsMixin, APIView):
+    # Base of the customer views: the `customers` scope, then the per-method `required_perms`; a
+    # customer in the URL is one the caller may see (client isolation), else 404.
+    scoped_lookups = {"customer_id": _customer_visible}
     required_scopes = ["customers"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -72,6 +79,7 @@ class CustomerListCreateApi(CustomersApi):
         customers = selectors.customer_list(
             search=filters.get("search", ""), type=filters.get("type", ""),
             kyc_status=filters.get("kyc_status", ""), status=filters.get("status", ""),
+            visible_to=client_scope(request.user),
         )
         return paginated_response(serializer_class=s.CustomerOutputSerializer, queryset=customers,
                                   request=request, view=self)

@@ -23,11 +23,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core_banking.accounts.selectors import accounts_check_visible
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.deposits import selectors, services
 from core_banking.ledger.api.idempotency import (
     REPLAYED_PARAMETER,
@@ -51,7 +53,13 @@ def _unprocessable(codes: str) -> dict:
     return {(422, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=f"Refused: {codes}.")}
 
 
-class DepositsApi(APIView):
+def _deposit_visible(deposit_id, *, visible_to):
+    selectors.deposit_get(deposit_id=deposit_id, visible_to=visible_to)
+
+
+class DepositsApi(ScopedObjectsMixin, APIView):
+    # A deposit in the URL is one the caller may see (client isolation), else 404.
+    scoped_lookups = {"deposit_id": _deposit_visible}
     required_scopes = ["deposits"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -104,6 +112,7 @@ class DepositListCreateApi(DepositsApi):
             customer_id=f.get("customer"), status=f.get("status", ""), currency=f.get("currency", ""),
             product_id=f.get("product"), funding_account_id=f.get("funding_account"),
             maturity_from=f.get("maturity_from"), maturity_to=f.get("maturity_to"), number=f.get("number", ""),
+            visible_to=client_scope(request.user),
         )
         return paginated_response(serializer_class=s.DepositOutputSerializer, queryset=deposits, request=request,
                                   view=self)
@@ -125,6 +134,7 @@ class DepositListCreateApi(DepositsApi):
         key = idempotency_key(request)
         serializer = s.DepositOpenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        accounts_check_visible([serializer.validated_data["funding_account_id"]], visible_to=client_scope(request.user))
         deposit, replayed = services.deposit_open(idempotency_key=key, actor=request.user,
                                                   **serializer.validated_data)
         return created_or_replayed(_detail(deposit.pk), replayed=replayed)

@@ -86,9 +86,12 @@ def validated_bulk(data) -> list[dict] | None:
         return None
 
 
+_ENTRY_KEYS = frozenset({"postings", "metadata", "value_date", "idempotency_key", *(n for n, _ in _TEXT_FIELDS)})
+
+
 def _entry(item) -> dict:
-    if not isinstance(item, dict):
-        raise _GiveUp
+    if not isinstance(item, dict) or not _ENTRY_KEYS.issuperset(item):
+        raise _GiveUp  # an unknown field (e.g. `kind`): the serializer refuses it and says why
     postings = item.get("postings")
     if not isinstance(postings, list) or not 2 <= len(postings) <= s.MAX_POSTINGS:
         raise _GiveUp
@@ -96,7 +99,8 @@ def _entry(item) -> dict:
     for name, max_length in _TEXT_FIELDS:
         entry[name] = _text(item[name], max_length) if name in item else ""
     metadata = item.get("metadata", {})
-    if type(metadata) is not dict or len(canonical_json(metadata).encode()) > s.MAX_METADATA_BYTES:
+    if type(metadata) is not dict or len(canonical_json(metadata).encode()) > s.MAX_METADATA_BYTES \
+            or not s.RESERVED_METADATA_KEYS.isdisjoint(metadata):
         raise _GiveUp
     entry["metadata"] = metadata
     entry["value_date"] = _date(item.get("value_date"))

@@ -85,6 +85,10 @@ class BoundedListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
+#: Keys the engine's own services write (the books check trusts ``payment`` to name a payment).
+RESERVED_METADATA_KEYS = frozenset({"payment", "payment_kind", "return_of", "approval_request"})
+
+
 class MetadataField(serializers.DictField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("required", False)
@@ -96,6 +100,10 @@ class MetadataField(serializers.DictField):
         value = super().to_internal_value(data)
         if len(canonical_json(value).encode()) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON.")
+        reserved = sorted(RESERVED_METADATA_KEYS & set(value))
+        if reserved:
+            raise serializers.ValidationError(f"Metadata key(s) {', '.join(reserved)} are written by the engine "
+                                              "(a payment's entry names its payment); a client may not set them.")
         return value
 
 
@@ -139,6 +147,15 @@ class BulkEntryInputSerializer(_EntryFieldsSerializer):
         max_length=128, required=False,
         help_text="This entry's own key; by default `<Idempotency-Key header>#<index>`.",
     )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    f"unknown field(s): {', '.join(unknown)}; a batch holds transfers only (a manual adjustment is "
+                    "posted alone, through POST /api/v1/ledger/entries/, and needs approval)")
+        return super().to_internal_value(data)
 
 
 class BulkInputSerializer(serializers.Serializer):

@@ -8,11 +8,12 @@ audit trail, and their refusals (``core_banking.ledger.exceptions``) are rendere
 Authorisation: every view needs the ``ledger`` scope for token clients (``HasScope``) and the
 Django permissions in ``required_perms`` (``RequiresPermissions``), given by the role groups.
 
-Maker-checker: a staff member's manual adjustment (an entry of kind ``adjustment``) and reversal
-go through the ``CORE_BANKING_MAKER_CHECKER`` seam (``core_banking/common/maker_checker.py``):
-with the back office plugged in they are rehearsed (every refusal of the direct route, nothing
-written) and answered ``202 Accepted`` with the approval request they created. API clients
-calling with their token post and reverse directly, and transfers post directly for everyone.
+Maker-checker: a manual adjustment (an entry of kind ``adjustment``) and a reversal pass the
+gate in the ledger's services (``core_banking/common/maker_checker.py``): with the back office
+plugged in they are rehearsed (every refusal of the direct route, nothing written) and answered
+``202 Accepted`` with the approval request they created, whoever calls (API token or staff
+session). Transfers post directly. An entry that belongs to a payment is never reversed here
+(409 ``payment_entry``): the payment's return undoes it.
 """
 
 from __future__ import annotations
@@ -31,15 +32,9 @@ from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.errors import ValidationFailed
-from core_banking.common.maker_checker import (
-    PendingApprovalSerializer,
-    SensitiveAction,
-    credential_of,
-    deferred_response,
-    submit,
-)
+from core_banking.common.maker_checker import Deferred, PendingApprovalSerializer, deferred_response
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.ledger import selectors, services
-from core_banking.ledger.models import EntryKind
 
 from . import serializers as s
 from .bulk import BulkJSONParser, validated_bulk
@@ -64,8 +59,22 @@ UNPROCESSABLE = {
 
 
 
-class LedgerApi(APIView):
-    # Base of the ledger views: the `ledger` scope, then the per-method `required_perms`.
+def _entry_visible(entry_id, *, visible_to):
+    selectors.journal_entry_get(entry_id=entry_id, visible_to=visible_to)
+
+
+def _account_visible(account_id, *, visible_to):
+    selectors.ledger_account_get(account_id=account_id, visible_to=visible_to)
+
+
+def _hold_visible(hold_id, *, visible_to):
+    selectors.hold_get(hold_id=hold_id, visible_to=visible_to)
+
+
+class LedgerApi(ScopedObjectsMixin, APIView):
+    # Base of the ledger views: the `ledger` scope, then the per-method `required_perms`; an id in
+    # the URL names an object the caller may see (client isolation), else 404.
+    scoped_lookups = {"entry_id": _entry_visible, "account_id": _account_visible, "hold_id": _hold_visible}
     required_scopes = ["ledger"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -73,22 +82,11 @@ class LedgerApi(APIView):
 
 
 
-DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="A staff member's manual adjustment or "
+DEFERRED = {202: OpenApiResponse(PendingApprovalSerializer, description="A manual adjustment or "
                                  "reversal is not executed but creates an approval request (this body, `Location` "
                                  "header) once the direct route's checks pass; it executes when a checker approves it "
                                  "(`/api/v1/approvals/`). Also `initiation_forbidden`, `duplicate_pending_request`, "
                                  "`invalid_approval_payload` (an adjustment needs a description).")}
-
-
-def _adjustment_payload(data: dict) -> dict:
-    """The approval registry's ``ledger_adjustment`` payload for a validated entry."""
-    return {
-        "postings": [{"account_id": p["account_id"], "amount": str(p["amount"]),
-                      **({"currency": p["currency"]} if p.get("currency") else {})} for p in data["postings"]],
-        "description": data.get("description", ""), "external_ref": data.get("external_ref", ""),
-        "metadata": data.get("metadata") or {},
-        "value_date": data["value_date"].isoformat() if data.get("value_date") else None,
-    }
 
 
 def _entry_body(entry_id: int) -> dict:
@@ -120,6 +118,7 @@ class EntryListCreateApi(LedgerApi):
             business_date_to=filters.get("date_to"),
             created_from=filters.get("created_from"),
             created_to=filters.get("created_to"),
+            visible_to=client_scope(request.user),
         )
         return paginated_response(serializer_class=s.EntryOutputSerializer, queryset=entries,
                                   request=request, view=self)
@@ -129,8 +128,8 @@ class EntryListCreateApi(LedgerApi):
         tags=[ENTRIES],
         summary="Post a journal entry",
         description="Postings are signed (a debit positive, a credit negative) and, per currency, sum to zero. "
-        "Amounts are JSON strings; a JSON number is refused. A staff member's `adjustment` creates an approval "
-        "request (202) instead of posting.",
+        "Amounts are JSON strings; a JSON number is refused. An `adjustment` creates an approval "
+        "request (202) instead of posting, unless its policy exempts the amount.",
         parameters=[key_parameter(), REPLAYED_PARAMETER],
         request=s.EntryInputSerializer,
         responses={
@@ -145,18 +144,11 @@ class EntryListCreateApi(LedgerApi):
         key = idempotency_key(request)
         serializer = s.EntryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-
-        def execute():
-            return services.entry_post(**data, idempotency_key=key, actor=request.user)
-
-        if data["kind"] == EntryKind.ADJUSTMENT:
-            deferred = submit(SensitiveAction(action_type="ledger_adjustment", payload=_adjustment_payload(data),
-                                              actor=request.user, credential=credential_of(request),
-                                              reason=data.get("description", ""), execute=execute))
-            if deferred is not None:
-                return deferred_response(deferred)
-        result = execute()
+        selectors.ledger_accounts_check_visible([p["account_id"] for p in serializer.validated_data["postings"]],
+                                                visible_to=client_scope(request.user))
+        result = services.entry_post(**serializer.validated_data, idempotency_key=key, actor=request.user)
+        if isinstance(result, Deferred):
+            return deferred_response(result)
         return created_or_replayed(_entry_body(result.entry.pk), replayed=result.replayed)
 
 
@@ -191,6 +183,8 @@ class EntryBulkCreateApi(LedgerApi):
             if not serializer.is_valid():
                 raise _bulk_validation_error(serializer.errors)
             entries = serializer.validated_data["entries"]
+        selectors.ledger_accounts_check_visible([p["account_id"] for entry in entries for p in entry["postings"]],
+                                                visible_to=client_scope(request.user))
         if any("idempotency_key" not in entry for entry in entries):
             # Item keys are "<key>#<index>": the suffix must fit in the 128 characters too.
             idempotency_key(request, max_length=128 - len(f"#{len(entries) - 1}"))
@@ -222,6 +216,7 @@ class EntryDetailApi(LedgerApi):
         responses={200: s.EntryOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, entry_id: int):
+        selectors.journal_entry_get(entry_id=entry_id, visible_to=client_scope(request.user))
         return Response(_entry_body(entry_id))
 
 
@@ -233,8 +228,9 @@ class EntryReverseApi(LedgerApi):
         tags=[ENTRIES],
         summary="Reverse a journal entry",
         description="Posts the compensating entry (every posting negated), linked to the original. An entry "
-        "is reversed at most once (409 `already_reversed`). A staff member's reversal creates an approval "
-        "request (202) instead, after the same checks.",
+        "is reversed at most once (409 `already_reversed`); an entry of a payment is undone by the payment's "
+        "return, never here (409 `payment_entry`). A reversal creates an approval request (202) instead of "
+        "posting, after the same checks.",
         parameters=[path_id("entry_id"), key_parameter(), REPLAYED_PARAMETER],
         request=s.ReverseInputSerializer,
         responses={
@@ -249,17 +245,10 @@ class EntryReverseApi(LedgerApi):
         key = idempotency_key(request)
         serializer = s.ReverseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reason = serializer.validated_data["reason"]
-
-        def execute():
-            return services.entry_reverse(entry_id=entry_id, idempotency_key=key, actor=request.user, reason=reason)
-
-        deferred = submit(SensitiveAction(action_type="reversal", payload={"entry_id": entry_id, "reason": reason},
-                                          actor=request.user, credential=credential_of(request), reason=reason,
-                                          execute=execute))
-        if deferred is not None:
-            return deferred_response(deferred)
-        result = execute()
+        result = services.entry_reverse(entry_id=entry_id, idempotency_key=key, actor=request.user,
+                                        reason=serializer.validated_data["reason"])
+        if isinstance(result, Deferred):
+            return deferred_response(result)
         return created_or_replayed(_entry_body(result.entry.pk), replayed=result.replayed)
 
 
@@ -288,6 +277,7 @@ class AccountListCreateApi(LedgerApi):
             currency=filters.get("currency"),
             is_synthetic=filters.get("is_synthetic"),
             parent_id=filters.get("parent"),
+            visible_to=client_scope(request.user),
         )
         return paginated_response(serializer_class=s.AccountOutputSerializer, queryset=accounts,
                                   request=request, view=self)
@@ -304,7 +294,7 @@ class AccountListCreateApi(LedgerApi):
         serializer.is_valid(raise_exception=True)
         if selectors.ledger_account_code_taken(code=serializer.validated_data["code"]):
             raise ValidationFailed(errors={"code": ["A ledger account with this code already exists."]})
-        account = services.ledger_account_create(**serializer.validated_data)
+        account = services.ledger_account_create(**serializer.validated_data, created_by=request.user)
         account = selectors.ledger_account_get(account_id=account.pk)
         return Response(s.AccountOutputSerializer(account).data, status=201)
 
@@ -319,7 +309,8 @@ class AccountDetailApi(LedgerApi):
         responses={200: s.AccountOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, account_id: int):
-        return Response(s.AccountOutputSerializer(selectors.ledger_account_get(account_id=account_id)).data)
+        account = selectors.ledger_account_get(account_id=account_id, visible_to=client_scope(request.user))
+        return Response(s.AccountOutputSerializer(account).data)
 
 
 class AccountBalanceApi(LedgerApi):
@@ -339,11 +330,12 @@ class AccountBalanceApi(LedgerApi):
         query = query_params(s.BalanceQuerySerializer, request)
         if query:
             balance = selectors.balance_as_of(account_id=account_id, at=query.get("as_of"),
-                                              business_date=query.get("business_date"))
+                                              business_date=query.get("business_date"),
+                                              visible_to=client_scope(request.user))
             balance = {"account_id": balance.account_id, "currency": balance.currency, "posted": balance.posted,
                        "held": None, "pending_in": None, "available": None, "as_of": balance.as_of}
         else:
-            balance = selectors.account_balance(account_id=account_id)
+            balance = selectors.account_balance(account_id=account_id, visible_to=client_scope(request.user))
         return Response(s.BalanceOutputSerializer(balance).data)
 
 
@@ -360,7 +352,8 @@ class AccountStatementApi(LedgerApi):
     def get(self, request, account_id: int):
         query = query_params(s.StatementQuerySerializer, request)
         statement = selectors.account_statement(account_id=account_id, date_from=query["date_from"],
-                                                date_to=query["date_to"], limit=STATEMENT_MAX_LINES)
+                                                date_to=query["date_to"], limit=STATEMENT_MAX_LINES,
+                                                visible_to=client_scope(request.user))
         return Response(s.StatementOutputSerializer(asdict(statement)).data)
 
 
@@ -387,6 +380,10 @@ class HoldCreateApi(LedgerApi):
         key = idempotency_key(request)
         serializer = s.HoldCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # Funds are reserved on, and promised to, accounts the caller may see (client isolation).
+        selectors.ledger_accounts_check_visible(
+            [serializer.validated_data["debit_account_id"], serializer.validated_data["credit_account_id"]],
+            visible_to=client_scope(request.user))
         hold, replayed = services.hold_create(**serializer.validated_data, idempotency_key=key, actor=request.user)
         return created_or_replayed(s.HoldOutputSerializer(selectors.hold_get(hold_id=hold.pk)).data,
                                    replayed=replayed)
@@ -402,7 +399,8 @@ class HoldDetailApi(LedgerApi):
         responses={200: s.HoldOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, hold_id: int):
-        return Response(s.HoldOutputSerializer(selectors.hold_get(hold_id=hold_id)).data)
+        hold = selectors.hold_get(hold_id=hold_id, visible_to=client_scope(request.user))
+        return Response(s.HoldOutputSerializer(hold).data)
 
 
 class HoldPostApi(LedgerApi):

@@ -25,6 +25,8 @@ from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
+from core_banking.customers.selectors import customer_get
 from core_banking.ledger.api.idempotency import (
     REPLAYED_PARAMETER,
     created_or_replayed,
@@ -46,7 +48,13 @@ def _unprocessable(codes: str) -> dict:
     return {(422, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=f"Refused: {codes}.")}
 
 
-class LoansApi(APIView):
+def _loan_visible(loan_id, *, visible_to):
+    selectors.loan_get(loan_id=loan_id, visible_to=visible_to)
+
+
+class LoansApi(ScopedObjectsMixin, APIView):
+    # A loan in the URL is one the caller may see (client isolation), else 404.
+    scoped_lookups = {"loan_id": _loan_visible}
     required_scopes = ["loans"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -120,7 +128,7 @@ class LoanListApplyApi(LoansApi):
         f = query_params(s.LoanFilterSerializer, request)
         loans = selectors.loan_list(customer_id=f.get("customer"), status=f.get("status", ""),
                                     product_id=f.get("product"), bucket=f.get("bucket", ""),
-                                    account_id=f.get("account"))
+                                    account_id=f.get("account"), visible_to=client_scope(request.user))
         return paginated_response(serializer_class=s.LoanOutputSerializer, queryset=loans, request=request,
                                   view=self)
 
@@ -137,6 +145,7 @@ class LoanListApplyApi(LoansApi):
         serializer = s.LoanApplyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
+        customer_get(customer_id=d["customer"], visible_to=client_scope(request.user))
         loan = services.loan_apply(customer_id=d["customer"], product_id=d["product"], account_id=d["account"],
                                    principal=d["principal"], term=d["term"], rate=d["rate"],
                                    start_date=d["start_date"], first_due_date=d["first_due_date"],

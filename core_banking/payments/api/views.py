@@ -18,6 +18,8 @@ from core_banking.common.api.pagination import DefaultCursorPagination, paginate
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.maker_checker import Deferred, PendingApprovalSerializer, deferred_response
+from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.ledger.api.idempotency import (
     REPLAYED_PARAMETER,
     created_or_replayed,
@@ -48,7 +50,13 @@ UNPROCESSABLE = {
 
 
 
-class PaymentsApi(APIView):
+def _payment_visible(payment_id, *, visible_to):
+    selectors.payment_get(payment_id=payment_id, visible_to=visible_to)
+
+
+class PaymentsApi(ScopedObjectsMixin, APIView):
+    # A payment in the URL is one the caller may see (client isolation), else 404.
+    scoped_lookups = {"payment_id": _payment_visible}
     required_scopes = ["payments"]
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms: dict[str, list[str]] = {}
@@ -79,7 +87,7 @@ class PaymentListCreateApi(PaymentsApi):
             account_id=f.get("account"), amount_min=f.get("amount_min"), amount_max=f.get("amount_max"),
             created_from=f.get("created_from"), created_to=f.get("created_to"),
             business_date_from=f.get("date_from"), business_date_to=f.get("date_to"),
-            status=f.get("status", ""), kind=f.get("kind", ""),
+            status=f.get("status", ""), kind=f.get("kind", ""), visible_to=client_scope(request.user),
         )
         return paginated_response(serializer_class=s.PaymentOutputSerializer, queryset=payments, request=request,
                                   view=self)
@@ -99,6 +107,7 @@ class PaymentListCreateApi(PaymentsApi):
         key = idempotency_key(request)
         serializer = s.PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        selectors.payment_request_check_visible(visible_to=client_scope(request.user), **serializer.validated_data)
         payment, replayed = services.payment_create(idempotency_key=key, actor=request.user,
                                                     **serializer.validated_data)
         return created_or_replayed(_detail(payment.pk), replayed=replayed)
@@ -117,6 +126,7 @@ class PaymentPreviewApi(PaymentsApi):
     def post(self, request):
         serializer = s.PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        selectors.payment_request_check_visible(visible_to=client_scope(request.user), **serializer.validated_data)
         return Response(s.PreviewOutputSerializer(services.payment_preview(**serializer.validated_data)).data)
 
 
@@ -127,6 +137,7 @@ class PaymentDetailApi(PaymentsApi):
                    parameters=[path_id("payment_id")],
                    responses={200: s.PaymentDetailSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, payment_id: int):
+        selectors.payment_get(payment_id=payment_id, visible_to=client_scope(request.user))
         return Response(_detail(payment_id))
 
 
@@ -137,15 +148,21 @@ class _PaymentActionApi(PaymentsApi):
     def post(self, request, payment_id: int):
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        type(self).service(payment_id=payment_id, actor=request.user, **serializer.validated_data)
+        result = type(self).service(payment_id=payment_id, actor=request.user, **serializer.validated_data)
+        if isinstance(result, Deferred):  # a release at or above its policy's exemption asks for approval
+            return deferred_response(result)
         return Response(_detail(payment_id))
 
 
-def _action_schema(operation_id: str, summary: str, serializer):
+def _action_schema(operation_id: str, summary: str, serializer, *, deferred: bool = False):
+    extra = {202: OpenApiResponse(PendingApprovalSerializer, description="A release at or above the approval "
+                                  "policy's exemption (by default 50,000 EUR; any amount in another currency) does "
+                                  "not post but creates an approval request (this body, `Location` header); the "
+                                  "payment posts when a compliance officer approves it.")} if deferred else {}
     return extend_schema(operation_id=operation_id, tags=[PAYMENTS], summary=summary,
                          parameters=[path_id("payment_id")], request=serializer,
-                         responses={200: s.PaymentDetailSerializer, **problem_responses(400, 401, 403, 404, 409),
-                                    **UNPROCESSABLE})
+                         responses={200: s.PaymentDetailSerializer, **extra,
+                                    **problem_responses(400, 401, 403, 404, 409), **UNPROCESSABLE})
 
 
 class PaymentReleaseApi(_PaymentActionApi):
@@ -153,7 +170,8 @@ class PaymentReleaseApi(_PaymentActionApi):
     service = staticmethod(services.payment_release)
     input_serializer = s.ReasonSerializer
 
-    @_action_schema("payments_release", "Release a payment held for review (it posts)", s.ReasonSerializer)
+    @_action_schema("payments_release", "Release a payment held for review (it posts)", s.ReasonSerializer,
+                    deferred=True)
     def post(self, request, payment_id: int):
         return super().post(request, payment_id)
 

@@ -21,6 +21,7 @@ class ApiClientFactory(factory.Factory):
     name = factory.LazyFunction(lambda: f"client-{next(_names)}")
     role = "api_client"
     scopes = factory.LazyFunction(lambda: ["ledger"])
+    owner = factory.LazyFunction(lambda: StaffUserFactory())
 
     @classmethod
     def _create(cls, model_class, **kwargs):

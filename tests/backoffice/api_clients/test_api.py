@@ -2,6 +2,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from backoffice.api_clients.models import ApiClient, ApiToken
+from backoffice.approvals.models import ApprovalRequest
+from backoffice.staff.roles import sync_role_groups
 
 from .factories import ApiClientFactory, StaffUserFactory, issue
 from .support import assert_problem, bearer
@@ -87,30 +89,51 @@ def test_list_is_cursor_paginated(admin_api):
     assert rest["next"] is None
 
 
-def test_create_client(admin_api, admin_api_client):
-    response = admin_api.post(CLIENTS, {"name": "new-partner", "role": "api_client", "scopes": ["ledger"]})
+def test_create_client_asks_for_approval(admin_api, admin_api_client):
+    """Creating a client is maker-checker (see test_one_permission_model.py for the approval)."""
+    sync_role_groups()  # the administrator role initiates
+    owner = StaffUserFactory(username="owner")
 
-    assert response.status_code == 201, response.content
+    response = admin_api.post(
+        CLIENTS, {"name": "new-partner", "role": "api_client", "scopes": ["ledger"], "owner": owner.pk},
+        format="json",
+    )
+
+    assert response.status_code == 202, response.content
     body = response.json()
-    assert body["name"] == "new-partner"
-    assert body["username"] == "api:new-partner"
-    assert body["scopes"] == ["ledger"]
-    assert body["created_by"] == admin_api_client.user.username
-    assert "token" not in body
+    assert body["action_type"] == "api_client_create"
+    assert body["payload"] == {"name": "new-partner", "role": "api_client", "scopes": ["ledger"],
+                               "owner_id": owner.pk}
+    assert ApprovalRequest.objects.get(pk=body["id"]).maker == admin_api_client.user
+    assert not ApiClient.objects.filter(name="new-partner").exists()
+
+
+def test_client_output_names_its_owner(admin_api, ledger_client):
+    body = admin_api.get(CLIENTS).json()["results"]
+    listed = next(c for c in body if c["name"] == "ledger-partner")
+
+    assert listed["owner"] == {"id": ledger_client.owner.pk, "username": ledger_client.owner.username}
 
 
 def test_create_client_refusals_are_problems_with_stable_codes(admin_api):
+    sync_role_groups()
     ApiClientFactory(name="taken")
+    owner = StaffUserFactory(username="owner").pk
 
     assert_problem(
-        admin_api.post(CLIENTS, {"name": "taken", "role": "api_client"}),
+        admin_api.post(CLIENTS, {"name": "taken", "role": "api_client", "owner": owner}),
         status=409,
         code="duplicate_client",
     )
     assert_problem(
-        admin_api.post(CLIENTS, {"name": "fresh", "role": "wizard"}),
+        admin_api.post(CLIENTS, {"name": "fresh", "role": "wizard", "owner": owner}),
         status=400,
         code="unknown_role",
+    )
+    assert_problem(
+        admin_api.post(CLIENTS, {"name": "fresh", "role": "api_client"}),
+        status=400,
+        code="validation_error",
     )
     invalid = assert_problem(admin_api.post(CLIENTS, {"role": "api_client"}), status=400, code="validation_error")
     assert "name" in invalid["errors"]

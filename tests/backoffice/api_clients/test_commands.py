@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from backoffice.api_clients.models import ApiClient, ApiToken
 
-from .factories import ApiClientFactory, issue
+from .factories import ApiClientFactory, StaffUserFactory, issue
 from .support import assert_problem, bearer
 
 TOKEN_LINE = re.compile(r"^[a-z0-9]{8}\.[A-Za-z0-9_-]{43}$", re.MULTILINE)
@@ -28,12 +28,19 @@ def printed_token(output: str) -> str:
     return tokens[0]
 
 
-def test_create_api_client_prints_a_token_that_works_once(db):
+@pytest.fixture
+def owner(db):
+    return StaffUserFactory(username="owner")
+
+
+def test_create_api_client_prints_a_token_that_works_once(owner):
     out, err = run(
         "create_api_client",
         "payments-gw",
         "--role",
         "api_client",
+        "--owner",
+        "owner",
         "--scope",
         "ledger",
         "--scope",
@@ -53,46 +60,56 @@ def test_create_api_client_prints_a_token_that_works_once(db):
     assert me["roles"] == ["api_client"]
     user = get_user_model().objects.get(username="api:payments-gw")
     assert not user.is_staff and not user.is_superuser and not user.has_usable_password()
+    assert user.api_client.owner == owner
 
 
-def test_create_api_client_with_expiry_sets_expires_at(db):
+def test_create_api_client_with_expiry_sets_expires_at(owner):
     before = timezone.now()
 
-    out, _ = run("create_api_client", "short-lived", "--role", "finance", "--expires-days", "7")
+    out, _ = run("create_api_client", "short-lived", "--role", "finance", "--owner", "owner", "--expires-days", "7")
 
     token = ApiToken.objects.get(prefix=printed_token(out).split(".")[0])
     assert before + timedelta(days=7) <= token.expires_at <= timezone.now() + timedelta(days=7)
-    assert list(token.client.user.groups.values_list("name", flat=True).order_by("name")) == [
-        "api_client",
-        "finance",
-    ]
+    assert list(token.client.user.groups.values_list("name", flat=True).order_by("name")) == ["finance"]
 
 
-def test_create_api_client_refuses_an_unknown_role_and_creates_nothing(db):
+def test_create_api_client_refuses_an_unknown_role_and_creates_nothing(owner):
     users_before = get_user_model().objects.count()
 
     with pytest.raises(CommandError, match=r"Unknown role 'superhero'.*\[unknown_role\]"):
-        run("create_api_client", "x-client", "--role", "superhero")
+        run("create_api_client", "x-client", "--role", "superhero", "--owner", "owner")
 
     assert ApiClient.objects.count() == 0
     assert ApiToken.objects.count() == 0
     assert get_user_model().objects.count() == users_before
 
 
-def test_create_api_client_refuses_a_duplicate_name_and_changes_nothing(db):
+def test_create_api_client_refuses_a_duplicate_name_and_changes_nothing(owner):
     ApiClientFactory(name="taken")
     tokens_before = ApiToken.objects.count()
 
     with pytest.raises(CommandError, match=r"already exists.*\[duplicate_client\]"):
-        run("create_api_client", "taken", "--role", "api_client")
+        run("create_api_client", "taken", "--role", "api_client", "--owner", "owner")
 
     assert ApiClient.objects.filter(name="taken").count() == 1
     assert ApiToken.objects.count() == tokens_before
 
 
-def test_create_api_client_from_the_command_line_exits_non_zero_with_a_message(db, capsys):
+@pytest.mark.parametrize("username", ["nobody", "api:taken"])
+def test_create_api_client_refuses_an_owner_who_is_not_a_staff_person(owner, username):
+    ApiClientFactory(name="taken")
+    clients_before = ApiClient.objects.count()
+
+    with pytest.raises(CommandError, match=r"\[invalid_owner\]"):
+        run("create_api_client", "x-client", "--role", "api_client", "--owner", username)
+
+    assert ApiClient.objects.count() == clients_before
+
+
+def test_create_api_client_from_the_command_line_exits_non_zero_with_a_message(owner, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        execute_from_command_line(["manage.py", "create_api_client", "x-client", "--role", "superhero"])
+        execute_from_command_line(["manage.py", "create_api_client", "x-client", "--role", "superhero",
+                                   "--owner", "owner"])
 
     assert exit_info.value.code == 1
     assert "Unknown role 'superhero'" in capsys.readouterr().err

@@ -32,6 +32,7 @@ def test_api_client_views_generate_without_warnings():
     assert set(schema["paths"]) == {
         "/api/v1/me/",
         "/api/v1/api-clients/",
+        "/api/v1/api-clients/{client_id}/",
         "/api/v1/api-clients/{client_id}/tokens/",
         "/api/v1/api-tokens/{prefix}/revoke/",
     }

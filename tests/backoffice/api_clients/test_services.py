@@ -28,18 +28,20 @@ from backoffice.api_clients.services import (
 from .factories import ApiClientFactory, StaffUserFactory
 
 
-def test_client_gets_a_dedicated_non_staff_user_in_its_role_and_the_api_client_group(db):
+def test_client_gets_a_dedicated_non_staff_user_in_its_role_group_only(db):
     admin = StaffUserFactory()
 
-    client = api_client_create(name="core-connector", role="operations", scopes=["ledger", "ledger"], created_by=admin)
+    client = api_client_create(name="core-connector", role="operations", scopes=["ledger", "ledger"],
+                               owner=admin, created_by=admin)
 
     user = client.user
     assert user.username == "api:core-connector"
     assert not user.is_staff and not user.is_superuser
     assert not user.has_usable_password()
-    assert sorted(user.groups.values_list("name", flat=True)) == ["api_client", "operations"]
+    assert sorted(user.groups.values_list("name", flat=True)) == ["operations"]
     assert client.scopes == ["ledger"]
     assert client.created_by == admin
+    assert client.owner == admin
     assert client.is_active
 
 
@@ -65,7 +67,7 @@ def test_duplicate_name_is_refused_with_a_stable_code(db):
     ApiClientFactory(name="dup")
 
     with pytest.raises(DuplicateClient) as refusal:
-        api_client_create(name="dup", role="api_client", scopes=[])
+        api_client_create(name="dup", role="api_client", scopes=[], owner=StaffUserFactory())
 
     assert refusal.value.code == "duplicate_client"
     assert refusal.value.status == 409
@@ -76,7 +78,7 @@ def test_a_user_already_holding_the_client_username_is_a_duplicate(db):
     get_user_model().objects.create(username="api:squatter")
 
     with pytest.raises(DuplicateClient):
-        api_client_create(name="squatter", role="api_client", scopes=[])
+        api_client_create(name="squatter", role="api_client", scopes=[], owner=StaffUserFactory())
 
     assert not ApiClient.objects.exists()
 

@@ -28,8 +28,9 @@ APPROVAL_ROLE_PERMISSIONS: dict[str, list[str]] = {
     "support_agent": [],
     "finance": ["approvals.view_approvalrequest", "approvals.add_approvalrequest",
                 "approvals.decide_approvalrequest", "approvals.view_approvalpolicy"],
-    "administrator": ["approvals.view_approvalrequest", "approvals.view_approvalpolicy",
-                      "approvals.change_approvalpolicy"],
+    # Administrators ask for API clients (api_client_create / api_client_change) but decide nothing.
+    "administrator": ["approvals.view_approvalrequest", "approvals.add_approvalrequest",
+                      "approvals.view_approvalpolicy", "approvals.change_approvalpolicy"],
     "api_client": ["approvals.view_approvalrequest", "approvals.add_approvalrequest"],
 }
 

@@ -10,8 +10,8 @@ from django.contrib.messages import get_messages
 from backoffice.approvals import services
 from backoffice.approvals.models import ApprovalHistory
 from core_banking.accounts.models import Account
-from core_banking.accounts.services import account_transition
 from core_banking.audit.models import AuditEvent
+from tests.banking import account_transition
 from tests.core_banking.ledger.interfaces import sign_in
 
 from .conftest import freeze_request

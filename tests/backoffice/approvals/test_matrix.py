@@ -36,11 +36,11 @@ EXPECTED: dict[str, dict[str, str | None]] = {
               for role in ROLES},
     "create": {"operations": ALLOWED, "compliance_reviewer": "initiation_forbidden",
                "compliance_officer": "initiation_forbidden", "finance": "initiation_forbidden",
-               "administrator": DENIED, "support_agent": DENIED, "api_client": "initiation_forbidden"},
+               "administrator": "initiation_forbidden", "support_agent": DENIED, "api_client": "initiation_forbidden"},
     "approve": {"operations": ALLOWED, "compliance_officer": ALLOWED, "finance": "checker_role_required",
                 "compliance_reviewer": DENIED, "administrator": DENIED, "support_agent": DENIED, "api_client": DENIED},
     "cancel": {"operations": ALLOWED, "compliance_reviewer": ALLOWED, "compliance_officer": ALLOWED,
-               "finance": ALLOWED, "api_client": ALLOWED, "administrator": DENIED, "support_agent": DENIED},
+               "finance": ALLOWED, "api_client": ALLOWED, "administrator": ALLOWED, "support_agent": DENIED},
 }
 EXPECTED["reject"] = dict(EXPECTED["approve"])
 ACTIONS = tuple(EXPECTED)

@@ -36,8 +36,9 @@ ACTIONS = {
 REVIEW = {"start_review", "request_information", "approve", "reject"}
 ALLOWED = {
     "operations": {"create", "upload", "submit", "assign", "resubmit", "download", "read"},
-    "compliance_reviewer": {"submit", "resubmit", *REVIEW, "download", "read"},
-    "compliance_officer": {"submit", "resubmit", "assign", *REVIEW, "download", "read"},
+    # The compliance roles open applications too (issue 16: a customer waiting for KYC is reviewable).
+    "compliance_reviewer": {"create", "submit", "resubmit", *REVIEW, "download", "read"},
+    "compliance_officer": {"create", "submit", "resubmit", "assign", *REVIEW, "download", "read"},
     "support_agent": {"read"},
     "finance": set(),
     "administrator": {"read"},

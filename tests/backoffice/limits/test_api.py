@@ -9,6 +9,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from backoffice.approvals.models import ApprovalRequest
 from backoffice.limits import services
 from backoffice.limits.models import LimitRule
 from core_banking.audit.models import AuditEvent
@@ -28,6 +29,11 @@ def client(*perms, scopes=("limits",)):
     api.api_client.user.groups.clear()  # exactly the permissions granted here, not the role's
     grant(api.api_client.user, *perms)
     return api
+
+
+def operations_token():
+    """A token whose user keeps the `operations` role: it may initiate a limit change (maker-checker)."""
+    return token_api(role="operations", scopes=["limits"])
 
 
 @pytest.fixture
@@ -96,29 +102,68 @@ def test_profiles_are_listed_with_their_rules(rules, retail):
 
 
 def test_operations_create_change_and_remove_an_account_rule(retail, account):
-    api = client(*READ, *WRITE)
+    """A token asks like staff: 202 with an approval request, nothing changes until a compliance
+    officer approves it."""
+    api = operations_token()
 
     created = api.post(f"{BASE}/rules/", {"account": account.pk, "currency": "EUR", "daily_amount": "5000.00",
-                                          "note": "Buying a car"}, format="json")
-    assert created.status_code == 201, created.content
-    rule = created.json()
-    assert (rule["scope"], rule["account"], rule["channel"], rule["daily_amount"]) == (
-        "account", account.pk, "", "5000.00")
-    assert AuditEvent.objects.filter(action="limit_rule.created", object_id=str(rule["id"])).exists()
+                                          "note": "Buying a car", "reason": "buying a car"}, format="json")
+    assert created.status_code == 202, created.content
+    assert (created.json()["action_type"], created.json()["status"]) == ("limit_change", "pending")
+    assert created.json()["payload"] == {
+        "operation": "create", "account_id": account.pk, "reason": "buying a car",
+        "fields": {"currency": "EUR", "daily_amount": "5000.00", "note": "Buying a car"}}
+    assert ApprovalRequest.objects.get(pk=created.json()["id"]).maker == api.api_client.user
+    assert not LimitRule.objects.exists()
+    assert not AuditEvent.objects.filter(action="limit_rule.created").exists()
+    rule_id = _approve(created)["result"]["rule_id"]
+    rule = api.get(f"{BASE}/rules/{rule_id}/").json()
+    assert (rule["scope"], rule["account"], rule["channel"], rule["daily_amount"], rule["daily_count"]) == (
+        "account", account.pk, "", "5000.00", None)
+    assert AuditEvent.objects.filter(action="limit_rule.created", object_id=str(rule_id)).exists()
 
-    changed = api.patch(f"{BASE}/rules/{rule['id']}/", {"daily_amount": None, "daily_count": 3,
-                                                        "reason": "customer asked"}, format="json")
-    assert changed.status_code == 200, changed.content
-    assert (changed.json()["daily_amount"], changed.json()["daily_count"]) == (None, 3)
-    event = AuditEvent.objects.get(action="limit_rule.updated", object_id=str(rule["id"]))
+    changed = api.patch(f"{BASE}/rules/{rule_id}/", {"daily_amount": None, "daily_count": 3,
+                                                     "reason": "customer asked"}, format="json")
+    assert changed.status_code == 202, changed.content
+    assert (LimitRule.objects.get(pk=rule_id).daily_amount, LimitRule.objects.get(pk=rule_id).daily_count) == (
+        D("5000.00"), None)  # until approved
+    assert not AuditEvent.objects.filter(action="limit_rule.updated").exists()
+    _approve(changed)
+    after = api.get(f"{BASE}/rules/{rule_id}/").json()
+    assert (after["daily_amount"], after["daily_count"]) == (None, 3)
+    event = AuditEvent.objects.get(action="limit_rule.updated", object_id=str(rule_id))
     assert set(event.changes) == {"daily_amount", "daily_count"} and event.reason == "customer asked"
 
     listed = api.get(f"{BASE}/rules/", {"account": account.pk}).json()["results"]
-    assert [r["id"] for r in listed] == [rule["id"]]
+    assert [r["id"] for r in listed] == [rule_id]
 
-    assert api.delete(f"{BASE}/rules/{rule['id']}/").status_code == 204
-    assert not LimitRule.objects.filter(pk=rule["id"]).exists()
-    assert AuditEvent.objects.filter(action="limit_rule.deleted", object_id=str(rule["id"])).exists()
+    removed = api.delete(f"{BASE}/rules/{rule_id}/", {"reason": "car bought"}, format="json")
+    assert removed.status_code == 202, removed.content
+    assert LimitRule.objects.filter(pk=rule_id).exists()  # until approved
+    _approve(removed)
+    assert not LimitRule.objects.filter(pk=rule_id).exists()
+    assert AuditEvent.objects.filter(action="limit_rule.deleted", object_id=str(rule_id), reason="car bought").exists()
+    assert ApprovalRequest.objects.filter(maker=api.api_client.user, status="executed").count() == 3
+
+
+def test_a_token_without_an_initiator_role_may_not_change_limits_and_nothing_is_written(rules, account):
+    rule = LimitRule.objects.get(profile__code="RETAIL", channel="mobile")
+    new_rule = {"account": account.pk, "currency": "EUR", "daily_amount": "5000.00", "reason": "buying a car"}
+    bare = client(*READ, *WRITE)  # the model permissions, no role
+    initiator_perm = client(*READ, *WRITE, "approvals.add_approvalrequest")  # may ask, but its role may not
+    before = LimitRule.objects.count()
+
+    for api, code in ((bare, "permission_denied"), (initiator_perm, "initiation_forbidden")):
+        assert_problem(api.post(f"{BASE}/rules/", new_rule, format="json"), status=403, code=code)
+        assert_problem(api.patch(f"{BASE}/rules/{rule.pk}/", {"daily_count": 1, "reason": "x"}, format="json"),
+                       status=403, code=code)
+        assert_problem(api.delete(f"{BASE}/rules/{rule.pk}/", {"reason": "x"}, format="json"), status=403,
+                       code=code)
+
+    assert LimitRule.objects.count() == before and not LimitRule.objects.filter(account=account).exists()
+    rule.refresh_from_db()
+    assert (rule.daily_amount, rule.daily_count) == (D("300.00"), None)
+    assert not ApprovalRequest.objects.exists()
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
@@ -133,19 +178,23 @@ def test_operations_create_change_and_remove_an_account_rule(retail, account):
     ({"profile": "RETAIL", "currency": "EUR", "channel": "fax", "daily_count": 1}, 400, "validation_error"),
 ])
 def test_a_rule_that_is_not_valid_is_refused(retail, body, status, code):
-    api = client(*READ, *WRITE)
+    """Refused up front (the change is rehearsed before any approval request): nothing is written."""
+    api = operations_token()
 
-    assert_problem(api.post(f"{BASE}/rules/", body, format="json"), status=status, code=code)
-    assert not LimitRule.objects.exists()
+    assert_problem(api.post(f"{BASE}/rules/", {**body, "reason": "new rule"}, format="json"), status=status,
+                   code=code)
+    assert not LimitRule.objects.exists() and not ApprovalRequest.objects.exists()
 
 
 def test_a_second_rule_for_the_same_scope_and_channel_conflicts(rules):
-    api = client(*READ, *WRITE)
+    api = operations_token()
+    before = LimitRule.objects.count()
 
     response = api.post(f"{BASE}/rules/", {"profile": "RETAIL", "channel": "mobile", "currency": "EUR",
-                                           "daily_count": 5}, format="json")
+                                           "daily_count": 5, "reason": "new rule"}, format="json")
 
     assert_problem(response, status=409, code="limit_exists")
+    assert LimitRule.objects.count() == before and not ApprovalRequest.objects.exists()
 
 
 # --- remaining allowance -----------------------------------------------------------------------
@@ -207,8 +256,6 @@ def _approve(response) -> dict:
 
 
 def test_staff_create_change_and_remove_a_rule_through_approvals(retail, account):
-    from backoffice.approvals.models import ApprovalRequest
-
     ops = staff_api(staff_user("operations"))
 
     asked = ops.post(f"{BASE}/rules/", {"account": account.pk, "currency": "EUR", "daily_amount": "5000.00",
@@ -233,8 +280,6 @@ def test_staff_create_change_and_remove_a_rule_through_approvals(retail, account
 
 
 def test_a_staff_change_is_refused_up_front_as_the_direct_route_would(rules, retail):
-    from backoffice.approvals.models import ApprovalRequest
-
     ops = staff_api(staff_user("operations"))
     before = LimitRule.objects.count()
 

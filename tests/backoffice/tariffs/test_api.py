@@ -6,11 +6,13 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from backoffice.approvals.models import ApprovalRequest
 from backoffice.tariffs.models import FeeRule, TariffPlan, TariffVersion
 from core_banking.audit.models import AuditEvent
 from core_banking.ledger.engine import current_business_date
 from tests.backoffice.api_clients.factories import ApiClientFactory, StaffUserFactory, grant, issue
 from tests.backoffice.api_clients.support import assert_problem, bearer
+from tests.core_banking.ledger.interfaces import ensure_roles, staff_api, staff_user, token_api
 
 from .conftest import plan, rule
 
@@ -25,6 +27,20 @@ def api(*perms, scopes=("tariffs",)):
     client = ApiClientFactory(scopes=list(scopes))
     grant(client.user, *perms)
     return bearer(issue(client))
+
+
+def bare_token(*perms):
+    """A token whose user has exactly these permissions: its role group is cleared."""
+    client = ApiClientFactory(scopes=["tariffs"])
+    client.user.groups.clear()
+    grant(client.user, *perms)
+    return bearer(issue(client))
+
+
+def operations_token():
+    """A token whose user keeps the `operations` role: it may initiate a tariff change (maker-checker)."""
+    ensure_roles()
+    return token_api(role="operations", scopes=["tariffs"])
 
 
 @pytest.fixture
@@ -115,7 +131,10 @@ def test_one_plan_and_one_version(standard):
 
 def test_a_version_ends_the_day_before_the_next_one_starts(standard):
     starts = current_business_date() + dt.timedelta(days=10)
-    api(*MAINTAIN).post(f"{PLANS}{standard.pk}/versions/", {"effective_from": starts.isoformat()}, format="json")
+    asked = operations_token().post(f"{PLANS}{standard.pk}/versions/",
+                                    {"effective_from": starts.isoformat(), "reason": "yearly review"}, format="json")
+    assert not TariffVersion.objects.filter(plan=standard, effective_from=starts).exists()  # until approved
+    _approve(asked)
 
     versions = api(VIEW).get(f"{PLANS}{standard.pk}/").json()["versions"]
 
@@ -142,8 +161,12 @@ def test_a_duplicate_plan_code_conflicts(standard):
 
 
 def test_a_version_is_created_with_its_rules(standard):
-    response = api(*MAINTAIN).post(f"{PLANS}{standard.pk}/versions/", {
-        "effective_from": future(), "note": "2027 prices",
+    token = operations_token()
+    starts = future()
+    audited_before = AuditEvent.objects.filter(action="tariff_version.created").count()
+
+    response = token.post(f"{PLANS}{standard.pk}/versions/", {
+        "effective_from": starts, "note": "2027 prices", "reason": "yearly review",
         "rules": [
             {"event": "outgoing_payment", "currency": "EUR", "fixed_amount": "0.25", "percentage": "0.001",
              "min_fee": "1.00", "max_fee": "12.00",
@@ -152,9 +175,16 @@ def test_a_version_is_created_with_its_rules(standard):
         ],
     }, format="json")
 
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert body["note"] == "2027 prices" and body["created_by"].startswith("api:")
+    assert response.status_code == 202, response.content
+    assert (response.json()["action_type"], response.json()["status"]) == ("tariff_change", "pending")
+    assert ApprovalRequest.objects.get(pk=response.json()["id"]).maker == token.api_client.user
+    assert TariffVersion.objects.count() == 1 and FeeRule.objects.count() == 2
+    assert AuditEvent.objects.filter(action="tariff_version.created").count() == audited_before
+    checker = staff_user("finance")
+    version_id = _approve(response, checker)["result"]["version_id"]
+    body = api(VIEW).get(f"/api/v1/tariffs/versions/{version_id}/").json()
+    assert (body["effective_from"], body["note"]) == (starts, "2027 prices")
+    assert body["created_by"] == checker.username  # executed on approval, by the checker
     assert [(r["event"], r["fixed_amount"]) for r in body["rules"]] == [
         ("monthly_maintenance", "5.00"), ("outgoing_payment", "0.25")]
     audited = AuditEvent.objects.get(action="tariff_version.created", object_id=str(body["id"]))
@@ -162,24 +192,42 @@ def test_a_version_is_created_with_its_rules(standard):
                                                    "fixed_amount": "0.00"}]
 
 
+def test_a_token_without_an_initiator_role_may_not_change_prices_and_nothing_is_written(standard):
+    in_force = standard.versions.get()
+    version = {"effective_from": future(), "reason": "yearly review",
+               "rules": [{"event": "outgoing_payment", "currency": "EUR", "fixed_amount": "0.25"}]}
+    rule_body = {"event": "cash_deposit", "currency": "EUR", "fixed_amount": "1.00", "reason": "cash costs"}
+
+    for token, code in ((bare_token(*MAINTAIN), "permission_denied"),  # the model permissions, no role
+                        (bare_token(*MAINTAIN, "approvals.add_approvalrequest"), "initiation_forbidden")):
+        assert_problem(token.post(f"{PLANS}{standard.pk}/versions/", version, format="json"), status=403, code=code)
+        assert_problem(token.post(f"/api/v1/tariffs/versions/{in_force.pk}/rules/", rule_body, format="json"),
+                       status=403, code=code)  # the role first, whatever the input
+
+    assert TariffVersion.objects.count() == 1 and FeeRule.objects.count() == 2
+    assert not ApprovalRequest.objects.exists()
+
+
 def test_a_refused_rule_refuses_the_whole_version(standard):
-    response = api(*MAINTAIN).post(f"{PLANS}{standard.pk}/versions/", {
-        "effective_from": future(),
+    response = operations_token().post(f"{PLANS}{standard.pk}/versions/", {
+        "effective_from": future(), "reason": "yearly review",
         "rules": [{"event": "outgoing_payment", "currency": "EUR", "fixed_amount": "0.25"},
                   {"event": "cash_deposit", "currency": "EUR", "min_fee": "5.00", "max_fee": "2.00"}],
     }, format="json")
 
     body = assert_problem(response, status=422, code="invalid_tariff")
     assert body["field"] == "max_fee" and body["rule_index"] == 1
-    assert TariffVersion.objects.count() == 1
+    assert TariffVersion.objects.count() == 1 and FeeRule.objects.count() == 2
+    assert not ApprovalRequest.objects.exists()
 
 
 def test_a_version_may_not_be_back_dated(standard):
-    response = api(*MAINTAIN).post(f"{PLANS}{standard.pk}/versions/", {"effective_from": "2026-02-01"},
-                                   format="json")
+    response = operations_token().post(f"{PLANS}{standard.pk}/versions/",
+                                       {"effective_from": "2026-02-01", "reason": "yearly review"}, format="json")
 
     body = assert_problem(response, status=422, code="invalid_tariff")
     assert body["field"] == "effective_from"
+    assert TariffVersion.objects.count() == 1 and not ApprovalRequest.objects.exists()
 
 
 def test_amounts_are_strings_not_numbers(standard):
@@ -191,60 +239,68 @@ def test_amounts_are_strings_not_numbers(standard):
 
 
 def test_a_rule_is_added_to_a_version_that_has_not_started(standard):
-    maintainer = api(*MAINTAIN)
-    version_id = maintainer.post(f"{PLANS}{standard.pk}/versions/", {"effective_from": future()},
-                                 format="json").json()["id"]
+    token = operations_token()
+    version_id = _approve(token.post(f"{PLANS}{standard.pk}/versions/",
+                                     {"effective_from": future(), "reason": "yearly review"},
+                                     format="json"))["result"]["version_id"]
 
-    response = maintainer.post(f"/api/v1/tariffs/versions/{version_id}/rules/", {
+    response = token.post(f"/api/v1/tariffs/versions/{version_id}/rules/", {
         "event": "cash_withdrawal", "currency": "EUR", "fixed_amount": "2.50", "free_allowance_count": 2,
-        "allowance_period": "day",
+        "allowance_period": "day", "reason": "cash costs",
     }, format="json")
 
-    assert response.status_code == 201, response.content
-    assert response.json()["free_allowance_count"] == 2 and response.json()["allowance_period"] == "day"
+    assert response.status_code == 202, response.content
+    assert not FeeRule.objects.filter(version_id=version_id).exists()  # until approved
+    assert not AuditEvent.objects.filter(action="fee_rule.created").exists()
+    rule_id = _approve(response)["result"]["rule_id"]
+    (added,) = api(VIEW).get(f"/api/v1/tariffs/versions/{version_id}/").json()["rules"]
+    assert (added["id"], added["event"], added["fixed_amount"]) == (rule_id, "cash_withdrawal", "2.50")
+    assert added["free_allowance_count"] == 2 and added["allowance_period"] == "day"
     assert AuditEvent.objects.filter(action="fee_rule.created").count() == 1
-    duplicate = maintainer.post(f"/api/v1/tariffs/versions/{version_id}/rules/",
-                                {"event": "cash_withdrawal", "currency": "EUR"}, format="json")
+    duplicate = token.post(f"/api/v1/tariffs/versions/{version_id}/rules/",
+                           {"event": "cash_withdrawal", "currency": "EUR", "reason": "again"}, format="json")
     assert_problem(duplicate, status=409, code="tariff_exists")
+    assert FeeRule.objects.filter(version_id=version_id).count() == 1
+    assert not ApprovalRequest.objects.filter(status="pending").exists()
 
 
 def test_the_prices_of_a_version_in_force_are_fixed(standard):
     version = standard.versions.get()
 
-    response = api(*MAINTAIN).post(f"/api/v1/tariffs/versions/{version.pk}/rules/",
-                                   {"event": "cash_deposit", "currency": "EUR", "fixed_amount": "1.00"}, format="json")
+    response = operations_token().post(f"/api/v1/tariffs/versions/{version.pk}/rules/", {
+        "event": "cash_deposit", "currency": "EUR", "fixed_amount": "1.00", "reason": "cash costs"}, format="json")
 
     assert_problem(response, status=409, code="tariff_version_in_force")
-    assert FeeRule.objects.filter(version=version).count() == 2
+    assert FeeRule.objects.filter(version=version).count() == 2 and not ApprovalRequest.objects.exists()
 
 
 def test_creating_a_rule_needs_its_own_permission(standard):
-    version_id = api(*MAINTAIN).post(f"{PLANS}{standard.pk}/versions/", {"effective_from": future()},
-                                     format="json").json()["id"]
+    version_id = _approve(operations_token().post(f"{PLANS}{standard.pk}/versions/",
+                                                  {"effective_from": future(), "reason": "yearly review"},
+                                                  format="json"))["result"]["version_id"]
 
     response = api(VIEW, "tariffs.add_tariffversion").post(f"/api/v1/tariffs/versions/{version_id}/rules/",
-                                                           {"event": "cash_deposit", "currency": "EUR"}, format="json")
+                                                           {"event": "cash_deposit", "currency": "EUR",
+                                                            "reason": "cash costs"}, format="json")
 
     assert_problem(response, status=403, code="permission_denied")
+    assert not FeeRule.objects.filter(version_id=version_id).exists()
+    assert not ApprovalRequest.objects.filter(status="pending").exists()
 
 
 # --- staff: maker-checker ------------------------------------------------------------------
 
 
-def _approve(response) -> dict:
-    """A staff price change: 202 with its approval request; a finance user approves it."""
-    from tests.core_banking.ledger.interfaces import staff_api, staff_user
-
+def _approve(response, checker=None) -> dict:
+    """A price change: 202 with its approval request; a finance user approves it and it executes."""
     assert response.status_code == 202, response.content
     assert response["Location"] == f"/api/v1/approvals/{response.json()['id']}/"
-    decided = staff_api(staff_user("finance")).post(f"{response['Location']}approve/", {}, format="json")
+    decided = staff_api(checker or staff_user("finance")).post(f"{response['Location']}approve/", {}, format="json")
     assert decided.status_code == 200 and decided.json()["status"] == "executed", decided.content
     return decided.json()
 
 
 def _ops():
-    from tests.core_banking.ledger.interfaces import ensure_roles, staff_api, staff_user
-
     ensure_roles()
     return staff_api(staff_user("operations"))
 
@@ -272,8 +328,6 @@ def test_staff_add_a_version_and_a_rule_through_approvals(standard):
 
 
 def test_a_staff_price_change_is_refused_up_front_as_the_direct_route_would(standard):
-    from backoffice.approvals.models import ApprovalRequest
-
     ops = _ops()
     in_force = standard.versions.get()
 

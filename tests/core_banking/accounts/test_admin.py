@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from core_banking.accounts.models import Account, Product
-from core_banking.accounts.services import account_close, account_transition
 from core_banking.audit.models import AuditEvent
 from tests import banking
+from tests.banking import account_close, account_transition
 from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
 
 pytestmark = pytest.mark.django_db

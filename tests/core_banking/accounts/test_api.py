@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 
 from core_banking.accounts.models import Account, Product
-from core_banking.accounts.services import account_transition
 from core_banking.ledger import services as ledger
 from core_banking.ledger.selectors import account_balance
 from tests import banking
+from tests.banking import account_transition
 from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, grant, staff_api, staff_user, token_api
 
 pytestmark = pytest.mark.django_db
@@ -358,16 +358,44 @@ def test_the_lifecycle_through_the_action_endpoints(operator, checker, account):
     assert frozen_by.groups.filter(name="compliance_officer").exists() and frozen_by.pk != maker.pk
 
 
-def test_an_api_client_freezes_and_closes_directly(account, ada, product):
-    api = token_api(scopes=["accounts"])
-    grant(api.api_client.user, VIEW, CHANGE)
+def test_an_api_client_asks_for_freeze_and_close_like_staff_and_nothing_happens_before_approval(account, ada,
+                                                                                                 product):
+    """Issue 16, finding 2: a token's freeze and close used to take effect at once."""
+    from backoffice.approvals.models import ApprovalRequest
+
+    api = token_api(role="operations", scopes=["accounts"])
     empty = banking.account(ada, product)
 
     frozen = api.post(url(account, "freeze/"), {"reason": "fraud engine"}, format="json")
     closed = api.post(url(empty, "close/"), {"reason": "customer request"}, format="json")
 
-    assert (frozen.status_code, frozen.json()["status"]) == (200, "frozen")
-    assert (closed.status_code, closed.json()["status"]) == (200, "closed")
+    assert (frozen.status_code, frozen.json()["action_type"], frozen.json()["status"]) == (
+        202, "account_freeze", "pending")
+    assert (closed.status_code, closed.json()["action_type"]) == (202, "account_close")
+    account.refresh_from_db()
+    empty.refresh_from_db()
+    assert (account.status, empty.status) == ("active", "active")
+    assert account.status_changes.count() == 1 and empty.status_changes.count() == 1
+    assert ApprovalRequest.objects.filter(maker=api.api_client.user).count() == 2
+
+    officer = staff_api(staff_user("compliance_officer"))
+    decided = officer.post(f"{frozen['Location']}approve/", {}, format="json")
+    assert decided.json()["status"] == "executed", decided.content
+    account.refresh_from_db()
+    assert account.status == "frozen"
+
+
+def test_a_token_without_an_initiator_role_is_refused_and_nothing_is_written(account):
+    from backoffice.approvals.models import ApprovalRequest
+
+    api = token_api(scopes=["accounts"])
+    api.api_client.user.groups.clear()
+    grant(api.api_client.user, VIEW, CHANGE, "approvals.add_approvalrequest")
+
+    assert_problem(api.post(url(account, "freeze/"), {"reason": "x"}, format="json"), status=403,
+                   code="initiation_forbidden")
+    account.refresh_from_db()
+    assert account.status == "active" and not ApprovalRequest.objects.exists()
 
 
 def test_a_staff_member_whose_role_may_not_ask_is_refused_and_nothing_is_written(account):

@@ -22,7 +22,7 @@ from core_banking.ledger.models import AccountType, BalanceRule, LedgerAccount
 from core_banking.ledger.selectors import account_balance
 from tests import banking
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
 
 def balance(account) -> Decimal:

@@ -15,7 +15,7 @@ from core_banking.ledger.models import JournalEntry
 from core_banking.ledger.selectors import account_balance
 from tests.core_banking.deposits.conftest import deposit_product, open_deposit, set_business_date
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
 D = dt.date
 

@@ -51,8 +51,15 @@ def staff_api(user) -> APIClient:
     return sign_in(APIClient(), user)
 
 
-def token_api(*, role: str = "api_client", scopes=("ledger",), name: str | None = None) -> APIClient:
-    client = api_client_create(name=name or f"partner-{next(_numbers)}", role=role, scopes=list(scopes))
+def token_api(*, role: str = "api_client", scopes=("ledger",), name: str | None = None,
+              kind: str = "bank_channel", owner=None) -> APIClient:
+    """A token client. A bank channel by default (it sees every customer the tests' fixtures make
+    through the services); ``kind="partner"`` for one that sees only its own creations."""
+    owner = owner or staff_user(username=f"owner-{next(_numbers)}")
+    client = api_client_create(name=name or f"partner-{next(_numbers)}", role=role, scopes=list(scopes), owner=owner)
+    if kind != client.kind:
+        client.kind = kind
+        client.save(update_fields=["kind"])
     _token, plain = api_token_issue(client=client)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")

@@ -25,7 +25,7 @@ from core_banking.ledger.services import hold_create, transfer
 
 from .interfaces import ensure_roles, sign_in, staff_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
 ADMIN = "/admin/ledger"
 TRIAL_BALANCE = f"{ADMIN}/ledgeraccount/trial-balance/"

@@ -10,10 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from backoffice.approvals.models import ApprovalRequest
+from core_banking.common.maker_checker import system_execution
 from core_banking.ledger.engine import current_business_date
 from core_banking.ledger.models import AccountBalance, Hold, JournalEntry, LedgerAccount, Posting
 from core_banking.ledger.selectors import account_balance
-from core_banking.ledger.services import business_date_roll, transfer
+from core_banking.ledger.services import business_date_roll, entry_post, transfer
 from core_banking.ledger.verify import verify_ledger
 
 from .interfaces import assert_problem, ensure_roles, grant, staff_api, staff_user, token_api
@@ -45,8 +47,22 @@ def support():
 
 @pytest.fixture
 def partner():
-    """An API client with the api_client role and the ledger scope, calling with its token."""
+    """An API client with the api_client role and the ledger scope, calling with its token. The role
+    reads the ledger but does not hold ``ledger.post_entry``: it may not post."""
     return token_api(scopes=["ledger"])
+
+
+@pytest.fixture
+def poster():
+    """An API client of the finance role (which holds ``ledger.post_entry``) with the ledger scope,
+    calling with its token: the client of the posting-mechanics tests."""
+    return token_api(role="finance", scopes=["ledger"])
+
+
+def assert_refused_to_post(response) -> None:
+    """A client of the api_client role is refused at the door: it holds exactly its role's permissions."""
+    body = assert_problem(response, status=403, code="permission_denied")
+    assert "ledger.post_entry" in body["detail"], body
 
 
 def posted(account) -> Decimal:
@@ -233,9 +249,19 @@ def test_unknown_accounts_and_currency_mismatches(bank, finance):
     assert_problem(mismatch, status=400, code="currency_mismatch")
 
 
+def _pending(response, action_type: str) -> dict:
+    """A deferred action: 202 with the pending approval request and its Location."""
+    assert response.status_code == 202, response.content
+    request = response.json()
+    assert (request["action_type"], request["status"]) == (action_type, "pending"), request
+    assert response["Location"] == f"/api/v1/approvals/{request['id']}/"
+    assert ApprovalRequest.objects.filter(pk=request["id"], status="pending").exists()
+    return request
+
+
 def _approve(response, checker) -> dict:
-    """A staff member's deferred action: 202 with the approval request, then a second finance
-    user approves it and it executes."""
+    """A deferred action: 202 with the approval request, then a checker (a staff session: a second
+    finance user or a compliance officer) approves it and it executes."""
     assert response.status_code == 202, response.content
     request = response.json()
     assert request["status"] == "pending" and response["Location"] == f"/api/v1/approvals/{request['id']}/"
@@ -274,18 +300,49 @@ def test_a_staff_adjustment_is_refused_up_front_as_the_direct_route_would(bank, 
 
     assert_problem(overdrawn, status=422, code="insufficient_funds")
     assert_problem(no_description, status=400, code="invalid_approval_payload")
-    from backoffice.approvals.models import ApprovalRequest
-
     assert not ApprovalRequest.objects.exists() and not JournalEntry.objects.exists()
 
 
-def test_an_api_client_posts_an_adjustment_directly(bank, partner):
-    response = post(partner, {"postings": [{"account_id": bank.marketing.pk, "amount": "5.00"},
-                                           {"account_id": bank.cash.pk, "amount": "-5.00"}],
-                              "kind": "adjustment", "value_date": "2024-01-31"})
+def test_an_api_client_adjustment_asks_for_approval_like_anyone_s(bank, partner):
+    """No direct route for a token: a finance client's adjustment is a pending request until a
+    checker in a staff session (never the owner of the maker's client) approves it."""
+    owner = staff_user("finance")
+    client = token_api(role="finance", scopes=["ledger"], owner=owner)
+    body = {"postings": [{"account_id": bank.marketing.pk, "amount": "5.00"},
+                         {"account_id": bank.cash.pk, "amount": "-5.00"}],
+            "kind": "adjustment", "value_date": "2024-01-31", "description": "Bonus booked late"}
 
-    assert response.status_code == 201, response.content
-    assert (response.json()["kind"], response.json()["value_date"]) == ("adjustment", "2024-01-31")
+    refused = post(partner, body, key="adj-0")
+    response = post(client, body, key="adj-1")
+
+    assert_refused_to_post(refused)
+    request = _pending(response, "ledger_adjustment")
+    assert ApprovalRequest.objects.count() == 1
+    assert [(p["account_id"], Decimal(p["amount"]), p["currency"]) for p in request["payload"]["postings"]] == [
+        (bank.marketing.pk, Decimal("5.00"), "EUR"), (bank.cash.pk, Decimal("-5.00"), "EUR"),
+    ]
+    assert not JournalEntry.objects.exists() and posted(bank.marketing) == Decimal("0.00")  # nothing posted
+    # The same request again is not a ledger replay: the same action is already pending.
+    assert_problem(post(client, body, key="adj-1"), status=409, code="duplicate_pending_request")
+    # Neither the owner of the maker's API client nor a token (of a checker role) may decide on it.
+    by_owner = staff_api(owner).post(f"{response['Location']}approve/", {}, format="json")
+    by_token = token_api(role="finance", scopes=["approvals"]).post(f"{response['Location']}approve/", {},
+                                                                  format="json")
+    assert_problem(by_owner, status=403, code="self_approval_forbidden")
+    assert "staff session" in assert_problem(by_token, status=403, code="permission_denied")["detail"]
+    assert not JournalEntry.objects.exists()
+
+    executed = _approve(response, staff_api(staff_user("compliance_officer")))
+    entry = client.get(f"{ENTRIES}{executed['result']['entry_id']}/").json()
+    assert (entry["kind"], entry["value_date"], entry["description"]) == ("adjustment", "2024-01-31",
+                                                                          "Bonus booked late")
+    assert entry["metadata"] == {"approval_request": request["id"]}
+    assert [(p["account_id"], p["amount"]) for p in entry["postings"]] == [
+        (bank.marketing.pk, "5.00"), (bank.cash.pk, "-5.00")
+    ]
+    assert (posted(bank.marketing), posted(bank.cash)) == (Decimal("5.00"), Decimal("-5.00"))
+    assert JournalEntry.objects.count() == 1
+    assert verify_ledger().ok
 
 
 # --- reading entries -----------------------------------------------------------------------
@@ -309,8 +366,9 @@ def test_an_entry_by_id(bank, support):
 def test_the_list_filters_entries(bank, support):
     first = deposit(bank, "100.00", key="d1")
     to_bob = deposit(bank, "5.00", to=bank.bob, key="d2")
-    pay = transfer(debit_account_id=bank.alice.pk, credit_account_id=bank.bob.pk, amount=Decimal("1.00"),
-                   idempotency_key="p", external_ref="REF-9", kind="adjustment").entry
+    with system_execution():  # set-up: an adjustment outside maker-checker (tested above); the list is tested here
+        pay = transfer(debit_account_id=bank.alice.pk, credit_account_id=bank.bob.pk, amount=Decimal("1.00"),
+                       idempotency_key="p", external_ref="REF-9", kind="adjustment").entry
     today = current_business_date().isoformat()
 
     def ids(**params):
@@ -353,12 +411,11 @@ def test_listing_entries_costs_the_same_queries_for_5_or_50_entries(bank, partne
         deposit(bank, "1.00", key=f"a{n}")
     list_queries()  # the token's first use of the minute also records its last use
     few = list_queries()
-    for n in range(45):
-        post_entry = {"postings": [{"account_id": bank.alice.pk, "amount": "0.01"},
-                                   {"account_id": bank.fees.pk, "amount": "-0.01"},
-                                   {"account_id": bank.cash.pk, "amount": "0.02"},
-                                   {"account_id": bank.bob.pk, "amount": "-0.02"}]}
-        assert post(partner, post_entry, key=f"b{n}").status_code == 201
+    for n in range(45):  # written by the service: the partner's role reads the ledger, it does not post
+        entry_post(postings=[{"account_id": bank.alice.pk, "amount": "0.01"},
+                             {"account_id": bank.fees.pk, "amount": "-0.01"},
+                             {"account_id": bank.cash.pk, "amount": "0.02"},
+                             {"account_id": bank.bob.pk, "amount": "-0.02"}], idempotency_key=f"b{n}")
 
     assert list_queries() == few
     with django_assert_max_num_queries(few):
@@ -370,41 +427,106 @@ def test_listing_entries_costs_the_same_queries_for_5_or_50_entries(bank, partne
 # --- reversals -----------------------------------------------------------------------------
 
 
-def test_reversing_an_entry(bank, partner):
-    """An API client reverses directly (the ledger's own contract)."""
+def test_reversing_an_entry(bank, partner, poster):
+    """An API client's reversal asks for approval like anyone's (the maker-checker gate is in the
+    service); a checker in a staff session executes it."""
     deposit(bank)
-    original = post(partner, payment(bank, "30.00")).json()
+    original = post(poster, payment(bank, "30.00")).json()
     url = f"{ENTRIES}{original['id']}/reverse/"
 
-    response = partner.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+    refused = partner.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-0")
+    response = poster.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
 
-    assert response.status_code == 201, response.content
-    reversal = response.json()
+    assert_refused_to_post(refused)
+    request = _pending(response, "reversal")
+    assert request["payload"] == {"entry_id": original["id"], "reason": "duplicate payment"}
+    assert ApprovalRequest.objects.count() == 1
+    assert not JournalEntry.objects.filter(kind="reversal").exists()  # nothing posted yet
+    assert poster.get(f"{ENTRIES}{original['id']}/").json()["reversed_by"] is None
+    assert (posted(bank.alice), posted(bank.bob)) == (Decimal("70.00"), Decimal("30.00"))
+    # A replay is not a ledger replay: the same reversal is already pending.
+    replay = poster.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+    assert_problem(replay, status=409, code="duplicate_pending_request")
+
+    executed = _approve(response, staff_api(staff_user("compliance_officer")))
+    reversal = poster.get(f"{ENTRIES}{executed['result']['entry_id']}/").json()
     assert (reversal["kind"], reversal["reverses"], reversal["description"]) == (
         "reversal", original["id"], "duplicate payment"
     )
     assert [(p["account_id"], p["amount"], p["balance_after"]) for p in reversal["postings"]] == [
         (bank.alice.pk, "-30.00", "100.00"), (bank.bob.pk, "30.00", "0.00")
     ]
-    assert partner.get(f"{ENTRIES}{original['id']}/").json()["reversed_by"] == reversal["id"]
+    assert poster.get(f"{ENTRIES}{original['id']}/").json()["reversed_by"] == reversal["id"]
     assert (posted(bank.alice), posted(bank.bob)) == (Decimal("100.00"), Decimal("0.00"))
 
-    replay = partner.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
-    assert (replay.status_code, replay["Idempotent-Replayed"], replay.json()) == (200, "true", reversal)
-    again = partner.post(url, {"reason": "again"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-2")
+    # Once executed, the rehearsal refuses another reversal (the first key's included), writing nothing.
+    before = ApprovalRequest.objects.count()
+    replay = poster.post(url, {"reason": "duplicate payment"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+    assert_problem(replay, status=409, code="already_reversed")
+    again = poster.post(url, {"reason": "again"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-2")
     assert_problem(again, status=409, code="already_reversed")
-    assert_problem(partner.post(url, {"reason": "x"}, format="json"), status=400, code="idempotency_key_required")
-    assert_problem(partner.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="rev-3"), status=400,
+    assert_problem(poster.post(url, {"reason": "x"}, format="json"), status=400, code="idempotency_key_required")
+    assert_problem(poster.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="rev-3"), status=400,
                    code="validation_error")
-    missing = partner.post(f"{ENTRIES}999999/reverse/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="r")
+    missing = poster.post(f"{ENTRIES}999999/reverse/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="r")
     assert_problem(missing, status=404, code="entry_not_found")
+    assert ApprovalRequest.objects.count() == before
+    assert JournalEntry.objects.filter(kind="reversal").count() == 1
     assert posted(bank.alice) == Decimal("100.00")
     assert verify_ledger().ok
 
 
-def test_a_staff_reversal_asks_for_approval_and_a_second_person_executes_it(bank, finance):
-    from backoffice.approvals.models import ApprovalRequest
+def test_an_entry_of_a_payment_is_never_reversed_through_the_ledger(bank, finance, poster):
+    deposit(bank)
+    with system_execution():  # set-up: an entry as the payments engine writes it (reserved metadata)
+        of_payment = transfer(debit_account_id=bank.alice.pk, credit_account_id=bank.bob.pk, amount=Decimal("30.00"),
+                              idempotency_key="pay", metadata={"payment": "PAY-1", "payment_kind": "transfer"}).entry
+    url = f"{ENTRIES}{of_payment.pk}/reverse/"
 
+    by_token = poster.post(url, {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+    by_staff = finance.post(url, {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-1")
+
+    assert assert_problem(by_token, status=409, code="payment_entry")["payment"] == "PAY-1"
+    assert_problem(by_staff, status=409, code="payment_entry")
+    assert not ApprovalRequest.objects.exists()
+    assert not JournalEntry.objects.filter(kind="reversal").exists()
+    assert (posted(bank.alice), posted(bank.bob)) == (Decimal("70.00"), Decimal("30.00"))
+
+
+RESERVED_KEYS = ["payment", "payment_kind", "return_of", "approval_request"]
+
+
+@pytest.mark.parametrize("key", RESERVED_KEYS)
+def test_metadata_keys_the_engine_writes_are_refused_from_a_client(bank, poster, key):
+    deposit(bank)
+    entry = {**payment(bank), "metadata": {key: "PAY-1"}}
+    adjustment = {**entry, "kind": "adjustment", "description": "x"}
+    hold = {"debit_account_id": bank.alice.pk, "credit_account_id": bank.bob.pk, "amount": "1.00",
+            "metadata": {key: "PAY-1"}}
+
+    single = post(poster, entry, key="e")
+    adjusted = post(poster, adjustment, key="a")
+    held = post(poster, hold, key="h", url=HOLDS)
+
+    assert assert_problem(single, status=400, code="validation_error")["errors"]["metadata"]
+    assert assert_problem(adjusted, status=400, code="validation_error")["errors"]["metadata"]
+    assert assert_problem(held, status=400, code="validation_error")["errors"]["metadata"]
+    assert JournalEntry.objects.count() == 1 and not Hold.objects.exists() and not ApprovalRequest.objects.exists()
+    assert posted(bank.alice) == Decimal("100.00")
+
+
+@pytest.mark.parametrize("key", RESERVED_KEYS)
+def test_metadata_keys_the_engine_writes_are_refused_in_a_bulk(bank, poster, key):
+    items = [_bulk_item(bank, 0), {**_bulk_item(bank, 1), "metadata": {key: "PAY-1"}}]
+
+    response = post(poster, {"entries": items}, key="b", url=BULK)
+
+    body = assert_problem(response, status=400, code="validation_error")
+    assert body["entry_index"] == 1 and body["errors"]["entries"]["1"]["metadata"]
+    assert not JournalEntry.objects.exists()
+
+
+def test_a_staff_reversal_asks_for_approval_and_a_second_person_executes_it(bank, finance):
     deposit(bank)
     original = post(finance, payment(bank, "30.00")).json()  # a transfer: posted directly
     assert original["kind"] == "transfer"
@@ -444,12 +566,14 @@ def _bulk_item(bank, n: int, amount: str = "1.00") -> dict:
             "external_ref": f"IMPORT-{n:03d}"}
 
 
-def test_a_bulk_of_100_entries(bank, partner):
+def test_a_bulk_of_100_entries(bank, partner, poster):
     items = [_bulk_item(bank, n) for n in range(100)]
     items[7]["idempotency_key"] = "own-key-7"
 
-    response = post(partner, {"entries": items}, key="import-1", url=BULK)
+    refused = post(partner, {"entries": items}, key="import-1", url=BULK)
+    response = post(poster, {"entries": items}, key="import-1", url=BULK)
 
+    assert_refused_to_post(refused)
     assert response.status_code == 201, response.content
     body = response.json()
     assert [row["external_ref"] for row in body] == [f"IMPORT-{n:03d}" for n in range(100)]
@@ -459,17 +583,17 @@ def test_a_bulk_of_100_entries(bank, partner):
     assert entries[body[7]["id"]].idempotency_key == "own-key-7"
     assert (posted(bank.cash), posted(bank.alice)) == (Decimal("100.00"), Decimal("100.00"))
 
-    replay = post(partner, {"entries": items}, key="import-1", url=BULK)
+    replay = post(poster, {"entries": items}, key="import-1", url=BULK)
     assert (replay.status_code, replay["Idempotent-Replayed"], replay.json()) == (200, "true", body)
     assert JournalEntry.objects.count() == 100
     assert verify_ledger().ok
 
 
-def test_a_bulk_with_one_bad_entry_writes_nothing_and_names_it(bank, partner):
+def test_a_bulk_with_one_bad_entry_writes_nothing_and_names_it(bank, poster):
     items = [_bulk_item(bank, n) for n in range(100)]
     items[57]["postings"][1]["amount"] = -1.0
 
-    response = post(partner, {"entries": items}, key="import-2", url=BULK)
+    response = post(poster, {"entries": items}, key="import-2", url=BULK)
 
     body = assert_problem(response, status=400, code="validation_error")
     assert body["entry_index"] == 57
@@ -479,40 +603,61 @@ def test_a_bulk_with_one_bad_entry_writes_nothing_and_names_it(bank, partner):
     assert posted(bank.alice) == Decimal("0.00")
 
 
-def test_a_bulk_with_an_unbalanced_entry_writes_nothing(bank, partner):
+def test_a_bulk_with_an_unbalanced_entry_writes_nothing(bank, poster):
     items = [_bulk_item(bank, n) for n in range(100)]
     items[40]["postings"][1]["amount"] = "-0.99"
 
-    response = post(partner, {"entries": items}, key="import-3", url=BULK)
+    response = post(poster, {"entries": items}, key="import-3", url=BULK)
 
     assert_problem(response, status=422, code="unbalanced_entry")
     assert JournalEntry.objects.count() == Posting.objects.count() == 0
     assert (posted(bank.cash), posted(bank.alice)) == (Decimal("0.00"), Decimal("0.00"))
 
 
-def test_a_bulk_that_overdraws_writes_nothing(bank, partner):
+def test_a_bulk_that_overdraws_writes_nothing(bank, poster):
     deposit(bank, "10.00")
     spend = [{"postings": [{"account_id": bank.alice.pk, "amount": "4.00"},
                            {"account_id": bank.bob.pk, "amount": "-4.00"}]} for _ in range(3)]
 
-    response = post(partner, {"entries": spend}, key="spend", url=BULK)
+    response = post(poster, {"entries": spend}, key="spend", url=BULK)
 
     body = assert_problem(response, status=422, code="insufficient_funds")
     assert body["accounts"] == [bank.alice.pk]
     assert (posted(bank.alice), posted(bank.bob)) == (Decimal("10.00"), Decimal("0.00"))
 
 
-def test_bulk_limits(bank, partner):
-    assert_problem(post(partner, {"entries": []}, key="k", url=BULK), status=400, code="validation_error")
-    too_many = post(partner, {"entries": [{}] * 10_001}, key="k", url=BULK)
+def test_bulk_limits(bank, poster):
+    assert_problem(post(poster, {"entries": []}, key="k", url=BULK), status=400, code="validation_error")
+    too_many = post(poster, {"entries": [{}] * 10_001}, key="k", url=BULK)
     assert "10000" in str(assert_problem(too_many, status=400, code="validation_error")["errors"])
     items = [_bulk_item(bank, n) for n in range(10)]
-    assert_problem(post(partner, {"entries": items}, key=None, url=BULK), status=400,
+    assert_problem(post(poster, {"entries": items}, key=None, url=BULK), status=400,
                    code="idempotency_key_required")
     # "<key>#9" must fit in 128 characters
-    assert_problem(post(partner, {"entries": items}, key="k" * 127, url=BULK), status=400,
+    assert_problem(post(poster, {"entries": items}, key="k" * 127, url=BULK), status=400,
                    code="idempotency_key_invalid")
-    assert post(partner, {"entries": items}, key="k" * 126, url=BULK).status_code == 201
+    assert post(poster, {"entries": items}, key="k" * 126, url=BULK).status_code == 201
+
+
+def test_a_manual_adjustment_is_not_allowed_in_bulk(bank, poster):
+    """An adjustment is posted alone and needs approval: a batch holding one is refused, whole, by
+    the route (its items are transfers, `kind` is not one of their fields) and by the service."""
+    from core_banking.ledger import exceptions as ledger_exc
+    from core_banking.ledger.services import entries_post_bulk
+
+    deposit(bank, "10.00")
+    items = [_bulk_item(bank, n) for n in range(3)]
+    items[1] = {**items[1], "kind": "adjustment", "description": "x"}
+
+    with pytest.raises(ledger_exc.InvalidEntry) as refused:
+        entries_post_bulk(entries=items, idempotency_key="adj", actor=poster.api_client.user)
+    response = post(poster, {"entries": items}, key="adj", url=BULK)
+
+    assert refused.value.code == "invalid_entry" and refused.value.extra["entry_index"] == 1
+    body = assert_problem(response, status=400, code="validation_error")
+    assert body["entry_index"] == 1 and "adjustment" in str(body["errors"]["entries"]["1"])
+    assert JournalEntry.objects.count() == 1 and not ApprovalRequest.objects.exists()
+    assert posted(bank.cash) == Decimal("10.00")
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -633,15 +778,18 @@ def test_a_statement_with_opening_closing_and_running_balance(bank, finance):
 # --- holds ---------------------------------------------------------------------------------
 
 
-def test_a_hold_is_created_read_and_posted_for_less(bank, partner):
+def test_a_hold_is_created_read_and_posted_for_less(bank, partner, poster):
     deposit(bank, "100.00")
     body = {"debit_account_id": bank.alice.pk, "credit_account_id": bank.bob.pk, "amount": "60.00",
             "external_ref": "CARD-1"}
 
-    created = post(partner, body, key="auth-1", url=HOLDS)
-    replay = post(partner, body, key="auth-1", url=HOLDS)
+    refused = post(partner, body, key="auth-0", url=HOLDS)
+    created = post(poster, body, key="auth-1", url=HOLDS)
+    replay = post(poster, body, key="auth-1", url=HOLDS)
 
+    assert_refused_to_post(refused)
     assert created.status_code == 201, created.content
+    assert Hold.objects.count() == 1
     hold = created.json()
     assert {k: hold[k] for k in ("status", "amount", "currency", "posted_amount", "entry_id", "external_ref")} == {
         "status": "pending", "amount": "60.00", "currency": "EUR", "posted_amount": None, "entry_id": None,
@@ -649,21 +797,24 @@ def test_a_hold_is_created_read_and_posted_for_less(bank, partner):
     }
     assert (replay.status_code, replay["Idempotent-Replayed"], replay.json()) == (200, "true", hold)
     assert account_balance(account_id=bank.alice.pk).available == Decimal("40.00")
-    assert partner.get(f"{HOLDS}{hold['id']}/").json() == hold
+    assert poster.get(f"{HOLDS}{hold['id']}/").json() == hold
 
     url = f"{HOLDS}{hold['id']}/post/"
-    captured = partner.post(url, {"amount": "55.25"}, format="json", HTTP_IDEMPOTENCY_KEY="capture-1")
-    again = partner.post(url, {"amount": "55.25"}, format="json", HTTP_IDEMPOTENCY_KEY="capture-1")
+    assert_refused_to_post(partner.post(url, {"amount": "55.25"}, format="json", HTTP_IDEMPOTENCY_KEY="capture-0"))
+    assert_refused_to_post(partner.post(f"{HOLDS}{hold['id']}/void/", {}, format="json"))
+    assert Hold.objects.get(pk=hold["id"]).status == Hold.Status.PENDING
+    captured = poster.post(url, {"amount": "55.25"}, format="json", HTTP_IDEMPOTENCY_KEY="capture-1")
+    again = poster.post(url, {"amount": "55.25"}, format="json", HTTP_IDEMPOTENCY_KEY="capture-1")
 
     assert captured.status_code == 200, captured.content
     assert (captured.json()["status"], captured.json()["posted_amount"]) == ("posted", "55.25")
     assert "Idempotent-Replayed" not in captured
     assert (again.status_code, again["Idempotent-Replayed"]) == (200, "true")
-    entry = partner.get(f"{ENTRIES}{captured.json()['entry_id']}/").json()
+    entry = poster.get(f"{ENTRIES}{captured.json()['entry_id']}/").json()
     assert (entry["kind"], entry["external_ref"]) == ("hold_posting", "CARD-1")
     alice = account_balance(account_id=bank.alice.pk)
     assert (alice.posted, alice.held, alice.available) == (Decimal("44.75"), Decimal("0.00"), Decimal("44.75"))
-    void = partner.post(f"{HOLDS}{hold['id']}/void/", {}, format="json")
+    void = poster.post(f"{HOLDS}{hold['id']}/void/", {}, format="json")
     assert_problem(void, status=409, code="hold_not_pending")
     assert verify_ledger().ok
 
@@ -754,15 +905,22 @@ def test_support_agents_read_entries_but_may_not_post(bank, support):
     assert posted(bank.alice) == Decimal("100.00")
 
 
-def test_an_api_client_with_the_ledger_scope_posts_with_its_token(bank, partner):
+def test_an_api_client_holds_exactly_its_role_s_permissions(bank, partner, poster):
+    """One permission model: a token of the api_client role reads the ledger but may not post; a
+    ledger-scoped client of the finance role (which holds ledger.post_entry) posts with its token."""
     deposit(bank)
 
-    response = post(partner, payment(bank))
+    refused = post(partner, payment(bank), key="pay-0")
+    response = post(poster, payment(bank))
 
+    assert_refused_to_post(refused)
     assert response.status_code == 201, response.content
-    assert JournalEntry.objects.get(pk=response.json()["id"]).created_by == partner.api_client.user
+    assert JournalEntry.objects.count() == 2  # the deposit and the finance client's entry, nothing of the partner's
+    assert JournalEntry.objects.get(pk=response.json()["id"]).created_by == poster.api_client.user
     assert partner.get(f"{ACCOUNTS}{bank.alice.pk}/balance/").json()["posted"] == "70.00"
+    assert partner.get(f"{ENTRIES}{response.json()['id']}/").status_code == 200
     assert_problem(partner.get(TRIAL_BALANCE), status=403, code="permission_denied")
+    assert poster.get(TRIAL_BALANCE).status_code == 200
 
 
 def test_an_api_client_without_the_ledger_scope_is_refused(bank):
@@ -782,28 +940,28 @@ def test_anonymous_callers_are_asked_to_authenticate(bank, api_client):
     assert_problem(post(api_client, payment(bank)), status=401, code="not_authenticated")
 
 
-def test_a_bulk_body_may_be_larger_than_a_form(bank, partner):
+def test_a_bulk_body_may_be_larger_than_a_form(bank, poster):
     """Django caps request.body at 2.5 MB (DATA_UPLOAD_MAX_MEMORY_SIZE); a batch may be bigger."""
     items = [{**_bulk_item(bank, n, "0.01"), "description": "d" * 500, "metadata": {"remittance": "r" * 2000}}
              for n in range(1_000)]
     assert len(json.dumps({"entries": items})) > 2.5 * 1024 * 1024
 
-    response = post(partner, {"entries": items}, key="big", url=BULK)
+    response = post(poster, {"entries": items}, key="big", url=BULK)
 
     assert response.status_code == 201, response.content[:500]
     assert len(response.json()) == 1_000
     assert (posted(bank.cash), posted(bank.alice)) == (Decimal("10.00"), Decimal("10.00"))
 
 
-def test_a_bulk_body_over_the_limit_is_refused_before_it_is_read(bank, partner, monkeypatch):
+def test_a_bulk_body_over_the_limit_is_refused_before_it_is_read(bank, poster, monkeypatch):
     from core_banking.ledger.api import bulk
 
     monkeypatch.setattr(bulk, "MAX_BODY_BYTES", 1000)
     items = [_bulk_item(bank, n) for n in range(20)]
 
-    response = post(partner, {"entries": items}, key="big", url=BULK)
-    not_json = partner.post(BULK, "{nope", content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
-    nan = partner.post(BULK, '{"entries": NaN}', content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    response = post(poster, {"entries": items}, key="big", url=BULK)
+    not_json = poster.post(BULK, "{nope", content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    nan = poster.post(BULK, '{"entries": NaN}', content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
 
     assert_problem(response, status=413, code="payload_too_large")
     assert_problem(not_json, status=400, code="malformed_request")

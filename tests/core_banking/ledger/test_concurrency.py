@@ -17,7 +17,7 @@ from core_banking.ledger.verify import verify_ledger
 
 from .conftest import make_account
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("maker_checker_direct")]
 WORKERS = 8
 
 

@@ -11,7 +11,7 @@ from django.db.utils import DatabaseError
 from core_banking.ledger.models import AccountBalance, JournalEntry, Posting
 from core_banking.ledger.services import transfer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("maker_checker_direct")]
 
 
 def _raw(sql, params=()):

@@ -10,7 +10,7 @@ from django.db import connection
 
 from core_banking.ledger.services import entry_reverse, hold_create, transfer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("maker_checker_direct")]
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from core_banking.ledger.selectors import account_balance, trial_balance
 from core_banking.ledger.services import entry_post, entry_reverse, fx_convert, transfer
 from core_banking.ledger.verify import verify_ledger
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("maker_checker_direct")]
 
 
 def balance(account):

@@ -21,7 +21,7 @@ from core_banking.loans.models import DueRun, Instalment, LateFee, Loan, LoanAcc
 
 from .conftest import roll_to, running_loan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 D = Decimal
 ONE_DAY = dt.timedelta(days=1)
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from core_banking.accounts.services import account_transition
 from core_banking.ledger.selectors import account_balance
 from core_banking.payments.models import Payment
 from tests import banking
+from tests.banking import account_transition
 from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, staff_api, staff_user, token_api
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from core_banking.payments.models import Payment
 from tests import banking
 from tests.core_banking.ledger.test_concurrency import WORKERS, run_concurrently
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("maker_checker_direct")]
 
 
 def posted(account):
