@@ -107,3 +107,12 @@ def account_close(**kwargs):
 
     with system_execution():
         return account_services.account_close(**kwargs)
+
+
+def as_system(service, /, **kwargs):
+    """Test set-up through a guarded service (limits, tariffs, ...) outside maker-checker; the
+    gate itself is tested through the routes and the approvals app."""
+    from core_banking.common.maker_checker import system_execution
+
+    with system_execution():
+        return service(**kwargs)

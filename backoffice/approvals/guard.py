@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from core_banking.common.maker_checker import Deferred, SensitiveAction
+from core_banking.common.maker_checker import Deferred, SensitiveAction, open_gate
 
 from . import services
 from .models import INITIATE
@@ -92,11 +92,13 @@ GUARD = ApprovalGuard()
 
 
 def submit(action_type: str, payload: dict, *, actor, credential: str, reason: str = "", execute=None):
-    """The back office's routes: ``GUARD.submit`` with a ``SensitiveAction`` built here."""
+    """The back office's routes: ``GUARD.submit`` with a ``SensitiveAction`` built here. The
+    route's ``execute`` calls a guarded service: the rehearsal runs it with the gate open."""
     return GUARD.submit(SensitiveAction(action_type=action_type, payload=payload, actor=actor,
-                                        credential=credential, reason=reason, execute=execute))
+                                        credential=credential, reason=reason,
+                                        execute=open_gate(action_type, execute) if execute else None))
 
 
 def check(action_type: str, payload: dict, *, actor, credential: str, reason: str = "", execute=None) -> None:
     GUARD.check(SensitiveAction(action_type=action_type, payload=payload, actor=actor, credential=credential,
-                                reason=reason, execute=execute))
+                                reason=reason, execute=open_gate(action_type, execute) if execute else None))

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core_banking.common.maker_checker import system_execution
 from core_banking.payments.models import Channel
 
 from . import services
@@ -69,7 +70,8 @@ def load_demo(*, stdout=None) -> None:
             created_profiles += 1
         for rule in spec["rules"]:
             if not LimitRule.objects.filter(profile=profile, channel=rule["channel"]).exists():
-                services.rule_create(profile_code=code, **rule)
+                with system_execution():  # the demo's starting configuration, not a staff change
+                    services.rule_create(profile_code=code, **rule)
                 created_rules += 1
     if stdout is not None:
         stdout.write(f"Limit profiles: {created_profiles} created, {created_rules} rule(s) created "

@@ -22,6 +22,7 @@ from core_banking.accounts.models import Account
 from core_banking.audit.services import audit_record
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import DomainError
+from core_banking.common.maker_checker import Deferred, guarded, jsonable
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.models import Customer
 from core_banking.ledger.models import Currency
@@ -212,10 +213,24 @@ def _save(rule: LimitRule, **kwargs) -> None:
                               field="channel") from error
 
 
+# Limit rules change through maker-checker (``core_banking/common/maker_checker.py``): each
+# service below passes the gate, which returns the ``Deferred`` approval request (action type
+# ``limit_change``) unless an approved request is being executed.
+
+
 @transaction.atomic
 def rule_create(*, profile_code: str | None = None, customer_id: int | None = None, account_id: int | None = None,
-                actor=None, **fields: Any) -> LimitRule:
+                actor=None, reason: str = "", **fields: Any) -> LimitRule | Deferred:
     """A rule for a profile (by code), a customer or an account."""
+    scope = {k: v for k, v in (("profile_code", profile_code), ("customer_id", customer_id),
+                               ("account_id", account_id)) if v not in (None, "")}
+    return guarded("limit_change", payload={"operation": "create", **scope, "fields": jsonable(fields),
+                                            "reason": reason}, actor=actor, reason=reason,
+                   execute=lambda: _rule_create(profile_code=profile_code, customer_id=customer_id,
+                                                account_id=account_id, actor=actor, **fields))
+
+
+def _rule_create(*, profile_code, customer_id, account_id, actor, **fields: Any) -> LimitRule:
     _unknown(fields)
     scope = _scope(profile_code=profile_code, customer_id=customer_id, account_id=account_id)
     currency = fields.pop("currency", None)
@@ -227,8 +242,14 @@ def rule_create(*, profile_code: str | None = None, customer_id: int | None = No
 
 
 @transaction.atomic
-def rule_update(*, rule_id: int, actor=None, reason: str = "", **fields: Any) -> LimitRule:
+def rule_update(*, rule_id: int, actor=None, reason: str = "", **fields: Any) -> LimitRule | Deferred:
     """Change a rule's channel, currency, limits or note; a limit given as None is removed."""
+    return guarded("limit_change", payload={"operation": "update", "rule_id": rule_id, "fields": jsonable(fields),
+                                            "reason": reason}, actor=actor, reason=reason,
+                   execute=lambda: _rule_update(rule_id=rule_id, actor=actor, reason=reason, **fields))
+
+
+def _rule_update(*, rule_id: int, actor, reason: str, **fields: Any) -> LimitRule:
     _unknown(fields)
     rule = LimitRule.objects.select_for_update().filter(pk=rule_id).first()
     if rule is None:
@@ -250,8 +271,14 @@ def rule_update(*, rule_id: int, actor=None, reason: str = "", **fields: Any) ->
 
 
 @transaction.atomic
-def rule_delete(*, rule_id: int, actor=None, reason: str = "") -> None:
+def rule_delete(*, rule_id: int, actor=None, reason: str = "") -> Deferred | None:
     """Remove a rule: its limits stop applying with the next payment."""
+    return guarded("limit_change", payload={"operation": "delete", "rule_id": rule_id, "reason": reason},
+                   actor=actor, reason=reason,
+                   execute=lambda: _rule_delete(rule_id=rule_id, actor=actor, reason=reason))
+
+
+def _rule_delete(*, rule_id: int, actor, reason: str) -> None:
     rule = LimitRule.objects.select_for_update().filter(pk=rule_id).first()
     if rule is None:
         raise exc.LimitNotFound(f"limit rule {rule_id} does not exist")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core_banking.common.maker_checker import system_execution
 from core_banking.payments.models import Channel, FeeEvent
 
 from . import services
@@ -83,8 +84,9 @@ def load_demo(*, stdout=None) -> list[TariffPlan]:
         if plan is None:
             plan = services.plan_create(code=code, name=spec["name"], description=spec["description"])
         if not TariffVersion.objects.filter(plan=plan).exists():
-            services.version_create(plan_id=plan.pk, effective_from=EFFECTIVE_FROM, rules=spec["rules"],
-                                    note="Demo tariff")
+            with system_execution():  # the demo's starting configuration, not a staff change
+                services.version_create(plan_id=plan.pk, effective_from=EFFECTIVE_FROM, rules=spec["rules"],
+                                        note="Demo tariff")
             if stdout is not None:
                 stdout.write(f"Tariff plan {code}: {len(spec['rules'])} fee rules from {EFFECTIVE_FROM.isoformat()}")
         plans.append(plan)

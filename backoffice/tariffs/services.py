@@ -27,6 +27,7 @@ from django.utils import timezone
 from core_banking.audit.services import audit_record
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import DomainError
+from core_banking.common.maker_checker import Deferred, guarded, jsonable
 from core_banking.common.money import check_fits, to_decimal
 from core_banking.customers.models import Customer
 from core_banking.ledger.engine import current_business_date
@@ -87,8 +88,18 @@ def plan_create(*, code: str, name: str, description: str = "", is_active: bool 
 
 @transaction.atomic
 def plan_update(*, plan_id: int, actor=None, reason: str = "", name: str | None = None,
-                description: str | None = None, is_active: bool | None = None) -> TariffPlan:
-    """Rename, describe, or (de)activate a plan: an inactive plan charges nothing."""
+                description: str | None = None, is_active: bool | None = None) -> TariffPlan | Deferred:
+    """Rename, describe, or (de)activate a plan: an inactive plan charges nothing. Passes the
+    maker-checker gate (``tariff_change``)."""
+    changes = {k: v for k, v in (("name", name), ("description", description), ("is_active", is_active))
+               if v is not None}
+    return guarded("tariff_change", payload={"operation": "plan_update", "plan_id": plan_id, **changes,
+                                             "reason": reason}, actor=actor, reason=reason,
+                   execute=lambda: _plan_update(plan_id=plan_id, actor=actor, reason=reason, **changes))
+
+
+def _plan_update(*, plan_id: int, actor, reason: str, name: str | None = None, description: str | None = None,
+                 is_active: bool | None = None) -> TariffPlan:
     plan = TariffPlan.objects.select_for_update().filter(pk=plan_id).first()
     if plan is None:
         raise exc.TariffNotFound(f"tariff plan {plan_id} does not exist")
@@ -134,8 +145,18 @@ def version_require_not_started(version: TariffVersion) -> None:
 
 @transaction.atomic
 def version_create(*, plan_id: int, effective_from: dt.date, note: str = "",
-                   rules: Iterable[Mapping[str, Any]] = (), actor=None) -> TariffVersion:
-    """A new version of a plan with its rules, all or nothing."""
+                   rules: Iterable[Mapping[str, Any]] = (), actor=None, reason: str = "") -> TariffVersion | Deferred:
+    """A new version of a plan with its rules, all or nothing. Passes the maker-checker gate
+    (``tariff_change``)."""
+    rules = list(rules)
+    return guarded("tariff_change", payload=jsonable({
+        "operation": "version_create", "plan_id": plan_id, "effective_from": effective_from, "note": note,
+        "rules": rules, "reason": reason or note}), actor=actor, reason=reason or note,
+        execute=lambda: _version_create(plan_id=plan_id, effective_from=effective_from, note=note, rules=rules,
+                                        actor=actor))
+
+
+def _version_create(*, plan_id: int, effective_from: dt.date, note: str, rules: list, actor) -> TariffVersion:
     plan = TariffPlan.objects.select_for_update().filter(pk=plan_id).first()
     if plan is None:
         raise exc.TariffNotFound(f"tariff plan {plan_id} does not exist")
@@ -265,8 +286,16 @@ def _rule_summary(rule: FeeRule) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rule_create(*, version_id: int, actor=None, **fields: Any) -> FeeRule:
-    """Add a rule (with its tiers) to a version that has not started yet."""
+def rule_create(*, version_id: int, actor=None, reason: str = "", **fields: Any) -> FeeRule | Deferred:
+    """Add a rule (with its tiers) to a version that has not started yet. Passes the maker-checker
+    gate (``tariff_change``)."""
+    return guarded("tariff_change", payload=jsonable({"operation": "rule_create", "version_id": version_id,
+                                                      "fields": fields, "reason": reason}),
+                   actor=actor, reason=reason, execute=lambda: _rule_create(version_id=version_id, actor=actor,
+                                                                            **fields))
+
+
+def _rule_create(*, version_id: int, actor, **fields: Any) -> FeeRule:
     version = TariffVersion.objects.select_for_update().select_related("plan").filter(pk=version_id).first()
     if version is None:
         raise exc.TariffNotFound(f"tariff version {version_id} does not exist")

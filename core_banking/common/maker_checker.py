@@ -147,10 +147,10 @@ def guarded(action_type: str, *, payload: dict[str, Any], actor, execute: Callab
     if passes(action_type):
         return execute()
     deferred = submit(SensitiveAction(action_type=action_type, payload=payload, actor=actor, credential=credential,
-                                      reason=reason, execute=_passing(action_type, execute)))
+                                      reason=reason, execute=open_gate(action_type, execute)))
     if deferred is not None:
         return deferred
-    return _passing(action_type, execute)()
+    return open_gate(action_type, execute)()
 
 
 def passes(action_type: str) -> bool:
@@ -159,7 +159,10 @@ def passes(action_type: str) -> bool:
     return _passage.get() in (action_type, _SYSTEM)
 
 
-def _passing(action_type: str, execute: Callable[[], Any]) -> Callable[[], Any]:
+def open_gate(action_type: str, execute: Callable[[], Any]) -> Callable[[], Any]:
+    """``execute`` wrapped to run with the gate open for ``action_type`` (the guard's rehearsal and
+    the execution it allowed; see ``backoffice/approvals/guard.py``)."""
+
     def run():
         token = _passage.set(action_type)
         try:
@@ -167,6 +170,24 @@ def _passing(action_type: str, execute: Callable[[], Any]) -> Callable[[], Any]:
         finally:
             _passage.reset(token)
     return run
+
+
+def jsonable(value: Any) -> Any:
+    """A payload as an approval request keeps it: JSON, amounts as decimal strings, dates ISO."""
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "code") and not isinstance(value, str):  # a Currency row
+        return value.code
+    return value
 
 
 def credential_of(request) -> str:

@@ -13,6 +13,7 @@ from backoffice.approvals import services as approvals
 from backoffice.approvals.models import ApprovalRequest
 from backoffice.limits import demo, services
 from backoffice.limits.models import LimitProfile, LimitRule, LimitUsage, LimitUsageRecord
+from tests import banking
 from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
 
 from .conftest import pay
@@ -37,8 +38,8 @@ def inline(rules):
 
 
 def test_the_pages_open(root, retail, account):
-    services.rule_create(profile_code="RETAIL", currency="EUR", daily_amount=D("1000.00"))
-    services.rule_create(account_id=account.pk, currency="EUR", daily_amount=D("2000.00"))
+    banking.as_system(services.rule_create, profile_code="RETAIL", currency="EUR", daily_amount=D("1000.00"))
+    banking.as_system(services.rule_create, account_id=account.pk, currency="EUR", daily_amount=D("2000.00"))
     pay(account, "10.00")
 
     for url in (f"{ADMIN}/limitprofile/", f"{ADMIN}/limitprofile/{retail.pk}/change/", f"{ADMIN}/limitprofile/add/",
@@ -104,7 +105,7 @@ def test_the_profile_form_refuses_rules_the_services_refuse(root, bank, rules):
 
 
 def test_a_rule_for_an_existing_profile_cannot_repeat_a_channel(root, retail):
-    services.rule_create(profile_code="RETAIL", currency="EUR", daily_count=5)
+    banking.as_system(services.rule_create, profile_code="RETAIL", currency="EUR", daily_count=5)
 
     response = root.post(f"{ADMIN}/limitrule/add/", {"profile": retail.pk, "channel": "", "currency": "EUR",
                                                       "daily_count": "3"})

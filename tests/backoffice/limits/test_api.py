@@ -13,6 +13,7 @@ from backoffice.approvals.models import ApprovalRequest
 from backoffice.limits import services
 from backoffice.limits.models import LimitRule
 from core_banking.audit.models import AuditEvent
+from tests import banking
 from tests.core_banking.ledger.interfaces import assert_problem, grant, staff_api, staff_user, token_api
 
 from .conftest import DAY, pay
@@ -38,10 +39,11 @@ def operations_token():
 
 @pytest.fixture
 def rules(retail, ada, account):
-    services.rule_create(profile_code="RETAIL", currency="EUR", max_single_amount=D("500.00"),
-                         daily_amount=D("1000.00"), daily_count=10)
-    services.rule_create(profile_code="RETAIL", channel="mobile", currency="EUR", daily_amount=D("300.00"))
-    services.rule_create(customer_id=ada.pk, currency="EUR", monthly_amount=D("20000.00"))
+    banking.as_system(services.rule_create, profile_code="RETAIL", currency="EUR", max_single_amount=D("500.00"),
+                      daily_amount=D("1000.00"), daily_count=10)
+    banking.as_system(services.rule_create, profile_code="RETAIL", channel="mobile", currency="EUR",
+                      daily_amount=D("300.00"))
+    banking.as_system(services.rule_create, customer_id=ada.pk, currency="EUR", monthly_amount=D("20000.00"))
 
 
 # --- who may call ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from tests import banking
 
 from .conftest import DAY, intent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("maker_checker_direct")]
 WORKERS = 10
 D = Decimal
 

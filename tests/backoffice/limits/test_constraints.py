@@ -10,7 +10,7 @@ from backoffice.limits import services
 
 from .conftest import DAY
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
 
 def refused(sql, params, constraint):

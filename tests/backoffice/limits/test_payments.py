@@ -16,7 +16,7 @@ from core_banking.payments.seams import Review, payment_released
 from tests import banking
 from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, token_api
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 D = Decimal
 CHECKS = ["backoffice.limits.checks.enforce", "tests.backoffice.limits.test_payments.review_from_500"]
 

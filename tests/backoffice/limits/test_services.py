@@ -9,7 +9,7 @@ from backoffice.limits.exceptions import InvalidLimit, LimitExists, LimitNotFoun
 from backoffice.limits.models import LimitRule
 from core_banking.audit.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 D = Decimal
 
 

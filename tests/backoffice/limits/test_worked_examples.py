@@ -13,7 +13,7 @@ from tests import banking
 
 from .conftest import DAY, intent, pay, usage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 D = Decimal
 
 

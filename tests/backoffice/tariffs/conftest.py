@@ -24,7 +24,7 @@ def rule(event="outgoing_payment", **fields):
 def plan(code, *rules, effective_from=JAN_1, **fields):
     """A plan with one version (from 1 January 2026) holding these rules."""
     created = services.plan_create(code=code, name=fields.pop("name", code.title()), **fields)
-    services.version_create(plan_id=created.pk, effective_from=effective_from, rules=list(rules))
+    banking.as_system(services.version_create, plan_id=created.pk, effective_from=effective_from, rules=list(rules))
     return created
 
 

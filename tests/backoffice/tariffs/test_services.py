@@ -14,7 +14,7 @@ from tests import banking
 
 from .conftest import plan, rule
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
 D = Decimal
 

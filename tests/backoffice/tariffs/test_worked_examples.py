@@ -16,7 +16,7 @@ from tests import banking
 
 from .conftest import MARCH_10, account_on, outgoing, plan, rule
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
 D = Decimal
 

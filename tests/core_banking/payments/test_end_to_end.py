@@ -91,7 +91,7 @@ def test_a_client_onboards_pays_is_charged_and_reads_its_statement(bank):
 def test_a_daily_limit_holds_when_eight_payments_race():
     bank = banking.setup_bank(currencies=("EUR",))
     limits.profile_create(code="TIGHT", name="Tight")
-    limits.rule_create(profile_code="TIGHT", currency="EUR", daily_amount=D("1000.00"))
+    banking.as_system(limits.rule_create, profile_code="TIGHT", currency="EUR", daily_amount=D("1000.00"))
     product = banking.product(bank, code="CUR", limit_profile_code="TIGHT")
     payer, payee = banking.account(banking.customer(), product), banking.account(banking.customer(), product)
     banking.fund(bank, payer, "5000.00")
