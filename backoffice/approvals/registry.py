@@ -35,6 +35,8 @@ class ActionType:
     amount: Callable[[Payload], tuple[Decimal | None, str]] = lambda payload: (None, "")
     describe: Callable[[Payload], str] = lambda payload: ""
     defaults: dict[str, Any] = field(default_factory=dict)
+    # The user who gains power from the action (a role's new holder): never its checker.
+    beneficiary: Callable[[Payload], int | None] = lambda payload: None
 
 
 # --- payload helpers ----------------------------------------------------------------------------
@@ -491,11 +493,44 @@ _TYPES = [
                defaults=_policy([REVIEWER, OFFICER], [OFFICER])),
     ActionType("api_client_create", "Create an API client", api_clients.create_validate, api_clients.create_target,
                api_clients.create_execute, describe=api_clients.create_describe,
-               defaults=_policy([roles.ADMINISTRATOR], [OFFICER])),
+               defaults=_policy([roles.ADMINISTRATOR], [OFFICER]), beneficiary=lambda p: p.get("owner_id")),
     ActionType("api_client_change", "Widen an API client", api_clients.change_validate, api_clients.change_target,
                api_clients.change_execute, describe=api_clients.change_describe,
                defaults=_policy([roles.ADMINISTRATOR], [OFFICER])),
 ]
+
+
+
+# --- staff role grants --------------------------------------------------------------------------
+
+
+def _role_validate(payload: Payload) -> Payload:
+    from backoffice.staff.services import role_validate
+
+    _unknown(payload, {"user_id", "role", "reason"})
+    user_id = _int(payload, "user_id")
+    role = _text(payload, "role", required=True)
+    role_validate(user_id=user_id, role=role)
+    return {"user_id": user_id, "role": role, "reason": _text(payload, "reason", required=True)}
+
+
+def _role_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
+    from backoffice.staff.services import role_grant
+
+    role_grant(user_id=payload["user_id"], role=payload["role"], actor=actor, reason=payload["reason"])
+    return {"user_id": payload["user_id"], "role": payload["role"]}
+
+
+def _role_describe(payload: Payload) -> str:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=payload["user_id"]).values_list("username", flat=True).first()
+    return f"grant the {payload['role']} role to {user or payload['user_id']}: {payload['reason']}"
+
+
+_TYPES.append(ActionType("role_grant", "Grant a staff role", _role_validate,
+                         lambda p: f"user:{p['user_id']}:role:{p['role']}", _role_execute, describe=_role_describe,
+                         defaults=_policy([roles.ADMINISTRATOR], [OFFICER]), beneficiary=lambda p: p["user_id"]))
 
 ACTION_TYPES: dict[str, ActionType] = {t.code: t for t in _TYPES}
 ACTION_TYPE_CHOICES: list[tuple[str, str]] = [(t.code, t.label) for t in _TYPES]

@@ -171,6 +171,9 @@ def require_checker(request: ApprovalRequest, actor, *, policy: ApprovalPolicy |
     if request.maker_id == actor.pk or person_of(request.maker) == person_of(actor):  # people, not tokens
         raise exc.SelfApprovalForbidden("the maker of a request (or the person owning the maker's API client) "
                                         "can never approve or reject it", request=request.pk)
+    if ACTION_TYPES[request.action_type].beneficiary(request.payload) == actor.pk:
+        raise exc.SelfApprovalForbidden("nobody approves a request that gives themselves more power",
+                                        request=request.pk)
     policy = policy or policy_for(request.action_type)
     if not _roles(actor) & set(policy.checker_roles):
         raise exc.CheckerRoleRequired(

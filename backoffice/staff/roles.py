@@ -195,9 +195,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        # Roles are read-only: the catalogue is their source, and granting one is a maker-checker
+        # request (backoffice/staff/services.py); administrators ask, compliance officers decide.
         "auth.view_group",
-        "auth.add_group",
-        "auth.change_group",
         "auth.view_permission",
         # Resetting a lost authenticator: an administrator removes the staff member's devices.
         "otp_totp.view_totpdevice",
