@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core_banking.common.maker_checker import Deferred, guarded
+
 from . import tokens
 from .exceptions import (
     ClientInactive,
@@ -93,9 +95,20 @@ def clean_owner(owner):
 @transaction.atomic
 def api_client_create(
     *, name: str, role: str, scopes: Iterable[str] = (), owner=None, created_by=None
-) -> ApiClient:
+) -> ApiClient | Deferred:
     """Create a client owned by `owner` (an active staff user, required) and its dedicated,
-    non-staff, password-less user, in its role group and no other: the role is the whole grant."""
+    non-staff, password-less user, in its role group and no other: the role is the whole grant.
+
+    Passes the maker-checker gate (``api_client_create``; ``created_by`` is the maker): returns
+    the ``Deferred`` approval request unless an approved one is being executed."""
+    payload = {"name": name, "role": role, "scopes": scopes if isinstance(scopes, str) else list(scopes),
+               "owner_id": getattr(owner, "pk", owner)}
+    return guarded("api_client_create", payload=payload, actor=created_by, reason=f"new API client {name}",
+                   execute=lambda: _api_client_create(name=name, role=role, scopes=scopes, owner=owner,
+                                                      created_by=created_by))
+
+
+def _api_client_create(*, name: str, role: str, scopes, owner, created_by) -> ApiClient:
     name = clean_name(name)
     scopes = clean_scopes(scopes)
     role_group = _role_group(role)
@@ -199,8 +212,21 @@ def api_client_widens(client: ApiClient, *, scopes: Iterable[str], is_active: bo
 
 
 @transaction.atomic
-def api_client_update(*, client: ApiClient, scopes: Iterable[str], is_active: bool) -> ApiClient:
-    """Change what a client may do; deactivating it refuses all its tokens at once."""
+def api_client_update(*, client: ApiClient, scopes: Iterable[str], is_active: bool, actor=None
+                      ) -> ApiClient | Deferred:
+    """Change what a client may do; deactivating it refuses all its tokens at once. Narrowing
+    (fewer scopes, deactivating) applies at once; widening (a new scope, reactivating) passes the
+    maker-checker gate (``api_client_change``) and returns the ``Deferred`` approval request
+    unless an approved one is being executed."""
+    wanted = clean_scopes(scopes)
+    execute = lambda: _api_client_update(client=client, scopes=wanted, is_active=is_active)  # noqa: E731
+    if not api_client_widens(ApiClient.objects.get(pk=client.pk), scopes=wanted, is_active=is_active):
+        return execute()
+    return guarded("api_client_change", payload={"client_id": client.pk, "scopes": wanted, "is_active": is_active},
+                   actor=actor, reason=f"widen API client {client.pk}", execute=execute)
+
+
+def _api_client_update(*, client: ApiClient, scopes: list[str], is_active: bool) -> ApiClient:
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     client.scopes = clean_scopes(scopes)
     client.is_active = is_active

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 
 from backoffice.api_clients.models import ApiClient
 from backoffice.api_clients.services import api_client_create, api_token_issue
+from core_banking.common.maker_checker import system_execution
 
 _names = itertools.count(1)
 
@@ -25,7 +26,8 @@ class ApiClientFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        return api_client_create(**kwargs)
+        with system_execution():  # set-up; the gate on creating clients has its own tests
+            return api_client_create(**kwargs)
 
 
 class StaffUserFactory(factory.django.DjangoModelFactory):

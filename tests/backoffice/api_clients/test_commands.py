@@ -9,6 +9,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from backoffice.api_clients.models import ApiClient, ApiToken
+from backoffice.approvals.models import ApprovalRequest
+from backoffice.approvals.services import request_approve
+from tests.core_banking.ledger.interfaces import ensure_roles, staff_user
 
 from .factories import ApiClientFactory, StaffUserFactory, issue
 from .support import assert_problem, bearer
@@ -33,94 +36,97 @@ def owner(db):
     return StaffUserFactory(username="owner")
 
 
-def test_create_api_client_prints_a_token_that_works_once(owner):
-    out, err = run(
-        "create_api_client",
-        "payments-gw",
-        "--role",
-        "api_client",
-        "--owner",
-        "owner",
-        "--scope",
-        "ledger",
-        "--scope",
-        "payments",
-    )
+@pytest.fixture
+def requester(db):
+    ensure_roles()
+    return staff_user("administrator", username="the-admin")
+
+
+def _create(*extra):
+    return run("create_api_client", *extra)
+
+
+def test_create_api_client_asks_for_approval_and_the_token_works_once_it_is_granted(owner, requester):
+    """Issue 16: the command cannot create a client by itself either."""
+    out, _ = _create("payments-gw", "--role", "api_client", "--owner", "owner", "--requested-by", "the-admin",
+                     "--scope", "ledger", "--scope", "payments")
+
+    request = ApprovalRequest.objects.get(action_type="api_client_create")
+    assert f"Approval request #{request.pk} created" in out and not ApiClient.objects.exists()
+    assert (request.maker, request.payload["owner_id"]) == (requester, owner.pk)
+
+    request_approve(request_id=request.pk, actor=staff_user("compliance_officer"))
+    out, err = run("issue_api_token", "payments-gw", "--expires-days", "7")
 
     token = printed_token(out)
     assert "cannot be shown again" in err
-    response = bearer(token).get("/api/v1/me/")
-    assert response.status_code == 200, response.content
-    me = response.json()
-    assert me["username"] == "api:payments-gw"
-    assert me["client"] == "payments-gw"
-    assert me["authentication"] == "token"
-    assert me["token"] == token.split(".")[0]
-    assert me["scopes"] == ["ledger", "payments"]
-    assert me["roles"] == ["api_client"]
+    me = bearer(token).get("/api/v1/me/").json()
+    assert (me["client"], me["scopes"], me["roles"]) == ("payments-gw", ["ledger", "payments"], ["api_client"])
     user = get_user_model().objects.get(username="api:payments-gw")
     assert not user.is_staff and not user.is_superuser and not user.has_usable_password()
     assert user.api_client.owner == owner
+    row = ApiToken.objects.get(prefix=token.split(".")[0])
+    assert timezone.now() + timedelta(days=6) < row.expires_at <= timezone.now() + timedelta(days=7)
 
 
-def test_create_api_client_with_expiry_sets_expires_at(owner):
-    before = timezone.now()
+def test_create_api_client_needs_an_administrator_as_maker(owner):
+    ensure_roles()
+    staff_user("finance", username="money")
+    with pytest.raises(CommandError, match=r"\[initiation_forbidden\]"):
+        _create("x-client", "--role", "finance", "--owner", "owner", "--requested-by", "money")
+    with pytest.raises(CommandError, match=r"\[invalid_owner\]"):
+        _create("x-client", "--role", "finance", "--owner", "owner", "--requested-by", "nobody")
+    assert not ApprovalRequest.objects.exists() and not ApiClient.objects.exists()
 
-    out, _ = run("create_api_client", "short-lived", "--role", "finance", "--owner", "owner", "--expires-days", "7")
 
-    token = ApiToken.objects.get(prefix=printed_token(out).split(".")[0])
-    assert before + timedelta(days=7) <= token.expires_at <= timezone.now() + timedelta(days=7)
-    assert list(token.client.user.groups.values_list("name", flat=True).order_by("name")) == ["finance"]
-
-
-def test_create_api_client_refuses_an_unknown_role_and_creates_nothing(owner):
+def test_create_api_client_refuses_an_unknown_role_and_creates_nothing(owner, requester):
     users_before = get_user_model().objects.count()
 
     with pytest.raises(CommandError, match=r"Unknown role 'superhero'.*\[unknown_role\]"):
-        run("create_api_client", "x-client", "--role", "superhero", "--owner", "owner")
+        _create("x-client", "--role", "superhero", "--owner", "owner", "--requested-by", "the-admin")
 
-    assert ApiClient.objects.count() == 0
-    assert ApiToken.objects.count() == 0
-    assert get_user_model().objects.count() == users_before
+    assert ApiClient.objects.count() == 0 and ApiToken.objects.count() == 0
+    assert get_user_model().objects.count() == users_before and not ApprovalRequest.objects.exists()
 
 
-def test_create_api_client_refuses_a_duplicate_name_and_changes_nothing(owner):
+def test_create_api_client_refuses_a_duplicate_name_and_changes_nothing(owner, requester):
     ApiClientFactory(name="taken")
     tokens_before = ApiToken.objects.count()
 
     with pytest.raises(CommandError, match=r"already exists.*\[duplicate_client\]"):
-        run("create_api_client", "taken", "--role", "api_client", "--owner", "owner")
+        _create("taken", "--role", "api_client", "--owner", "owner", "--requested-by", "the-admin")
 
     assert ApiClient.objects.filter(name="taken").count() == 1
-    assert ApiToken.objects.count() == tokens_before
+    assert ApiToken.objects.count() == tokens_before and not ApprovalRequest.objects.exists()
 
 
 @pytest.mark.parametrize("username", ["nobody", "api:taken"])
-def test_create_api_client_refuses_an_owner_who_is_not_a_staff_person(owner, username):
+def test_create_api_client_refuses_an_owner_who_is_not_a_staff_person(owner, requester, username):
     ApiClientFactory(name="taken")
     clients_before = ApiClient.objects.count()
 
     with pytest.raises(CommandError, match=r"\[invalid_owner\]"):
-        run("create_api_client", "x-client", "--role", "api_client", "--owner", username)
+        _create("x-client", "--role", "api_client", "--owner", username, "--requested-by", "the-admin")
 
-    assert ApiClient.objects.count() == clients_before
+    assert ApiClient.objects.count() == clients_before and not ApprovalRequest.objects.exists()
 
 
-def test_create_api_client_from_the_command_line_exits_non_zero_with_a_message(owner, capsys):
+def test_create_api_client_from_the_command_line_exits_non_zero_with_a_message(owner, requester, capsys):
     with pytest.raises(SystemExit) as exit_info:
         execute_from_command_line(["manage.py", "create_api_client", "x-client", "--role", "superhero",
-                                   "--owner", "owner"])
+                                   "--owner", "owner", "--requested-by", "the-admin"])
 
     assert exit_info.value.code == 1
     assert "Unknown role 'superhero'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("days", ["0", "-3", "soon"])
-def test_create_api_client_refuses_a_bad_lifetime(db, days):
+def test_issue_api_token_refuses_a_bad_lifetime(ledger_client, days):
+    tokens = ApiToken.objects.count()
     with pytest.raises(CommandError, match="--expires-days"):
-        run("create_api_client", "x-client", "--role", "api_client", "--expires-days", days)
+        run("issue_api_token", ledger_client.name, "--expires-days", days)
 
-    assert ApiClient.objects.count() == 0
+    assert ApiToken.objects.count() == tokens
 
 
 def test_issue_api_token_prints_a_new_working_token(ledger_client):

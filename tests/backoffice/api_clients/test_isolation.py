@@ -18,6 +18,7 @@ from backoffice.api_clients.models import ClientKind
 from backoffice.api_clients.services import api_client_create, api_token_issue
 from backoffice.approvals.models import ApprovalRequest
 from backoffice.kyc import services as kyc
+from core_banking.common.maker_checker import system_execution
 from core_banking.customers import services as customers
 from core_banking.ledger import services as ledger
 from core_banking.ledger.models import AccountType, Hold, JournalEntry
@@ -36,7 +37,8 @@ _names = itertools.count(1)
 
 def _partner(kind=ClientKind.PARTNER):
     owner = staff_user("operations")
-    client = api_client_create(name=f"iso-{next(_names)}", role="api_client", scopes=SCOPES, owner=owner)
+    with system_execution():
+        client = api_client_create(name=f"iso-{next(_names)}", role="api_client", scopes=SCOPES, owner=owner)
     client.kind = kind
     client.save(update_fields=["kind"])
     _token, plain = api_token_issue(client=client)

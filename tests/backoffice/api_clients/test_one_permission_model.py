@@ -135,6 +135,7 @@ def test_the_migration_leaves_each_client_user_in_exactly_one_group_and_backfill
 # --- 5. owners ----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("maker_checker_direct")  # the service's own check, as an approved request runs it
 def test_an_owner_is_required_and_must_be_an_active_staff_person():
     machine = ApiClientFactory(name="a-machine")
     inactive = StaffUserFactory(username="gone", is_active=False)

@@ -27,6 +27,10 @@ from backoffice.api_clients.services import (
 
 from .factories import ApiClientFactory, StaffUserFactory
 
+# The services' own mechanics; the maker-checker gate on creating and widening a client is
+# tested through the routes, the admin and the command.
+pytestmark = pytest.mark.usefixtures("maker_checker_direct")
+
 
 def test_client_gets_a_dedicated_non_staff_user_in_its_role_group_only(db):
     admin = StaffUserFactory()
