@@ -1,6 +1,6 @@
 """Refusals raised by the API-client services; `code` values are part of the public contract."""
 
-from core_banking.common.errors import Conflict, ValidationFailed
+from core_banking.common.errors import Conflict, DomainError, ValidationFailed
 
 
 class UnknownRole(ValidationFailed):
@@ -26,6 +26,12 @@ class InvalidExpiry(ValidationFailed):
 class DuplicateClient(Conflict):
     code = "duplicate_client"
     title = "An API client with this name already exists"
+
+
+class TokenIssueForbidden(DomainError):
+    status = 403
+    code = "token_issue_forbidden"
+    title = "Only the client's owner may issue its tokens"
 
 
 class ClientInactive(Conflict):

@@ -23,6 +23,7 @@ from .exceptions import (
     InvalidOwner,
     InvalidScope,
     TokenAlreadyRevoked,
+    TokenIssueForbidden,
     UnknownRole,
 )
 from .models import ROLE_NAMES, USERNAME_PREFIX, ApiClient, ApiToken
@@ -136,10 +137,19 @@ def _api_client_create(*, name: str, role: str, scopes, owner, created_by) -> Ap
 def api_token_issue(
     *, client: ApiClient, expires_in: timedelta | None = None, created_by=None
 ) -> tuple[ApiToken, str]:
-    """Issue a token; returns the row and the plain token, which is never stored or shown again."""
+    """Issue a token; returns the row and the plain token, which is never stored or shown again.
+
+    Only the client's owner issues its tokens (``created_by``, a person, never an API client's
+    user): an administrator who manages clients cannot mint a finance client's token and move
+    money with it. (``created_by=None`` is the code's own call, e.g. tests; every route, admin
+    action and command names the issuer.)"""
     if expires_in is not None and expires_in <= timedelta(0):
         raise InvalidExpiry("A token lifetime must be positive (or omitted for no expiry).")
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if created_by is not None and (hasattr(created_by, "api_client") or client.owner_id != created_by.pk):
+        raise TokenIssueForbidden(f"Tokens of API client {client.name!r} are issued by its owner "
+                                  f"({client.owner.username if client.owner_id else 'none recorded'}), in a staff "
+                                  "session, not by an administrator or another client.")
     if not client.is_active:
         raise ClientInactive(f"API client {client.name!r} is deactivated.")
     now = timezone.now()

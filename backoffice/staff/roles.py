@@ -261,6 +261,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 for _role, _permissions in KYC_ROLE_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role].extend(_permissions)
 
+# Any staff member may own an API client (a compliance officer approves who owns which), and only
+# the owner issues its tokens (api_clients.services.api_token_issue checks who asks).
+for _role in STAFF_ROLE_NAMES:
+    if "api_clients.add_apitoken" not in ROLE_PERMISSIONS[_role]:
+        ROLE_PERMISSIONS[_role].append("api_clients.add_apitoken")
+
 # Term deposits and loans keep theirs next to their models too.
 for _catalogue in (DEPOSITS_ROLE_PERMISSIONS, LOANS_ROLE_PERMISSIONS):
     for _role, _permissions in _catalogue.items():

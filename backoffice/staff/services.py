@@ -16,9 +16,9 @@ from django.db import transaction
 
 from core_banking.audit.services import audit_record
 from core_banking.common.errors import DomainError, NotFound
-from core_banking.common.maker_checker import Deferred, guarded
+from core_banking.common.maker_checker import Deferred, guarded, system_execution
 
-from .roles import STAFF_ROLE_NAMES, roles_of
+from .roles import COMPLIANCE_OFFICER, STAFF_ROLE_NAMES, roles_of
 
 
 class InvalidRoleChange(DomainError):
@@ -44,6 +44,10 @@ def _staff_user(user_id: int):
     return user
 
 
+def _checker_exists() -> bool:
+    return get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=COMPLIANCE_OFFICER).exists()
+
+
 def role_validate(*, user_id: int, role: str) -> None:
     if role not in STAFF_ROLE_NAMES:
         raise InvalidRoleChange(f"unknown staff role {role!r}; one of {', '.join(STAFF_ROLE_NAMES)}", field="role")
@@ -55,7 +59,16 @@ def role_validate(*, user_id: int, role: str) -> None:
 @transaction.atomic
 def role_grant(*, user_id: int, role: str, actor=None, reason: str = "") -> object | Deferred:
     """Give a staff member a role; returns the ``Deferred`` approval request unless an approved
-    ``role_grant`` is being executed."""
+    ``role_grant`` is being executed.
+
+    Bootstrap: while the bank has no active compliance officer (nobody could approve), a grant
+    applies at once, audited as such (how the first administrator and compliance officers get
+    their roles after ``createsuperuser``). From the first compliance officer on, every grant waits
+    for one."""
+    if not _checker_exists():
+        with system_execution():
+            return _role_grant(user_id=user_id, role=role, actor=actor, reason=f"bootstrap (no compliance officer "
+                               f"yet to approve): {reason}")
     return guarded("role_grant", payload={"user_id": user_id, "role": role, "reason": reason}, actor=actor,
                    reason=reason, execute=lambda: _role_grant(user_id=user_id, role=role, actor=actor, reason=reason))
 

@@ -80,11 +80,14 @@ class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
         if done:
             self.message_user(request, f"{done} payment(s) {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Release selected payments held for review")
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("payments.review_payment")
+
+    @admin.action(description="Release selected payments held for review", permissions=["review"])
     def release_selected(self, request, queryset):
         self._act(request, queryset, services.payment_release, "released", reason="released in the admin")
 
-    @admin.action(description="Reject selected payments held for review")
+    @admin.action(description="Reject selected payments held for review", permissions=["review"])
     def reject_selected(self, request, queryset):
         self._act(request, queryset, services.payment_reject, "rejected", reason="rejected in the admin")
 

@@ -75,14 +75,9 @@ ADMIN_EDITS_CHART = ("administrator adds ledger accounts: the chart of accounts 
 KYC_DOOR_VIEW_ONLY = ("the door asks only kyc.view_kycapplication, so support_agent, administrator and api_client "
                       "pass it; the service refuses them (403 kyc_permission_refused): the permission belongs "
                       "at the door too")
-CLIENTS_UNSCOPED = ("BUG: the API-client routes require no scope, so an administrator-role API token carrying any "
-                    "scope (e.g. only 'tickets') lists clients and their owners, widens, revokes and issues tokens "
-                    "(a plain, non-expiring token for a finance-role client: 201); DESIGN says a client holds its "
-                    "role 'narrowed by its scopes'. Intended: the routes require a scope of their own "
-                    "('api_clients' here) that a token must carry")
-TOKEN_ISSUE = ("administrator issues a plain token for ANY client, e.g. a finance-role bank channel, and can then "
-               "post raw ledger entries with it: 'moves no money' holds only on paper; token issuance is not "
-               "maker-checker")
+TOKEN_ISSUE = ("every staff role passes the door (any staff member may own an API client); the service issues a "
+               "token only to the client's owner (403 token_issue_forbidden otherwise), so an administrator cannot "
+               "mint a finance client's token")
 ADMIN_WORKS_TICKETS = "administrator works customer tickets (tickets.work_ticket): not an administrator's job"
 PUBLIC_SCHEMA = ("AllowAny: the whole API description is served to anonymous callers, in production too "
                  "(no SPECTACULAR_SETTINGS['SERVE_PERMISSIONS'])")
@@ -93,9 +88,6 @@ COMPLIANCE_RELEASES = ("compliance releases/rejects held payments: a review deci
                        "leave; releases at or above 50,000 EUR go through maker-checker")
 FINANCE_POSTS_DIRECT = ("finance posts raw transfers, holds and bulk entries with no second person (workflows.md: "
                         "transfers are not guarded); adjustments and reversals are")
-PAYMENT_ADMIN_ACTION = ("BUG: PaymentAdmin.release_selected/reject_selected have no permissions=['review'] and are "
-                        "offered to every role that sees payments (operations, support_agent, finance); "
-                        "_act refuses them inside ('You may not review payments.')")
 RUN_TASKS = ("administrator runs any periodic task now (and may add one naming any registered Celery task); "
              "none moves money today, the end-of-day batch will")
 SUPPORT_READS_JOURNAL = ("support_agent reads every journal entry and hold of the bank (ledger.view_journalentry), "
@@ -226,14 +218,14 @@ API_ROUTES = {
     ("api/v1/loans/<int:loan_id>/early-repayment/", "POST"): door("loans", {OPS, API}),
     ("api/v1/loans/<int:loan_id>/write-off/", "POST"): door("loans", {FIN}),
     ("api/v1/me/", "GET"): door(None, {OPS, CR, CO, SUP, FIN, ADM, API}),
-    ("api/v1/api-clients/", "GET"): door("api_clients", {ADM}, xfail=CLIENTS_UNSCOPED),
-    ("api/v1/api-clients/", "POST"): door("api_clients", {ADM}, xfail=CLIENTS_UNSCOPED),
-    ("api/v1/api-clients/<int:client_id>/", "GET"): door("api_clients", {ADM}, xfail=CLIENTS_UNSCOPED),
-    ("api/v1/api-clients/<int:client_id>/", "PATCH"): door("api_clients", {ADM}, xfail=CLIENTS_UNSCOPED),
-    ("api/v1/api-clients/<int:client_id>/tokens/", "GET"): door("api_clients", {ADM}, xfail=CLIENTS_UNSCOPED),
+    ("api/v1/api-clients/", "GET"): door("api_clients", {ADM}),
+    ("api/v1/api-clients/", "POST"): door("api_clients", {ADM}),
+    ("api/v1/api-clients/<int:client_id>/", "GET"): door("api_clients", {ADM}),
+    ("api/v1/api-clients/<int:client_id>/", "PATCH"): door("api_clients", {ADM}),
+    ("api/v1/api-clients/<int:client_id>/tokens/", "GET"): door("api_clients", {ADM}),
     ("api/v1/api-clients/<int:client_id>/tokens/", "POST"):
-        door("api_clients", {ADM}, flag=TOKEN_ISSUE, xfail=CLIENTS_UNSCOPED),
-    ("api/v1/api-tokens/<str:prefix>/revoke/", "POST"): door("api_clients", {ADM}, xfail=CLIENTS_UNSCOPED),
+        door("api_clients", {OPS, CR, CO, SUP, FIN, ADM}, flag=TOKEN_ISSUE),
+    ("api/v1/api-tokens/<str:prefix>/revoke/", "POST"): door("api_clients", {ADM}),
     ("api/schema/", "GET"): door(None, ALL, flag=PUBLIC_SCHEMA),
     ("api/docs/", "GET"): door(None, ALL, flag=PUBLIC_SCHEMA),
     ("api/redoc/", "GET"): door(None, ALL, flag=PUBLIC_SCHEMA),
@@ -327,8 +319,8 @@ ADMIN_ACTIONS = {
     ("loans.loan", "write_off_selected"): grant({FIN}),
     ("otp_static.staticdevice", "delete_selected"): grant({ADM}),
     ("otp_totp.totpdevice", "delete_selected"): grant({ADM}),
-    ("payments.payment", "reject_selected"): grant({CR, CO}, xfail=PAYMENT_ADMIN_ACTION),
-    ("payments.payment", "release_selected"): grant({CR, CO}, xfail=PAYMENT_ADMIN_ACTION),
+    ("payments.payment", "reject_selected"): grant({CR, CO}),
+    ("payments.payment", "release_selected"): grant({CR, CO}),
     ("tariffs.customertariff", "delete_selected"): grant({OPS}),
     ("tickets.ticket", "assign_selected"): grant({OPS, SUP, ADM}, flag=ADMIN_WORKS_TICKETS),
     ("tickets.ticket", "claim_selected"): grant({OPS, SUP, ADM}, flag=ADMIN_WORKS_TICKETS),

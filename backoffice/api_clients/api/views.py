@@ -115,6 +115,7 @@ class MeApi(APIView):
 
 
 class ApiClientListCreateApi(APIView):
+    required_scopes = ["api_clients"]  # a token manages clients only with this scope
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms = {
         "GET": ["api_clients.view_apiclient"],
@@ -185,6 +186,7 @@ class ApiClientListCreateApi(APIView):
 
 
 class ApiClientDetailApi(APIView):
+    required_scopes = ["api_clients"]  # a token manages clients only with this scope
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms = {
         "GET": ["api_clients.view_apiclient"],
@@ -247,6 +249,7 @@ class ApiClientDetailApi(APIView):
 
 
 class ApiTokenListIssueApi(APIView):
+    required_scopes = ["api_clients"]  # a token manages clients only with this scope
     permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
     required_perms = {
         "GET": ["api_clients.view_apitoken"],
@@ -323,6 +326,7 @@ class ApiTokenListIssueApi(APIView):
 
 
 class ApiTokenRevokeApi(APIView):
+    required_scopes = ["api_clients"]  # a token manages clients only with this scope
     permission_classes = [IsAuthenticated, HasScope, require_perms("api_clients.change_apitoken")]
 
     @extend_schema(

@@ -29,7 +29,7 @@ def ledger_token(ledger_client) -> str:
 def admin_api_client():
     """An API client administering API clients (permissions granted explicitly, so the test
     does not depend on what the roles catalogue gives the administrator group)."""
-    client = ApiClientFactory(name="admin-tool", role="administrator", scopes=[])
+    client = ApiClientFactory(name="admin-tool", role="administrator", scopes=["api_clients"])
     grant(
         client.user,
         "api_clients.view_apiclient",
@@ -44,3 +44,13 @@ def admin_api_client():
 @pytest.fixture
 def admin_api(admin_api_client) -> APIClient:
     return bearer(issue(admin_api_client))
+
+
+@pytest.fixture
+def owner_api(ledger_client) -> APIClient:
+    """The ledger client's owner in a staff session: the one person who issues its tokens."""
+    owner = ledger_client.owner
+    grant(owner, "api_clients.add_apitoken", "api_clients.view_apitoken")
+    api = APIClient()
+    api.force_authenticate(user=owner)
+    return api

@@ -147,8 +147,18 @@ def test_widening_a_client_asks_for_approval(administrator_browser):
     assert request.target_key == f"api_client:{client.pk}"
 
 
-def test_issuing_a_token_from_the_admin_shows_it_once_in_a_message(admin_browser):
-    client = ApiClientFactory(name="needs-token")
+def test_issuing_a_token_from_the_admin_is_refused_to_anyone_but_the_owner(admin_browser):
+    client = ApiClientFactory(name="not-mine")
+
+    response = admin_browser.post(CLIENTS, {"action": "issue_token_90_days", "_selected_action": [client.pk]},
+                                  follow=True)
+
+    assert any("issued by its owner" in m for m in messages_of(response)), messages_of(response)
+    assert not ApiToken.objects.filter(client=client).exists()
+
+
+def test_issuing_a_token_from_the_admin_shows_it_once_in_a_message(admin_browser, admin_user):
+    client = ApiClientFactory(name="needs-token", owner=admin_user)  # the owner issues its tokens
 
     response = admin_browser.post(
         CLIENTS,

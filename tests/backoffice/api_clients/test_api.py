@@ -149,8 +149,8 @@ def test_a_malformed_body_is_a_problem(admin_api):
 # --- administration: tokens ----------------------------------------------------------------
 
 
-def test_issue_token_shows_it_once_and_it_works(admin_api, ledger_client):
-    response = admin_api.post(tokens_url(ledger_client), {"expires_in_days": 30})
+def test_issue_token_shows_it_once_and_it_works(owner_api, admin_api, ledger_client):
+    response = owner_api.post(tokens_url(ledger_client), {"expires_in_days": 30})
 
     assert response.status_code == 201, response.content
     assert response["Cache-Control"] == "no-store"
@@ -168,24 +168,48 @@ def test_issue_token_shows_it_once_and_it_works(admin_api, ledger_client):
     assert "token" not in listing.json()["results"][0]
 
 
-def test_issue_token_without_expiry(admin_api, ledger_client):
-    response = admin_api.post(tokens_url(ledger_client), {})
+def test_issue_token_without_expiry(owner_api, ledger_client):
+    response = owner_api.post(tokens_url(ledger_client), {})
 
     assert response.status_code == 201, response.content
     assert response.json()["expires_at"] is None
 
 
 @pytest.mark.parametrize("days", [0, -1, "soon"])
-def test_issue_token_validates_the_lifetime(admin_api, ledger_client, days):
-    response = admin_api.post(tokens_url(ledger_client), {"expires_in_days": days})
+def test_issue_token_validates_the_lifetime(owner_api, ledger_client, days):
+    response = owner_api.post(tokens_url(ledger_client), {"expires_in_days": days})
 
     body = assert_problem(response, status=400, code="validation_error")
     assert "expires_in_days" in body["errors"]
     assert not ApiToken.objects.filter(client=ledger_client).exists()
 
 
-def test_issue_token_for_an_unknown_client_is_404(admin_api):
-    assert_problem(admin_api.post("/api/v1/api-clients/999999/tokens/", {}), status=404, code="not_found")
+def test_issue_token_for_an_unknown_client_is_404(owner_api):
+    assert_problem(owner_api.post("/api/v1/api-clients/999999/tokens/", {}), status=404, code="not_found")
+
+
+def test_only_the_owner_issues_a_token_not_an_administrator_nor_a_machine(admin_api, ledger_client):
+    """Issue 16: an administrator who manages clients cannot mint a client's token and use it."""
+    administrator = StaffUserFactory(username="the-admin")
+    from .factories import grant
+
+    grant(administrator, "api_clients.add_apitoken")
+    session = APIClient()
+    session.force_authenticate(user=administrator)
+
+    for api in (admin_api, session):
+        assert_problem(api.post(tokens_url(ledger_client), {}), status=403, code="token_issue_forbidden")
+    assert not ApiToken.objects.filter(client=ledger_client).exists()
+
+
+def test_a_token_without_the_api_clients_scope_manages_nothing(ledger_client):
+    tool = ApiClientFactory(name="tickets-only", role="administrator", scopes=["tickets"])
+    from .factories import grant
+
+    grant(tool.user, "api_clients.view_apiclient", "api_clients.add_apitoken")
+    api = bearer(issue(tool))
+    assert_problem(api.get(CLIENTS), status=403, code="permission_denied")
+    assert_problem(api.post(tokens_url(ledger_client), {}), status=403, code="permission_denied")
 
 
 def test_revoke_token(admin_api, admin_api_client, ledger_client):

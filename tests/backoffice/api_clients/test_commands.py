@@ -56,7 +56,7 @@ def test_create_api_client_asks_for_approval_and_the_token_works_once_it_is_gran
     assert (request.maker, request.payload["owner_id"]) == (requester, owner.pk)
 
     request_approve(request_id=request.pk, actor=staff_user("compliance_officer"))
-    out, err = run("issue_api_token", "payments-gw", "--expires-days", "7")
+    out, err = run("issue_api_token", "payments-gw", "--expires-days", "7", "--issued-by", "owner")
 
     token = printed_token(out)
     assert "cannot be shown again" in err
@@ -124,7 +124,8 @@ def test_create_api_client_from_the_command_line_exits_non_zero_with_a_message(o
 def test_issue_api_token_refuses_a_bad_lifetime(ledger_client, days):
     tokens = ApiToken.objects.count()
     with pytest.raises(CommandError, match="--expires-days"):
-        run("issue_api_token", ledger_client.name, "--expires-days", days)
+        run("issue_api_token", ledger_client.name, "--expires-days", days, "--issued-by",
+            ledger_client.owner.username)
 
     assert ApiToken.objects.count() == tokens
 
@@ -132,7 +133,8 @@ def test_issue_api_token_refuses_a_bad_lifetime(ledger_client, days):
 def test_issue_api_token_prints_a_new_working_token(ledger_client):
     old = issue(ledger_client)
 
-    out, err = run("issue_api_token", "ledger-partner", "--expires-days", "30")
+    out, err = run("issue_api_token", "ledger-partner", "--expires-days", "30", "--issued-by",
+                   ledger_client.owner.username)
 
     new = printed_token(out)
     assert new != old
@@ -141,9 +143,16 @@ def test_issue_api_token_prints_a_new_working_token(ledger_client):
     assert bearer(old).get("/api/v1/me/").status_code == 200  # rotation: both until revoked
 
 
+def test_issue_api_token_is_refused_to_anyone_but_the_owner(ledger_client):
+    StaffUserFactory(username="the-admin")
+    with pytest.raises(CommandError, match=r"\[token_issue_forbidden\]"):
+        run("issue_api_token", "ledger-partner", "--issued-by", "the-admin")
+    assert not ApiToken.objects.filter(client=ledger_client).exists()
+
+
 def test_issue_api_token_for_an_unknown_client_fails(db):
     with pytest.raises(CommandError, match="no API client named 'ghost'"):
-        run("issue_api_token", "ghost")
+        run("issue_api_token", "ghost", "--issued-by", "nobody")
 
 
 def test_revoke_api_token_stops_the_token_at_once(ledger_client):

@@ -25,6 +25,7 @@ def _roles(db):
 @pytest.fixture
 def admin_session(client):
     administrator = staff_user("administrator", username="the-admin")
+    staff_user("compliance_officer", username="officer-on-duty")  # past the bootstrap: grants need approval
     sign_in_verified(client, administrator)
     client.administrator = administrator
     return client
@@ -95,7 +96,21 @@ def test_a_role_is_removed_at_once_and_refusals_write_nothing(admin_session):
     assert ApprovalRequest.objects.count() == before and roles_of(target) == []
 
 
+def test_until_a_compliance_officer_exists_a_grant_applies_at_once_and_says_so():
+    """Bootstrap after createsuperuser: nobody could approve yet."""
+    first = staff_user(username="first-admin")
+    officer = staff_user(username="first-officer")
+    services.role_grant(user_id=first.pk, role="administrator", actor=None, reason="bank set-up")
+    services.role_grant(user_id=officer.pk, role="compliance_officer", actor=first, reason="bank set-up")
+    assert roles_of(first) == ["administrator"] and roles_of(officer) == ["compliance_officer"]
+    assert AuditEvent.objects.filter(action="staff.role_granted", reason__startswith="bootstrap").count() == 2
+
+    later = services.role_grant(user_id=first.pk, role="finance", actor=first, reason="now it asks")
+    assert later.request_id and roles_of(first) == ["administrator"]
+
+
 def test_the_service_itself_defers_and_refuses_api_client_users():
+    staff_user("compliance_officer")
     target = staff_user("support_agent", username="agent-s")
     administrator = staff_user("administrator")
     deferred = services.role_grant(user_id=target.pk, role="finance", actor=administrator, reason="new job")
