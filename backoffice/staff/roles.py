@@ -218,8 +218,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "audit.view_auditevent",
-        "ledger.view_ledgeraccount",
-        "ledger.add_ledgeraccount",
+        # No ledger accounts: the chart of accounts is finance's, and balances are no
+        # administrator's business (least privilege; the role moves no money).
         "ledger.view_currency",
         "api_clients.view_apiclient",
         "api_clients.add_apiclient",

@@ -68,10 +68,6 @@ def grant(roles, *, flag: str = "", xfail: str = "") -> Grant:
 
 
 # Flags shared by several rows (the report of issue 16 lists them with their reasons).
-ADMIN_READS_BALANCES = ("administrator reads every ledger account (with balances) though the role 'moves no money' "
-                        "and needs no customer financial data: ledger.view_ledgeraccount on ADMINISTRATOR")
-ADMIN_EDITS_CHART = ("administrator adds ledger accounts: the chart of accounts is finance's to maintain "
-                     "(README: 'general-ledger headers (finance)'); ledger.add_ledgeraccount on ADMINISTRATOR")
 KYC_DOOR_VIEW_ONLY = ("the door asks only kyc.view_kycapplication, so support_agent, administrator and api_client "
                       "pass it; the service refuses them (403 kyc_permission_refused): the permission belongs "
                       "at the door too")
@@ -101,12 +97,12 @@ API_ROUTES = {
     ("api/v1/ledger/entries/<int:entry_id>/", "GET"):
         door("ledger", {OPS, CR, CO, SUP, FIN, API}, flag=SUPPORT_READS_JOURNAL),
     ("api/v1/ledger/entries/<int:entry_id>/reverse/", "POST"): door("ledger", {FIN}),
-    ("api/v1/ledger/accounts/", "GET"): door("ledger", {OPS, CR, CO, FIN, ADM, API}, flag=ADMIN_READS_BALANCES),
-    ("api/v1/ledger/accounts/", "POST"): door("ledger", {FIN, ADM}, flag=ADMIN_EDITS_CHART),
+    ("api/v1/ledger/accounts/", "GET"): door("ledger", {OPS, CR, CO, FIN, API}),
+    ("api/v1/ledger/accounts/", "POST"): door("ledger", {FIN}),
     ("api/v1/ledger/accounts/<int:account_id>/", "GET"):
-        door("ledger", {OPS, CR, CO, FIN, ADM, API}, flag=ADMIN_READS_BALANCES),
+        door("ledger", {OPS, CR, CO, FIN, API}),
     ("api/v1/ledger/accounts/<int:account_id>/balance/", "GET"):
-        door("ledger", {OPS, CR, CO, FIN, ADM, API}, flag=ADMIN_READS_BALANCES),
+        door("ledger", {OPS, CR, CO, FIN, API}),
     ("api/v1/ledger/accounts/<int:account_id>/statement/", "GET"): door("ledger", {OPS, CR, CO, FIN, API}),
     ("api/v1/ledger/holds/", "POST"): door("ledger", {FIN}, flag=FINANCE_POSTS_DIRECT),
     ("api/v1/ledger/holds/<int:hold_id>/", "GET"):
@@ -257,7 +253,7 @@ ADMIN_VIEW = {
     "ledger.currency": grant({FIN, ADM}),
     "ledger.hold": grant({OPS, CR, CO, SUP, FIN}, flag=SUPPORT_READS_JOURNAL),
     "ledger.journalentry": grant({OPS, CR, CO, SUP, FIN}, flag=SUPPORT_READS_JOURNAL),
-    "ledger.ledgeraccount": grant({OPS, CR, CO, FIN, ADM}, flag=ADMIN_READS_BALANCES),
+    "ledger.ledgeraccount": grant({OPS, CR, CO, FIN}),
     "ledger.posting": grant({OPS, CR, CO, SUP, FIN}, flag=SUPPORT_READS_JOURNAL),
     "limits.limitprofile": grant({OPS, SUP, FIN}),
     "limits.limitrule": grant({OPS, SUP, FIN}),

@@ -1,11 +1,14 @@
 """Roles cannot be widened by hand (issue 16): the administrator role loses `auth.add_group` and
-`auth.change_group` (the roles sync only adds permissions). A role is granted to a person through
+`auth.change_group`, and the ledger accounts (view, add: the chart is finance's), as the roles
+sync only adds permissions. A role is granted to a person through
 a `role_grant` approval request. Names are frozen here; reversing does nothing (it would reopen
 the hole)."""
 
 from django.db import migrations
 
-REMOVED = {"administrator": (("auth", "add_group"), ("auth", "change_group"))}
+REMOVED = {"administrator": (("auth", "add_group"), ("auth", "change_group"),
+                             # the chart of accounts is finance's; balances are no administrator's business
+                             ("ledger", "view_ledgeraccount"), ("ledger", "add_ledgeraccount"))}
 
 
 def forwards(apps, schema_editor):
