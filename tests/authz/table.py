@@ -68,9 +68,6 @@ def grant(roles, *, flag: str = "", xfail: str = "") -> Grant:
 
 
 # Flags shared by several rows (the report of issue 16 lists them with their reasons).
-KYC_DOOR_VIEW_ONLY = ("the door asks only kyc.view_kycapplication, so support_agent, administrator and api_client "
-                      "pass it; the service refuses them (403 kyc_permission_refused): the permission belongs "
-                      "at the door too")
 TOKEN_ISSUE = ("every staff role passes the door (any staff member may own an API client); the service issues a "
                "token only to the client's owner (403 token_issue_forbidden otherwise), so an administrator cannot "
                "mint a finance client's token")
@@ -174,17 +171,17 @@ API_ROUTES = {
         door("kyc", {OPS, CR, CO}),
     ("api/v1/kyc/applications/<int:application_id>/assign/", "POST"): door("kyc", {OPS, CO}),
     ("api/v1/kyc/applications/<int:application_id>/submit/", "POST"):
-        door("kyc", {OPS, CR, CO, SUP, ADM, API}, flag=KYC_DOOR_VIEW_ONLY),
+        door("kyc", {OPS, CR, CO, API}),
     ("api/v1/kyc/applications/<int:application_id>/start-review/", "POST"):
-        door("kyc", {OPS, CR, CO, SUP, ADM, API}, flag=KYC_DOOR_VIEW_ONLY),
+        door("kyc", {CR, CO}),
     ("api/v1/kyc/applications/<int:application_id>/request-information/", "POST"):
-        door("kyc", {OPS, CR, CO, SUP, ADM, API}, flag=KYC_DOOR_VIEW_ONLY),
+        door("kyc", {CR, CO}),
     ("api/v1/kyc/applications/<int:application_id>/resubmit/", "POST"):
-        door("kyc", {OPS, CR, CO, SUP, ADM, API}, flag=KYC_DOOR_VIEW_ONLY),
+        door("kyc", {OPS, CR, CO, API}),
     ("api/v1/kyc/applications/<int:application_id>/approve/", "POST"):
-        door("kyc", {OPS, CR, CO, SUP, ADM, API}, flag=KYC_DOOR_VIEW_ONLY),
+        door("kyc", {CR, CO}),
     ("api/v1/kyc/applications/<int:application_id>/reject/", "POST"):
-        door("kyc", {OPS, CR, CO, SUP, ADM, API}, flag=KYC_DOOR_VIEW_ONLY),
+        door("kyc", {CR, CO}),
     ("api/v1/approvals/", "GET"): door("approvals", {OPS, CR, CO, FIN, ADM, API}),
     ("api/v1/approvals/", "POST"): door("approvals", {OPS, CR, CO, FIN, ADM, API}),
     ("api/v1/approvals/inbox/", "GET"): door("approvals", {OPS, CO, FIN}),

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.kyc import selectors, services
-from backoffice.kyc.models import ADD, ADD_DOCUMENT, VIEW, VIEW_DOCUMENT
+from backoffice.kyc.models import ADD, ADD_DOCUMENT, REVIEW, VIEW, VIEW_DOCUMENT
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
@@ -196,7 +196,10 @@ def _transition_view(action: str) -> type[KycTransitionApi]:
         return KycTransitionApi.post(self, request, application_id)
 
     name = "Kyc" + "".join(part.title() for part in action.split("_")) + "Api"
-    return type(name, (KycTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post)})
+    # The door asks what the service will (defence in depth): preparing needs `add`, deciding `review`.
+    perms = {"POST": [VIEW, ADD] if action in services.PREPARE_ACTIONS else [VIEW, REVIEW]}
+    return type(name, (KycTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post),
+                                            "required_perms": perms})
 
 
 TRANSITION_VIEWS = {action: _transition_view(action) for action in services.TRANSITIONS}
