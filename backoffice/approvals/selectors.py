@@ -101,3 +101,22 @@ def request_target(request: ApprovalRequest, user) -> dict:
     from .targets import describe
 
     return describe(request.action_type, request.payload or {}, user)
+
+
+def request_next_step(request) -> str:
+    """What happens next with ``request``, in words (the 202 of a deferred action says it too)."""
+    from .services import policy_for
+
+    status = request.status
+    if status == "pending":
+        missing = request.required_approvals - request.approvals_count
+        roles = ", ".join(policy_for(request.action_type).checker_roles) or "nobody"
+        return (f"Waits for {missing} more approval(s) by {roles} (never the maker, nor the person owning the "
+                f"maker's API client) before {request.expires_at.isoformat(timespec='minutes')}; the action "
+                "executes with the last approval, as the service would execute it now. Until then nothing changed.")
+    if status == "approved":
+        return (f"Approved, but executing it failed ({request.execution_error}); a checker may retry it."
+                if request.execution_error else "Approved; executing.")
+    if status == "executed":
+        return "Executed: the action took effect when the last approval arrived."
+    return f"{status.capitalize()}: nothing was done."

@@ -211,6 +211,7 @@ class PendingApprovalSerializer(serializers.Serializer):
     approvals_count = serializers.IntegerField()
     expires_at = serializers.DateTimeField()
     payload = serializers.DictField()
+    next_step = serializers.CharField(help_text="What happens next: who must approve, by when.")
 
 
 def deferred_response(deferred: Deferred):

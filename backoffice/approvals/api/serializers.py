@@ -86,7 +86,9 @@ class ApprovalRequestDetailSerializer(ApprovalRequestOutputSerializer):
     decisions = ApprovalDecisionOutputSerializer(many=True, read_only=True)
     history = ApprovalHistoryOutputSerializer(many=True, read_only=True)
     target = ApprovalTargetSerializer(read_only=True, help_text="The request's target in words, for the checker.")
+    next_step = serializers.CharField(read_only=True, help_text="What happens next, in words: who must approve by "
+                                      "when, or how the request ended.")
 
     class Meta(ApprovalRequestOutputSerializer.Meta):
         fields = [*ApprovalRequestOutputSerializer.Meta.fields, "payload", "result", "status_reason",
-                  "execution_attempts", "target", "decisions", "history"]
+                  "execution_attempts", "target", "next_step", "decisions", "history"]

@@ -53,6 +53,7 @@ def request_detail(request_id: int, user=None) -> dict:
         "payload": request.payload, "result": request.result, "status_reason": request.status_reason,
         "execution_attempts": request.execution_attempts,
         "target": selectors.request_target(request, user if user is not None else _acting_user()),
+        "next_step": selectors.request_next_step(request),
         "decisions": s.ApprovalDecisionOutputSerializer(
             request.decisions.select_related("checker").order_by("id"), many=True).data,
         "history": s.ApprovalHistoryOutputSerializer(

@@ -45,6 +45,7 @@ def test_an_api_clients_50000_adjustment_waits_for_two_checkers(account, bank):
     request = ApprovalRequest.objects.get(pk=response.json()["id"])
     assert (request.action_type, request.status, request.required_approvals) == ("ledger_adjustment", "pending", 2)
     assert request.maker == maker.api_client.user
+    assert "Waits for 2 more approval(s) by finance, compliance_officer" in response.json()["next_step"]
     assert _entries() == before  # nothing posted
 
     first = staff_api(staff_user("finance")).post(f"{response['Location']}approve/", {}, format="json")
