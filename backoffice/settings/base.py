@@ -390,6 +390,12 @@ CELERY_BEAT_SCHEDULE["kyc.open_periodic_reviews"] = {
 # --- Approvals (maker-checker) -------------------------------------------------------------
 # Seconds between runs of the task that expires approval requests past their time.
 APPROVALS_EXPIRY_INTERVAL = int(os.environ.get("APPROVALS_EXPIRY_INTERVAL", "300"))
+# Payments against the books (core_banking/payments/books.py), nightly after the business day.
+CELERY_BEAT_SCHEDULE["payments.verify_books"] = {
+    "task": "payments.verify_books",
+    "schedule": crontab(hour=3, minute=15),
+    "options": {"expire_seconds": 3600},
+}
 CELERY_BEAT_SCHEDULE["approvals.expire_requests"] = {
     "task": "approvals.expire_requests",
     "schedule": float(APPROVALS_EXPIRY_INTERVAL),

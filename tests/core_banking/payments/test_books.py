@@ -133,3 +133,19 @@ def test_a_hold_left_pending_and_an_orphan_entry_are_named(bank, eur_product, ad
     problems = {(p["reference"], p["code"]) for p in payments_books_check().problems}
     assert problems == {(made["rejected"].reference, "hold_left_pending"), ("PAY-NOPE", "orphan_payment_entry")}
     assert orphan.entry_id
+
+
+def test_the_nightly_task_records_a_mismatch_for_the_morning(bank, eur_product, ada, bram):
+    from core_banking.audit.models import AuditEvent
+    from core_banking.payments.tasks import verify_books
+
+    _every_kind(bank, eur_product, ada, bram)
+    assert verify_books.delay().get()["ok"] and not AuditEvent.objects.filter(action="books.mismatch").exists()
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE payments_payment SET amount = amount + 1 WHERE kind = 'outgoing' AND status = 'posted'")
+    summary = verify_books.delay().get()
+
+    assert (summary["ok"], summary["problem_count"]) == (False, 1)
+    event = AuditEvent.objects.get(action="books.mismatch")
+    assert event.after["problems"][0]["code"] == "amounts_disagree"
