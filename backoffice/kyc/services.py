@@ -35,6 +35,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from core_banking.audit.services import audit_record, audit_record_many
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import TransitionNotAllowed
+from core_banking.common.maker_checker import system_execution
 from core_banking.customers import services as customers
 from core_banking.customers.models import Customer
 
@@ -318,8 +319,10 @@ def _submit(*, application_id: int, action: str, actor, now: dt.datetime | None)
                             "failed_checks": failed}, changes=["status", "risk_score", "risk_rating"])
         if application.kind == KycApplication.Kind.ONBOARDING and \
                 application.customer.kyc_status != Customer.KycStatus.PENDING:
-            customers.customer_set_kyc_status(customer_id=application.customer_id, status=Customer.KycStatus.PENDING,
-                                              actor=actor, reason=f"KYC application {application.pk} submitted")
+            with system_execution():  # the review workflow's own step, not an override
+                customers.customer_set_kyc_status(customer_id=application.customer_id,
+                                                  status=Customer.KycStatus.PENDING, actor=actor,
+                                                  reason=f"KYC application {application.pk} submitted")
     return application
 
 
@@ -423,9 +426,10 @@ def application_approve(*, application_id: int, actor, reason: str = "",
     audit_record(action="kyc.approved", obj=application, before={"status": before}, reason=reason, actor=actor,
                  after={"status": application.status, "risk_rating": rating, "next_review_date": next_review},
                  changes=["status"])
-    customers.customer_set_kyc_status(customer_id=application.customer_id, status=Customer.KycStatus.APPROVED,
-                                      risk_rating=rating, next_review_date=next_review, actor=actor,
-                                      reason=f"KYC application {application.pk} approved")
+    with system_execution():  # the review's decision under its own four-eyes rules, not an override
+        customers.customer_set_kyc_status(customer_id=application.customer_id, status=Customer.KycStatus.APPROVED,
+                                          risk_rating=rating, next_review_date=next_review, actor=actor,
+                                          reason=f"KYC application {application.pk} approved")
     return application
 
 
@@ -448,8 +452,10 @@ def application_reject(*, application_id: int, reason_code: str, actor, reason: 
              actor=actor, at=now)
     audit_record(action="kyc.rejected", obj=application, before={"status": before}, reason=reason, actor=actor,
                  after={"status": application.status, "reason_code": reason_code}, changes=["status"])
-    customers.customer_set_kyc_status(customer_id=application.customer_id, status=Customer.KycStatus.REJECTED,
-                                      actor=actor, reason=f"KYC application {application.pk} rejected: {reason_code}")
+    with system_execution():  # the review's decision, not an override
+        customers.customer_set_kyc_status(customer_id=application.customer_id, status=Customer.KycStatus.REJECTED,
+                                          actor=actor,
+                                          reason=f"KYC application {application.pk} rejected: {reason_code}")
     return application
 
 

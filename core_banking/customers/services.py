@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core_banking.audit.services import audit_record, to_jsonable
+from core_banking.common.maker_checker import Deferred, guarded
 
 from . import exceptions as exc
 from .models import Address, Customer, RelatedParty, TaxResidency
@@ -185,9 +186,24 @@ def customer_update(
 def customer_set_kyc_status(
     *, customer_id: int, status: str, actor=None, reason: str = "",
     risk_rating: str | None = None, next_review_date: dt.date | None = None,
-) -> Customer:
+) -> Customer | Deferred:
     """Record the outcome of a KYC review (called by the KYC workflow). Approval stamps the time
-    and may set the risk rating and the date of the next periodic review."""
+    and may set the risk rating and the date of the next periodic review.
+
+    The KYC review workflow decides under its own rules (assignment, a second compliance officer
+    for high risk) and calls this inside ``system_execution``; any other caller is overriding
+    KYC, which passes the maker-checker gate (``kyc_override``) and gets the ``Deferred``
+    approval request unless an approved one is being executed."""
+    return guarded("kyc_override", payload={"customer_id": customer_id, "status": status,
+                                            "risk_rating": risk_rating, "reason": reason},
+                   actor=actor, reason=reason,
+                   execute=lambda: _customer_set_kyc_status(customer_id=customer_id, status=status, actor=actor,
+                                                            reason=reason, risk_rating=risk_rating,
+                                                            next_review_date=next_review_date))
+
+
+def _customer_set_kyc_status(*, customer_id: int, status: str, actor, reason: str, risk_rating: str | None,
+                             next_review_date: dt.date | None) -> Customer:
     if status not in Customer.KycStatus.values:
         raise exc.InvalidCustomer(f"unknown KYC status {status!r}", field="kyc_status")
     if risk_rating is not None and risk_rating not in Customer.RiskRating.values:

@@ -190,3 +190,17 @@ def review_everything(intent):
     from core_banking.payments.seams import Review
 
     return Review(code="manual", reason="every payment is reviewed in this test")
+
+
+def test_setting_kyc_outside_the_review_is_an_override_that_waits_for_an_officer(ada):
+    from core_banking.customers import services as customers
+
+    officer_maker = staff_user("compliance_officer", username="kyc-maker")
+    result = customers.customer_set_kyc_status(customer_id=ada.pk, status="rejected", actor=officer_maker,
+                                               reason="adverse media")
+    ada.refresh_from_db()
+    assert ada.kyc_status == "approved" and ApprovalRequest.objects.get(pk=result.request_id).action_type == \
+        "kyc_override"
+    approvals.request_approve(request_id=result.request_id, actor=staff_user("compliance_officer"))
+    ada.refresh_from_db()
+    assert ada.kyc_status == "rejected"

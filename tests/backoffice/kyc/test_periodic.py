@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _due(days_ago: int, **fields):
     customer = banking.customer(**fields)
-    return customer_set_kyc_status(customer_id=customer.pk, status="approved",
+    return banking.as_system(customer_set_kyc_status, customer_id=customer.pk, status="approved",
                                    next_review_date=today() - dt.timedelta(days=days_ago))
 
 

@@ -14,7 +14,7 @@ from core_banking.customers import services
 from core_banking.customers.models import Customer, RelatedParty
 from tests import banking
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": dt.date(1815, 12, 10), "nationality": "GB"}
 ACME = {"legal_name": "Acme Trading B.V.", "registration_number": "KVK12345678", "incorporation_country": "NL"}
