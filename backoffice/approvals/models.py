@@ -13,28 +13,18 @@ the row, check who may act, fire them and write the history row and the audit ev
 
 from __future__ import annotations
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
+
+from core_banking.common.history import append_only_triggers
 
 AMOUNT = {"max_digits": 38, "decimal_places": 18}
 
 VIEW = "approvals.view_approvalrequest"
 INITIATE = "approvals.add_approvalrequest"
 DECIDE = "approvals.decide_approvalrequest"
-
-_APPEND_ONLY_SQL = """
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'restrict_violation';
-    RETURN NULL;
-"""
-
-
-def _append_only() -> list:
-    return [pgtrigger.Trigger(name="append_only_row", when=pgtrigger.Before,
-                              operation=pgtrigger.Update | pgtrigger.Delete, func=_APPEND_ONLY_SQL)]
 
 
 class ApprovalPolicy(models.Model):
@@ -172,7 +162,7 @@ class ApprovalDecision(models.Model):
             models.UniqueConstraint(fields=["request", "checker"], name="approval_one_decision_per_checker"),
             models.CheckConstraint(condition=Q(decision__in=["approve", "reject"]), name="approval_decision_valid"),
         ]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.decision} by {self.checker_id}"
@@ -193,7 +183,7 @@ class ApprovalHistory(models.Model):
     class Meta:
         ordering = ["request", "id"]
         verbose_name_plural = "approval history"
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.action} {self.from_status} -> {self.to_status}"

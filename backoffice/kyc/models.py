@@ -28,7 +28,6 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePosixPath
 
-import pgtrigger
 from django.conf import settings
 from django.core.files.storage import default_storage, storages
 from django.db import models
@@ -36,6 +35,7 @@ from django.db.models import F, Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Product
+from core_banking.common.history import append_only_triggers
 from core_banking.customers.models import Customer
 
 VIEW = "kyc.view_kycapplication"
@@ -49,18 +49,6 @@ OBJECT_PERM = "review_kycapplication"  # the guardian object permission on one a
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_CONTENT_TYPES = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
-
-_APPEND_ONLY_SQL = """
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'restrict_violation';
-    RETURN NULL;
-"""
-
-
-def _append_only() -> list:
-    return [pgtrigger.Trigger(name="append_only_row", when=pgtrigger.Before,
-                              operation=pgtrigger.Update | pgtrigger.Delete, func=_APPEND_ONLY_SQL)]
-
 
 def _active(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
@@ -298,7 +286,7 @@ class KycCheckResult(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(outcome__in=["pass", "warn", "fail"]), name="kyc_check_outcome_valid"),
         ]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.code}: {self.outcome}"
@@ -320,7 +308,7 @@ class KycHistory(models.Model):
         ordering = ["application", "id"]
         verbose_name = "KYC history entry"
         verbose_name_plural = "KYC history"
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.action} {self.from_status} -> {self.to_status}"

@@ -18,7 +18,6 @@ for its priority. ``services.escalate_breaches`` flags late tickets.
 
 from __future__ import annotations
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
@@ -26,6 +25,7 @@ from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account
+from core_banking.common.history import append_only_triggers
 from core_banking.customers.models import Customer
 from core_banking.ledger.models import JournalEntry
 from core_banking.payments.models import Payment
@@ -33,18 +33,6 @@ from core_banking.payments.models import Payment
 WORK = "tickets.work_ticket"
 MANAGE = "tickets.manage_ticket"
 VIEW_INTERNAL = "tickets.view_internal_note"
-
-_APPEND_ONLY_SQL = """
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'restrict_violation';
-    RETURN NULL;
-"""
-
-
-def _append_only() -> list:
-    return [pgtrigger.Trigger(name="append_only_row", when=pgtrigger.Before,
-                              operation=pgtrigger.Update | pgtrigger.Delete, func=_APPEND_ONLY_SQL)]
-
 
 class Priority(models.TextChoices):
     LOW = "low", "Low"
@@ -272,7 +260,7 @@ class TicketMessage(models.Model):
                                    name="ticket_message_visibility_valid"),
             models.CheckConstraint(condition=~Q(body=""), name="ticket_message_body_not_empty"),
         ]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.visibility} #{self.pk}"
@@ -293,7 +281,7 @@ class TicketStatusChange(models.Model):
 
     class Meta:
         ordering = ["ticket", "id"]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.action} {self.from_status} -> {self.to_status}"

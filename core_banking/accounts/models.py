@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from core_banking.common.history import StatusHistory
 from core_banking.customers.models import Customer
 from core_banking.ledger.models import AMOUNT, Currency, LedgerAccount
 
@@ -186,19 +187,12 @@ class Account(FSMModelMixin, models.Model):
         self.closed_at = at
 
 
-class AccountStatusChange(models.Model):
-    """The account's lifecycle history, one row per transition."""
+class AccountStatusChange(StatusHistory):
+    """The account's lifecycle history, one row per transition. Append-only."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="status_changes")
-    from_status = models.CharField(max_length=16)
-    to_status = models.CharField(max_length=16)
-    reason = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusHistory.Meta):
         ordering = ["account", "id"]
 
     def __str__(self) -> str:

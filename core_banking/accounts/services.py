@@ -22,6 +22,7 @@ from schwifty.exceptions import SchwiftyException
 from core_banking.audit.services import audit_record
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import TransitionNotAllowed
+from core_banking.common.history import record_transition
 from core_banking.common.maker_checker import Deferred, guarded
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.models import Customer
@@ -129,8 +130,7 @@ def account_open(
     if activate:
         account.activate(at=now)
     account.save()
-    AccountStatusChange.objects.create(account=account, from_status="", to_status=account.status,
-                                       reason="opened", actor=user_or_none(actor))
+    record_transition(AccountStatusChange, account, from_status="", reason="opened", actor=user_or_none(actor))
     audit_record(action="account.opened", obj=account, actor=actor,
                  after={"iban": iban, "customer": customer.number, "product": product.code,
                         "status": account.status, "overdraft_limit": str(limit)})
@@ -208,8 +208,7 @@ def _account_transition(*, account_id: int, action: str, actor, reason: str) -> 
                                    status_from=before, action=action) from None
     account.status_reason = reason
     account.save()
-    AccountStatusChange.objects.create(account=account, from_status=before, to_status=account.status,
-                                       reason=reason, actor=user_or_none(actor))
+    record_transition(AccountStatusChange, account, from_status=before, reason=reason, actor=user_or_none(actor))
     audit_record(action=TRANSITIONS[action], obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account
@@ -249,8 +248,7 @@ def _account_close(*, account_id: int, actor, reason: str) -> Account:
     account.save()
     ledger_account.is_active = False
     ledger_account.save(update_fields=["is_active"])
-    AccountStatusChange.objects.create(account=account, from_status=before, to_status=account.status,
-                                       reason=reason, actor=user_or_none(actor))
+    record_transition(AccountStatusChange, account, from_status=before, reason=reason, actor=user_or_none(actor))
     audit_record(action="account.closed", obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account

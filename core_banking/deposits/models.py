@@ -39,6 +39,7 @@ from django.db.models import F, Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account, Product
+from core_banking.common.history import StatusHistory
 from core_banking.customers.models import Customer
 from core_banking.interest.daycount import Convention
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
@@ -312,22 +313,18 @@ class DepositAccrual(models.Model):
         return f"{self.deposit_id} {self.accrual_date.isoformat()}: {self.amount}"
 
 
-class DepositStatusChange(models.Model):
+class DepositStatusChange(StatusHistory):
     """The deposit's lifecycle history, one row per transition (the first: opened)."""
 
     deposit = models.ForeignKey(TermDeposit, on_delete=models.PROTECT, related_name="status_changes")
     from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    reason = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusHistory.Meta):
         ordering = ["deposit", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(from_status=F("to_status")), name="deposit_history_changes_status"),
         ]
+        # Append-only by its own (older) trigger, in place of the shared ``append_only_row``.
         triggers = [pgtrigger.Protect(name="history_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:

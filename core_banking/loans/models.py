@@ -33,13 +33,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account, Product
+from core_banking.common.history import StatusHistory, append_only_triggers
 from core_banking.customers.models import Customer
 from core_banking.interest.daycount import Convention
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
@@ -61,18 +61,6 @@ REPAY = "loans.repay_loan"
 WRITE_OFF = "loans.write_off_loan"
 APPLY = "loans.add_loan"
 VIEW = "loans.view_loan"
-
-_APPEND_ONLY_SQL = """
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'restrict_violation';
-    RETURN NULL;
-"""
-
-
-def _append_only() -> list:
-    return [pgtrigger.Trigger(name="append_only_row", when=pgtrigger.Before,
-                              operation=pgtrigger.Update | pgtrigger.Delete, func=_APPEND_ONLY_SQL)]
-
 
 LOAN_STATES = ["applied", "approved", "disbursed", "active", "in_arrears", "repaid", "written_off"]
 INSTALMENT_STATES = ["pending", "due", "overdue", "paid", "cancelled", "written_off"]
@@ -273,21 +261,14 @@ class Loan(FSMModelMixin, models.Model):
         self.principal_outstanding = Decimal(0)
 
 
-class LoanStatusChange(models.Model):
+class LoanStatusChange(StatusHistory):
     """The loan's lifecycle history, one row per transition. Append-only."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="status_changes")
     action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16)
-    to_status = models.CharField(max_length=16)
-    reason = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    at = models.DateTimeField()
 
-    class Meta:
+    class Meta(StatusHistory.Meta):
         ordering = ["loan", "id"]
-        triggers = _append_only()
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.from_status} -> {self.to_status}"
@@ -390,7 +371,7 @@ class LoanAccrual(models.Model):
             models.CheckConstraint(condition=Q(cumulative__gte=F("amount")), name="loans_accrual_cumulative"),
             models.CheckConstraint(condition=Q(date__lte=F("business_date")), name="loans_accrual_not_ahead"),
         ]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.date.isoformat()}: {self.amount}"
@@ -451,7 +432,7 @@ class RepaymentAllocation(models.Model):
             models.CheckConstraint(condition=Q(component__in=list(COMPONENTS)),
                                    name="loans_allocation_component_valid"),
         ]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.component} {self.amount} to instalment {self.instalment_id}"
@@ -470,7 +451,7 @@ class LateFee(models.Model):
     class Meta:
         ordering = ["loan", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="loans_late_fee_amount_gt_0")]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"late fee {self.amount} on instalment {self.instalment_id}"
@@ -494,7 +475,7 @@ class DueRun(models.Model):
             models.UniqueConstraint(fields=["loan", "business_date"], name="loans_due_run_once_per_day"),
             models.CheckConstraint(condition=Q(collected__gte=0), name="loans_due_run_collected_gte_0"),
         ]
-        triggers = _append_only()
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.business_date.isoformat()}: {self.delinquency_bucket}"

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account
+from core_banking.common.history import StatusHistory
 from core_banking.ledger.models import AMOUNT, Currency, Hold, JournalEntry, LedgerAccount
 
 RATE = {"max_digits": 28, "decimal_places": 12}
@@ -273,17 +274,12 @@ class Payment(FSMModelMixin, models.Model):
         self.status_reason = reason
 
 
-class PaymentStatusChange(models.Model):
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="status_changes")
-    from_status = models.CharField(max_length=16)
-    to_status = models.CharField(max_length=16)
-    reason = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
+class PaymentStatusChange(StatusHistory):
+    """The payment's lifecycle history, one row per transition. Append-only."""
 
-    class Meta:
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="status_changes")
+
+    class Meta(StatusHistory.Meta):
         ordering = ["payment", "id"]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ from core_banking.accounts.services import accounts_lock_for_payment, iban_valid
 from core_banking.audit.services import audit_record, to_jsonable
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import PermissionRefused
+from core_banking.common.history import record_transition
 from core_banking.common.maker_checker import Deferred, guarded
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.exceptions import CustomerNotActive
@@ -352,9 +353,10 @@ def _reference() -> str:
 
 
 
-def _history(payment: Payment, from_status: str, actor, reason: str = "") -> None:
-    PaymentStatusChange.objects.create(payment=payment, from_status=from_status, to_status=payment.status,
-                                       reason=reason[:500], actor=user_or_none(actor))
+def _history(payment: Payment, before: str, actor, reason: str = "") -> None:
+    """The history row of ``payment``'s transition from ``before`` (captured when it was locked)."""
+    record_transition(PaymentStatusChange, payment, from_status=before, reason=reason[:500],
+                      actor=user_or_none(actor))
 
 
 def _history_first(payment: Payment, actor, reason: str) -> None:
@@ -518,7 +520,8 @@ def payment_release(*, payment_id: int, actor=None, reason: str = "") -> Payment
 
 def _payment_release(*, payment_id: int, actor, reason: str) -> Payment:
     payment = _locked(payment_id)
-    if payment.status != Payment.Status.PENDING_REVIEW:
+    before = payment.status
+    if before != Payment.Status.PENDING_REVIEW:
         raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not pending review")
     ids = [i for i in (payment.debtor_account_id, payment.creditor_account_id) if i]
     accounts = accounts_lock_for_payment(ids)
@@ -531,7 +534,7 @@ def _payment_release(*, payment_id: int, actor, reason: str) -> Payment:
     now = timezone.now()
     payment.release(entry=entry, at=now)
     payment.save()
-    _history(payment, Payment.Status.PENDING_REVIEW, actor, reason or "released")
+    _history(payment, before, actor, reason or "released")
     audit_record(action="payment.released", obj=payment, actor=actor, after=_summary(payment), reason=reason)
     return payment
 
@@ -543,12 +546,13 @@ def payment_reject(*, payment_id: int, actor=None, reason: str) -> Payment:
     if not reason.strip():
         raise exc.InvalidPayment("a rejection needs a reason", field="reason")
     payment = _locked(payment_id)
-    if payment.status != Payment.Status.PENDING_REVIEW:
+    before = payment.status
+    if before != Payment.Status.PENDING_REVIEW:
         raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not pending review")
     ledger.hold_void(hold_id=payment.hold_id, actor=actor, reason=f"payment {payment.reference} rejected")
     payment.reject(reason=reason)
     payment.save()
-    _history(payment, Payment.Status.PENDING_REVIEW, actor, reason)
+    _history(payment, before, actor, reason)
     payment_released.send(sender=Payment, payment=payment, intent=_released_intent(payment))
     audit_record(action="payment.rejected", obj=payment, actor=actor, after=_summary(payment), reason=reason)
     return payment
@@ -564,7 +568,8 @@ def payment_return(*, payment_id: int, actor=None, reason: str) -> Payment:
     payment = _locked(payment_id)
     if payment.kind not in EXTERNAL_KINDS:
         raise exc.PaymentStateRefused(f"only external payments can be returned, not a {payment.kind}")
-    if payment.status != Payment.Status.POSTED:
+    before = payment.status
+    if before != Payment.Status.POSTED:
         raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not posted")
     settlement = selectors.booking_account(BookingAccount.Purpose.SETTLEMENT, payment.currency_id).pk
     if payment.kind == Payment.Kind.OUTGOING:
@@ -588,7 +593,7 @@ def payment_return(*, payment_id: int, actor=None, reason: str) -> Payment:
     ).entry
     payment.mark_returned(entry=entry, reason=reason)
     payment.save()
-    _history(payment, Payment.Status.POSTED, actor, reason)
+    _history(payment, before, actor, reason)
     payment_released.send(sender=Payment, payment=payment, intent=_released_intent(payment))
     audit_record(action="payment.returned", obj=payment, actor=actor, after=_summary(payment), reason=reason)
     return payment
