@@ -18,6 +18,7 @@ from typing import Any
 
 from backoffice.api_clients import approval_actions as api_clients
 from backoffice.staff import roles
+from core_banking.accounts import transitions as account_transitions
 from core_banking.common.money import to_decimal
 
 from . import exceptions as exc
@@ -210,21 +211,19 @@ def _account_target(payload: Payload) -> str:
     return f"account:{payload['account_id']}"
 
 
-def _account_transition(action: str) -> Callable[..., dict[str, Any]]:
+def _account_execute(action: str) -> Callable[..., dict[str, Any]]:
+    """The executor of a maker-checker transition of the accounts' table: fires ``action``."""
     def execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
         from core_banking.accounts import services as accounts
 
-        account = accounts.account_transition(account_id=payload["account_id"], action=action, actor=actor,
-                                              reason=payload["reason"])
+        account = accounts.account_lifecycle(account_id=payload["account_id"], action=action, actor=actor,
+                                             reason=payload["reason"])
         return {"account_id": account.pk, "status": account.status}
     return execute
 
 
-def _account_close_execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
-    from core_banking.accounts import services as accounts
-
-    account = accounts.account_close(account_id=payload["account_id"], actor=actor, reason=payload["reason"])
-    return {"account_id": account.pk, "status": account.status}
+def _account_describe(label: str) -> Callable[[Payload], str]:
+    return lambda p: f"{label.lower()} account {p['account_id']}: {p['reason']}"
 
 
 # --- release of a large payment ------------------------------------------------------------------
@@ -463,6 +462,14 @@ def _policy(initiators, checkers, required=1, threshold=None, currency="", hours
             "expiry_hours": hours, "exempt_below": Decimal(exempt_below) if exempt_below else None}
 
 
+#: Who may ask for and who approves each maker-checker transition of the accounts' table
+#: (``core_banking/accounts/transitions.py``, which names the action types).
+_ACCOUNT_POLICIES = {
+    "account_freeze": _policy([OPS], [OFFICER, OPS], hours=24),
+    "account_unfreeze": _policy([OPS], [OFFICER], hours=24),
+    "account_close": _policy([OPS], [OPS, OFFICER]),
+}
+
 _TYPES = [
     ActionType("ledger_adjustment", "Manual ledger adjustment", _adjustment_validate,
                lambda p: f"adjustment:{_digest(p)}", _adjustment_execute, _adjustment_amount,
@@ -475,15 +482,10 @@ _TYPES = [
                defaults=_policy([OPS], [OFFICER, FIN])),
     ActionType("tariff_change", "Tariff change", _tariff_validate, _tariff_target, _tariff_execute,
                describe=lambda p: f"tariff {p['operation']}: {p['reason']}", defaults=_policy([OPS], [FIN])),
-    ActionType("account_freeze", "Freeze an account", _account_validate, _account_target, _account_transition("freeze"),
-               describe=lambda p: f"freeze account {p['account_id']}: {p['reason']}",
-               defaults=_policy([OPS], [OFFICER, OPS], hours=24)),
-    ActionType("account_unfreeze", "Unfreeze an account", _account_validate, _account_target,
-               _account_transition("unfreeze"), describe=lambda p: f"unfreeze account {p['account_id']}: {p['reason']}",
-               defaults=_policy([OPS], [OFFICER], hours=24)),
-    ActionType("account_close", "Close an account", _account_validate, _account_target, _account_close_execute,
-               describe=lambda p: f"close account {p['account_id']}: {p['reason']}",
-               defaults=_policy([OPS], [OPS, OFFICER])),
+    # "Freeze an account", "Unfreeze an account", "Close an account": executed by that transition.
+    *(ActionType(code, f"{t.label} an account", _account_validate, _account_target, _account_execute(t.name),
+                 describe=_account_describe(t.label), defaults=_ACCOUNT_POLICIES[code])
+      for code, t in account_transitions.BY_ACTION_TYPE.items()),
     ActionType("payment_release", "Release of a large payment", _payment_validate,
                lambda p: f"payment:{p['payment_id']}", _payment_execute, _payment_amount,
                lambda p: f"release payment {p['payment_id']}", _policy([OPS, REVIEWER], [OFFICER], 1, "50000", "EUR",

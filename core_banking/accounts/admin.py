@@ -39,33 +39,23 @@ from core_banking.common.money import quantize
 from core_banking.ledger.admin import NoWritesMixin
 from core_banking.ledger.models import Currency
 
-from . import selectors, services
+from . import selectors, services, transitions
 from .models import Account, AccountStatusChange, Product
+from .transitions import AccountTransition
 
 VIEW_ACCOUNT = "accounts.view_account"
 CHANGE_ACCOUNT = "accounts.change_account"
 ADMIN_REASON = "from the admin"
 
-# The lifecycle from the admin: action -> (label, past tense, approval action type or None).
-LIFECYCLE = {
-    "freeze": ("Freeze", "frozen", "account_freeze"),
-    "unfreeze": ("Unfreeze", "unfrozen", "account_unfreeze"),
-    "block_debits": ("Block debits", "debit-blocked", None),
-    "block_credits": ("Block credits", "credit-blocked", None),
-    "unblock": ("Unblock", "unblocked", None),
-    "reactivate": ("Reactivate", "reactivated", None),
-    "close": ("Close", "closed", "account_close"),
-}
+# The lifecycle from the admin: what the transition table offers staff, by action.
+LIFECYCLE: dict[str, AccountTransition] = {t.name: t for t in transitions.IN_ADMIN}
 
 
 def account_fire(account_id: int, action: str, *, user, reason: str) -> maker_checker.Deferred | None:
     """Fire ``action`` from the admin through the service; the sensitive ones pass the service's
     maker-checker gate (a ``Deferred``: an approval request was created), the others act at once
     (``None``)."""
-    if action == "close":
-        result = services.account_close(account_id=account_id, actor=user, reason=reason)
-    else:
-        result = services.account_transition(account_id=account_id, action=action, actor=user, reason=reason)
+    result = services.account_lifecycle(account_id=account_id, action=action, actor=user, reason=reason)
     return result if isinstance(result, maker_checker.Deferred) else None
 
 
@@ -77,12 +67,14 @@ def available_transitions(account: Account, user) -> list[dict]:
     allowed = {t.name for t in account.get_available_status_transitions()}
     guard = maker_checker.guard()
     out = []
-    for action, (label, _done, action_type) in LIFECYCLE.items():
+    for action, spec in LIFECYCLE.items():
+        action_type = spec.action_type
         if action not in allowed or (action_type is not None and not guard.may_submit(action_type, user)):
             continue
         target = getattr(account, action)._django_fsm.get_transition(account.status).target
-        out.append({"action": action, "label": f"Request: {label.lower()}" if action_type else label,
-                    "target": target, "needs_approval": action_type is not None, "reason_required": True})
+        out.append({"action": action, "label": f"Request: {spec.label.lower()}" if action_type else spec.label,
+                    "target": target, "needs_approval": action_type is not None,
+                    "reason_required": spec.reason_required})
     return out
 
 
@@ -287,17 +279,18 @@ class AccountAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:accounts_account_change", args=[account.pk]))
 
     def _fire(self, request, account_id: int, iban: str, action: str, reason: str) -> bool:
-        label, done, _type = LIFECYCLE[action]
+        spec = LIFECYCLE[action]
         try:
-            deferred = account_fire(account_id, action, user=request.user, reason=reason or f"{done} {ADMIN_REASON}")
+            deferred = account_fire(account_id, action, user=request.user,
+                                    reason=reason or f"{spec.done} {ADMIN_REASON}")
         except DomainError as error:
             self.message_user(request, f"{iban}: {error.detail}", messages.ERROR)
             return False
         if deferred is not None:
             self.message_user(request, f"{iban}: approval request #{deferred.request_id} created; "
-                              f"{label.lower()} waits for a checker.", messages.SUCCESS)
+                              f"{spec.label.lower()} waits for a checker.", messages.SUCCESS)
         else:
-            self.message_user(request, f"{iban}: {done}.", messages.SUCCESS)
+            self.message_user(request, f"{iban}: {spec.done}.", messages.SUCCESS)
         return True
 
     # --- changelist actions ---

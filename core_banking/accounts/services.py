@@ -31,6 +31,7 @@ from core_banking.ledger import services as ledger
 from core_banking.ledger.models import AccountBalance, BalanceRule, Currency, Hold, LedgerAccount
 
 from . import exceptions as exc
+from . import transitions
 from .models import Account, AccountNumber, AccountStatusChange, Product
 
 
@@ -166,40 +167,40 @@ def accounts_lock_for_payment(account_ids: Iterable[int]) -> dict[int, Account]:
     return accounts
 
 
-TRANSITIONS = {
-    "activate": "account.activated", "freeze": "account.frozen", "unfreeze": "account.unfrozen",
-    "block_debits": "account.debits_blocked", "block_credits": "account.credits_blocked",
-    "unblock": "account.unblocked", "mark_dormant": "account.dormant", "reactivate": "account.reactivated",
-}
-
-
-#: Transitions that pass maker-checker (``core_banking/common/maker_checker.py``), by action type.
-GUARDED_TRANSITIONS = {"freeze": "account_freeze", "unfreeze": "account_unfreeze"}
-
-
 @transaction.atomic
 def account_transition(*, account_id: int, action: str, actor=None, reason: str = "") -> Account | Deferred:
-    """Fire one lifecycle transition (not ``close``, which has its own service). ``freeze`` and
-    ``unfreeze`` pass the maker-checker gate: unless an approved request is being executed, they
-    return the ``Deferred`` approval request instead of acting."""
-    if action not in TRANSITIONS:
+    """Fire one lifecycle transition of the table (``transitions.py``), not ``close``, which has
+    its own service. The maker-checker ones (``freeze``, ``unfreeze``) pass the gate: unless an
+    approved request is being executed, they return the ``Deferred`` approval request instead of
+    acting."""
+    spec = transitions.BY_NAME.get(action)
+    if spec is None or spec.name == transitions.CLOSE:
         raise exc.InvalidAccount(f"unknown account action {action!r}")
 
     def execute() -> Account:
-        return _account_transition(account_id=account_id, action=action, actor=actor, reason=reason)
+        return _account_transition(account_id=account_id, spec=spec, actor=actor, reason=reason)
 
-    if action not in GUARDED_TRANSITIONS:
+    if spec.action_type is None:
         return execute()
-    return guarded(GUARDED_TRANSITIONS[action], payload={"account_id": account_id, "reason": reason}, actor=actor,
+    return guarded(spec.action_type, payload={"account_id": account_id, "reason": reason}, actor=actor,
                    reason=reason, execute=execute)
 
 
-def _account_transition(*, account_id: int, action: str, actor, reason: str) -> Account:
+def account_lifecycle(*, account_id: int, action: str, actor=None, reason: str = "") -> Account | Deferred:
+    """Fire any action of the transition table, ``close`` included (``account_close``), e.g. for
+    the admin and the approvals executor."""
+    if action == transitions.CLOSE:
+        return account_close(account_id=account_id, actor=actor, reason=reason)
+    return account_transition(account_id=account_id, action=action, actor=actor, reason=reason)
+
+
+def _account_transition(*, account_id: int, spec: transitions.AccountTransition, actor, reason: str) -> Account:
     account = account_lock(account_id)
     before = account.status
-    if action in ("activate", "reactivate", "unfreeze", "unblock"):
+    if spec.rechecks_kyc:
         # Money may move again: the holder must still be an active customer with KYC approved.
         customer_require_account_eligible(Customer.objects.select_for_update().get(pk=account.customer_id))
+    action = spec.name
     method = getattr(account, action)
     try:
         method(at=timezone.now()) if action == "activate" else method()
@@ -209,9 +210,12 @@ def _account_transition(*, account_id: int, action: str, actor, reason: str) -> 
     account.status_reason = reason
     account.save()
     record_transition(AccountStatusChange, account, from_status=before, reason=reason, actor=user_or_none(actor))
-    audit_record(action=TRANSITIONS[action], obj=account, before={"status": before},
+    audit_record(action=spec.audit_action, obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account
+
+
+_CLOSE = transitions.BY_NAME[transitions.CLOSE]
 
 
 @transaction.atomic
@@ -219,7 +223,7 @@ def account_close(*, account_id: int, actor=None, reason: str = "") -> Account |
     """Close an account whose balance is zero and which has no pending holds; its ledger account
     stops taking postings in the same transaction. Passes the maker-checker gate (returns the
     ``Deferred`` approval request unless an approved request is being executed)."""
-    return guarded("account_close", payload={"account_id": account_id, "reason": reason}, actor=actor,
+    return guarded(_CLOSE.action_type, payload={"account_id": account_id, "reason": reason}, actor=actor,
                    reason=reason, execute=lambda: _account_close(account_id=account_id, actor=actor, reason=reason))
 
 
@@ -249,7 +253,7 @@ def _account_close(*, account_id: int, actor, reason: str) -> Account:
     ledger_account.is_active = False
     ledger_account.save(update_fields=["is_active"])
     record_transition(AccountStatusChange, account, from_status=before, reason=reason, actor=user_or_none(actor))
-    audit_record(action="account.closed", obj=account, before={"status": before},
+    audit_record(action=_CLOSE.audit_action, obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account
 

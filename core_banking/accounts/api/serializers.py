@@ -18,15 +18,6 @@ from core_banking.customers.api.serializers import StrictSerializer
 from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
 from core_banking.ledger.models import Currency, LedgerAccount
 
-ACTIONS = {
-    "freeze": "freeze",
-    "unfreeze": "unfreeze",
-    "block-debits": "block_debits",
-    "block-credits": "block_credits",
-    "unblock": "unblock",
-    "reactivate": "reactivate",
-}
-
 
 def _text(max_length: int, help_text: str = "") -> serializers.CharField:
     return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="",

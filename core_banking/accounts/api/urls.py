@@ -1,7 +1,8 @@
 from django.urls import path, re_path
 
+from core_banking.accounts.transitions import BY_SLUG
+
 from . import views
-from .serializers import ACTIONS
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("accounts/<int:account_id>/close/", views.AccountCloseApi.as_view(), name="account-close"),
     path("accounts/<int:account_id>/overdraft/", views.AccountOverdraftApi.as_view(), name="account-overdraft"),
     re_path(
-        rf"^accounts/(?P<account_id>[0-9]+)/(?P<action>{'|'.join(ACTIONS)})/$",
+        rf"^accounts/(?P<account_id>[0-9]+)/(?P<action>{'|'.join(BY_SLUG)})/$",
         views.AccountTransitionApi.as_view(),
         name="account-transition",
     ),

@@ -27,7 +27,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core_banking.accounts import selectors, services, statements
+from core_banking.accounts import selectors, services, statements, transitions
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
@@ -222,7 +222,7 @@ class AccountTransitionApi(AccountsApi):
         "active). A transition the account's state does not allow is 409 `transition_not_allowed`. A staff "
         "member's `freeze` and `unfreeze` create an approval request (202) instead of executing.",
         parameters=[path_id("account_id"),
-                    OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(s.ACTIONS))],
+                    OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(transitions.BY_SLUG))],
         request=s.ReasonInputSerializer,
         responses={200: s.CustomerAccountDetailOutputSerializer, **DEFERRED,
                    **problem_responses(400, 401, 403, 404, 409)},
@@ -231,8 +231,8 @@ class AccountTransitionApi(AccountsApi):
         account_id = int(account_id)  # a regex route: the captured id is a string of digits
         serializer = s.ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.account_transition(account_id=account_id, action=s.ACTIONS[action], actor=request.user,
-                                             reason=serializer.validated_data["reason"])
+        result = services.account_transition(account_id=account_id, action=transitions.BY_SLUG[action].name,
+                                             actor=request.user, reason=serializer.validated_data["reason"])
         if isinstance(result, Deferred):
             return deferred_response(result)
         return Response(_account_body(account_id))
