@@ -22,7 +22,8 @@ Customer type          business (ownership layer)                               
 
 Bands: score 0–19 **low**, 20–39 **medium**, 40 and above **high**. A high rating needs a second
 approval by a compliance officer. The next review is due after ``REVIEW_INTERVAL_YEARS``: low 3
-years, medium 2, high 1 (``KYC_REVIEW_INTERVAL_YEARS`` overrides).
+years, medium 2, high 1 (``KYC_REVIEW_INTERVAL_YEARS`` overrides). The settings are read
+through ``conf``, which lists them with their defaults.
 """
 
 from __future__ import annotations
@@ -30,17 +31,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
-
-from . import screening
+from . import conf, screening
 from .models import RiskRating
-
-DEFAULT_HIGH_RISK_COUNTRIES = ("AF", "IR", "KP", "MM", "RU", "SY", "YE")
-DEFAULT_MEDIUM_RISK_COUNTRIES = ("AE", "HT", "NG", "PA", "PK", "TR", "VE", "ZA")
-DEFAULT_HIGH_RISK_ACTIVITIES = ("gambling", "casino", "crypto", "money service", "money transfer", "arms",
-                                "weapons", "precious metals")
-DEFAULT_MEDIUM_RISK_ACTIVITIES = ("real estate", "jewel", "art dealer", "cash", "politic", "car dealer",
-                                  "trust", "charity")
 
 COUNTRY_POINTS = {"high": 40, "medium": 15, "low": 0}
 PRODUCT_POINTS = {"loan": 10, "current": 5, "savings": 0, "term_deposit": 0, "": 0}
@@ -67,24 +59,20 @@ class RiskScore:
     factors: dict[str, int] = field(default_factory=dict)
 
 
-def _setting(name: str, default):
-    return tuple(getattr(settings, name, default))
-
-
 def country_level(country: str) -> str:
     country = (country or "").upper()
-    if country in _setting("KYC_HIGH_RISK_COUNTRIES", DEFAULT_HIGH_RISK_COUNTRIES):
+    if country in conf.high_risk_countries():
         return "high"
-    if country in _setting("KYC_MEDIUM_RISK_COUNTRIES", DEFAULT_MEDIUM_RISK_COUNTRIES):
+    if country in conf.medium_risk_countries():
         return "medium"
     return "low"
 
 
 def activity_level(activity: str) -> str:
     text = (activity or "").lower()
-    if any(word in text for word in _setting("KYC_HIGH_RISK_ACTIVITIES", DEFAULT_HIGH_RISK_ACTIVITIES)):
+    if any(word in text for word in conf.high_risk_activities()):
         return "high"
-    if any(word in text for word in _setting("KYC_MEDIUM_RISK_ACTIVITIES", DEFAULT_MEDIUM_RISK_ACTIVITIES)):
+    if any(word in text for word in conf.medium_risk_activities()):
         return "medium"
     return "low"
 
@@ -109,7 +97,7 @@ def score(data: RiskInput) -> RiskScore:
 
 
 def review_interval_years(rating: str) -> int:
-    intervals = {**REVIEW_INTERVAL_YEARS, **getattr(settings, "KYC_REVIEW_INTERVAL_YEARS", {})}
+    intervals = {**REVIEW_INTERVAL_YEARS, **conf.review_interval_years_overrides()}
     return intervals[rating]
 
 

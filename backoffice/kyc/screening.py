@@ -1,6 +1,7 @@
 """The screening seam: sanctions / PEP / adverse-media screening of a person or a business.
 
-``KYC_SCREENING_HOOK`` is the dotted path of ``screen(subject: ScreeningSubject) -> ScreeningResult``
+``KYC_SCREENING_HOOK`` (declared in ``conf``) is the dotted path of
+``screen(subject: ScreeningSubject) -> ScreeningResult``
 (the way the payments engine plugs in its fee policy). The default, ``no_screening``, answers
 ``clear`` for everyone; the compliance module plugs its screening in here. The hook is called
 by ``services`` *before* the application row is locked (it may call a provider over the
@@ -13,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from core_banking.common.seams import seam
+
+from .conf import SCREENING_HOOK
 
 CLEAR = "clear"
 POSSIBLE_MATCH = "possible_match"
@@ -47,13 +48,9 @@ def no_screening(subject: ScreeningSubject) -> ScreeningResult:
     return ScreeningResult(outcome=CLEAR, detail="no screening provider configured")
 
 
-@cache
-def _hook(path: str) -> Callable[[ScreeningSubject], ScreeningResult]:
-    return import_string(path)
-
-
 def screening_hook() -> Callable[[ScreeningSubject], ScreeningResult]:
-    return _hook(getattr(settings, "KYC_SCREENING_HOOK", "backoffice.kyc.screening.no_screening"))
+    """The configured hook (``KYC_SCREENING_HOOK``, a seam declared in ``conf``)."""
+    return seam(SCREENING_HOOK)
 
 
 def screen(subject: ScreeningSubject) -> ScreeningResult:

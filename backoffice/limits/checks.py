@@ -1,5 +1,6 @@
-"""The payment check (``CORE_BANKING_PAYMENT_CHECKS``) that enforces limits, and the give-back of
-a released payment's usage (``payment_released``). The semantics are in ``models``.
+"""The payment check that enforces limits, and the give-back of a released payment's usage:
+``LIMITS``, plugged into ``CORE_BANKING_PAYMENT_CHECKS`` (``check`` is ``enforce``, ``give_back``
+is ``give_back``). The semantics are in ``models``.
 
 ``enforce(intent)`` runs inside the payment's transaction. It refuses a payment by raising
 ``LimitExceeded`` (HTTP 422, code ``limit_exceeded``) that names the limit and what remains of
@@ -22,9 +23,10 @@ rounding never lets a payment slip under a limit). Without a rate the payment is
 the FX error (``fx_rate_unavailable``): a limit is never skipped.
 
 Every counter a payment adds to is recorded (``LimitUsageRecord``) when the intent carries the
-saved payment, as it always does in the engine; on ``payment_released`` (a held payment
-rejected, a posted one returned) ``give_back`` subtracts exactly those amounts and counts, never
-below zero, and marks them released (so a second release gives nothing back).
+saved payment, as it always does in the engine; when the engine gives a payment back (a held
+payment rejected, a posted one returned: ``LIMITS.give_back``) ``give_back`` subtracts exactly
+those amounts and counts, never below zero, and marks them released (so a second release gives
+nothing back).
 """
 
 from __future__ import annotations
@@ -36,20 +38,19 @@ from decimal import ROUND_UP, Decimal
 from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
-from django.dispatch import receiver
 from django.utils import timezone
 
 from core_banking.accounts.models import Account
 from core_banking.common.money import quantize
 from core_banking.payments.models import Channel, Payment
-from core_banking.payments.seams import PaymentIntent, Review, payment_released
+from core_banking.payments.seams import PaymentIntent, Review
 from core_banking.payments.selectors import fx_mid_convert
 
 from .exceptions import LimitExceeded
 from .models import LIMITED_KINDS, LimitUsage, LimitUsageRecord, ScopeKind
 from .selectors import CounterKey, Limit, effective_limits, usage_for
 
-__all__ = ["LimitExceeded", "enforce", "give_back"]
+__all__ = ["LIMITS", "LimitExceeded", "LimitsCheck", "enforce", "give_back"]
 
 LABELS = {
     "max_single_amount": "single-payment limit",
@@ -245,6 +246,17 @@ def give_back(*, payment: Payment) -> int:
     return len(records)
 
 
-@receiver(payment_released, dispatch_uid="backoffice.limits.give_back")
-def _payment_released(sender, payment: Payment, intent: PaymentIntent, **kwargs) -> None:
-    give_back(payment=payment)
+# --- the check, as the engine's seam sees it ---------------------------------------------------
+
+
+class LimitsCheck:
+    """What ``CORE_BANKING_PAYMENT_CHECKS`` names (``backoffice.limits.checks.LIMITS``)."""
+
+    def check(self, intent: PaymentIntent) -> Review | None:
+        return enforce(intent)
+
+    def give_back(self, payment: Payment, intent: PaymentIntent | None = None) -> None:
+        give_back(payment=payment)
+
+
+LIMITS = LimitsCheck()

@@ -37,7 +37,7 @@ How usage is counted
     A counter exists from the first payment that a rule with a period limit measured; usage
     before a limit existed is not counted. ``LimitUsageRecord`` remembers what each payment
     added to which counter, so that a payment that is rejected or returned gives back exactly
-    that (``checks.give_back``, on ``payment_released``), never taking a counter below zero.
+    that (``checks.give_back``, when the engine gives a payment back), never taking a counter below zero.
 
 Every numeric invariant is also a CHECK constraint (tests prove them with raw SQL).
 """

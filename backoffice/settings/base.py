@@ -4,8 +4,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from .beat import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -192,7 +193,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# CELERY_BEAT_SCHEDULE is assembled once, by backoffice/settings/beat.py, after the intervals below.
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -341,21 +342,14 @@ LEDGER_CHAINS = min(64, int(os.environ.get("LEDGER_CHAINS", "16")))
 LEDGER_FX_POSITION_CODE = "FXPOS-{currency}"
 # Seconds between runs of the hold-expiry task (django-celery-beat / the beat schedule).
 LEDGER_HOLD_EXPIRY_INTERVAL = int(os.environ.get("LEDGER_HOLD_EXPIRY_INTERVAL", "60"))
-# Beat writes this entry into django-celery-beat's tables when it starts (DatabaseScheduler):
-# staff can pause it there; the interval always comes from this setting. A run that no worker
-# picks up within one interval expires (django-celery-beat's `expire_seconds`, not Celery's
-# `expires`): the next run does the same work.
-CELERY_BEAT_SCHEDULE["ledger.expire_holds"] = {
-    "task": "ledger.expire_holds",
-    "schedule": float(LEDGER_HOLD_EXPIRY_INTERVAL),
-    "options": {"expire_seconds": LEDGER_HOLD_EXPIRY_INTERVAL},
-}
 
 # --- Payments ------------------------------------------------------------------------------
-# The seams (core_banking/payments/seams.py) through which the back office prices and checks
-# payments; the engine never imports the back office itself.
-CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.fees_for"
-CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.enforce"]
+# The engine's seams (declared in core_banking/common/seams.py, listed in docs/architecture.md):
+# the back office prices and checks payments, and gives back their usage when one is rejected or
+# returned, through the objects named here; the engine never imports the back office itself.
+# Removing a check from the list removes its give-back too.
+CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.TARIFFS"
+CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.LIMITS"]
 # Staff entry points of sensitive actions ask for approval (core_banking/common/maker_checker.py).
 CORE_BANKING_MAKER_CHECKER = "backoffice.approvals.guard.GUARD"
 # Whose objects an API caller sees: a partner API client only its own (core_banking/common/visibility.py).
@@ -366,41 +360,28 @@ PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 # --- Support tickets -----------------------------------------------------------------------
 # Seconds between runs of the SLA escalation task (one UPDATE per kind of breach).
 TICKETS_ESCALATION_INTERVAL = int(os.environ.get("TICKETS_ESCALATION_INTERVAL", "300"))
-CELERY_BEAT_SCHEDULE["tickets.escalate_breaches"] = {
-    "task": "tickets.escalate_breaches",
-    "schedule": float(TICKETS_ESCALATION_INTERVAL),
-    "options": {"expire_seconds": TICKETS_ESCALATION_INTERVAL},
-}
 
 # --- KYC review ---------------------------------------------------------------------------
-# The screening seam (backoffice/kyc/screening.py); the compliance app will plug in here.
+# The screening seam (backoffice/kyc/screening.py); the compliance app will plug in here. The
+# other KYC settings (risk countries and activities, review intervals) keep the defaults in
+# backoffice/kyc/conf.py unless set here.
 KYC_SCREENING_HOOK = "backoffice.kyc.screening.no_screening"
 # Identity documents: never under MEDIA/static, only streamed by the API to who may see them.
 STORAGES["kyc"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": os.environ.get("KYC_DOCUMENT_ROOT", str(VAR_DIR / "private" / "kyc")), "base_url": None},
 }
-# Customers whose review date has passed get a new review case, every night.
-CELERY_BEAT_SCHEDULE["kyc.open_periodic_reviews"] = {
-    "task": "kyc.open_periodic_reviews",
-    "schedule": crontab(hour=2, minute=30),
-    "options": {"expire_seconds": 3600},
-}
 
 # --- Approvals (maker-checker) -------------------------------------------------------------
 # Seconds between runs of the task that expires approval requests past their time.
 APPROVALS_EXPIRY_INTERVAL = int(os.environ.get("APPROVALS_EXPIRY_INTERVAL", "300"))
-# Payments against the books (core_banking/payments/books.py), nightly after the business day.
-CELERY_BEAT_SCHEDULE["payments.verify_books"] = {
-    "task": "payments.verify_books",
-    "schedule": crontab(hour=3, minute=15),
-    "options": {"expire_seconds": 3600},
-}
-CELERY_BEAT_SCHEDULE["approvals.expire_requests"] = {
-    "task": "approvals.expire_requests",
-    "schedule": float(APPROVALS_EXPIRY_INTERVAL),
-    "options": {"expire_seconds": APPROVALS_EXPIRY_INTERVAL},
-}
+
+# --- Periodic tasks (the only place CELERY_BEAT_SCHEDULE is set) ----------------------------
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    ledger_hold_expiry_interval=LEDGER_HOLD_EXPIRY_INTERVAL,
+    tickets_escalation_interval=TICKETS_ESCALATION_INTERVAL,
+    approvals_expiry_interval=APPROVALS_EXPIRY_INTERVAL,
+)
 
 # --- Bank identity ------------------------------------------------------------------------
 BANK_NAME = os.environ.get("BANK_NAME", "Core Bank")

@@ -1,5 +1,6 @@
 """The fee policy the payments engine calls through ``CORE_BANKING_FEE_POLICY``
-(``core_banking.payments.seams``): ``fees_for(intent, *, preview=False)``.
+(``core_banking.payments.seams``): ``TARIFFS``, whose ``fees_for(intent, *, preview=False)`` is
+``fees_for`` and whose ``give_back(payment, intent)`` gives a released payment's usage back.
 
 How one fee is priced, for the account that pays it (``intent.fee_account``):
 
@@ -29,11 +30,11 @@ How one fee is priced, for the account that pays it (``intent.fee_account``):
 ``FeeCharge.details`` carries the whole breakdown (plan, version, rule, fixed and percentage
 parts, tiers, min/max, allowance, conversion rate).
 
-When a payment is rejected or returned, ``give_back_usage`` (a receiver of
-``payments.seams.payment_released``) takes back the count and volume it added to the counters,
-once. The fee itself is not refunded here: a rejected payment never posted, so its fee was never
-charged; a returned payment keeps its fee (the engine does not refund fees on a return, the
-bank did the work). Only the usage is given back, so the allowance is available again.
+When a payment is rejected or returned, the engine calls ``TARIFFS.give_back``, which takes back
+the count and volume it added to the counters, once. The fee itself is not refunded here: a
+rejected payment never posted, so its fee was never charged; a returned payment keeps its fee
+(the engine does not refund fees on a return, the bank did the work). Only the usage is given
+back, so the allowance is available again.
 
 ``periodic_fee_for(account, event, business_date)`` prices periodic events (monthly
 maintenance) the same way, with no amount and the any-channel rule; the end of day calls it.
@@ -96,9 +97,18 @@ def periodic_fee_for(account: Account, event: str, business_date: dt.date, *,
                   business_date=business_date, preview=preview, payment=None)
 
 
-def give_back_usage(sender, payment: Payment, intent: PaymentIntent | None = None, **kwargs: Any) -> None:
-    """Receiver of ``payment_released``: the payment's usage goes back to the counters."""
-    services.usage_give_back(payment=payment)
+class TariffPolicy:
+    """What ``CORE_BANKING_FEE_POLICY`` names (``backoffice.tariffs.policy.TARIFFS``)."""
+
+    def fees_for(self, intent: PaymentIntent, *, preview: bool = False) -> list[FeeCharge]:
+        return fees_for(intent, preview=preview)
+
+    def give_back(self, payment: Payment, intent: PaymentIntent | None = None) -> None:
+        """A rejected or returned payment: its usage goes back to the counters."""
+        services.usage_give_back(payment=payment)
+
+
+TARIFFS = TariffPolicy()
 
 
 # --- pricing -------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ Otherwise it returns a ``Deferred``: the approval request the guard created (the
 ``202 Accepted`` with ``Deferred.body`` and ``Location: Deferred.location``). Every caller, API
 token, staff session, admin action or management command, goes through the same gate.
 
-``CORE_BANKING_MAKER_CHECKER`` is the dotted path of the *guard*, an object with
+``CORE_BANKING_MAKER_CHECKER`` is the dotted path of the *guard* (a seam declared in
+``core_banking.common.seams``), an object with
 
 ``submit(action: SensitiveAction) -> Deferred | None``
     ``None``: execute directly. A ``Deferred``: an approval request was created instead. A
@@ -43,13 +44,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 from rest_framework import serializers
+
+from .seams import seam
 
 TOKEN, SESSION, ADMIN = "token", "session", "admin"  # how the caller reached the entry point
 
@@ -103,13 +103,9 @@ class DirectExecution:
 DIRECT = DirectExecution()
 
 
-@cache
-def _guard(path: str):
-    return import_string(path)
-
-
 def guard():
-    return _guard(getattr(settings, "CORE_BANKING_MAKER_CHECKER", "core_banking.common.maker_checker.DIRECT"))
+    """The configured guard (``CORE_BANKING_MAKER_CHECKER``, resolved by ``common.seams``)."""
+    return seam("CORE_BANKING_MAKER_CHECKER")
 
 
 def submit(action: SensitiveAction) -> Deferred | None:

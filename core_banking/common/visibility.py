@@ -1,7 +1,8 @@
 """Whose objects may a caller see: the client-isolation seam.
 
 The engine does not know what an API client is; the back office does. A caller is answered by
-the function named in the ``CORE_BANKING_CLIENT_SCOPE`` setting, ``(user) -> user | None``:
+the function named in the ``CORE_BANKING_CLIENT_SCOPE`` setting (a seam declared in
+``core_banking.common.seams``), ``(user) -> user | None``:
 
 - ``None``: the caller sees everything (staff, a bank-channel API client). This is also the
   answer when the setting is absent (the engine on its own has no partners).
@@ -18,20 +19,13 @@ any handler runs, so an action endpoint cannot forget it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from .seams import seam
 
 SETTING = "CORE_BANKING_CLIENT_SCOPE"
 _CACHE_ATTRIBUTE = "_core_banking_client_scope"
 _UNSET = object()
-
-
-@cache
-def _policy(path: str | None) -> Callable[[Any], Any] | None:
-    return import_string(path) if path else None
 
 
 def client_scope(user) -> Any:
@@ -42,7 +36,7 @@ def client_scope(user) -> Any:
     cached = getattr(user, _CACHE_ATTRIBUTE, _UNSET)
     if cached is not _UNSET:
         return cached
-    policy = _policy(getattr(settings, SETTING, None))
+    policy = seam(SETTING)
     scope = policy(user) if policy is not None else None
     try:
         setattr(user, _CACHE_ATTRIBUTE, scope)

@@ -1,21 +1,27 @@
 """The seams through which the back office takes part in a payment, without the engine
-importing it (the way Django plugs in password validators):
+importing it (the way Django plugs in password validators). Both are declared in
+``core_banking.common.seams`` and listed in ``docs/architecture.md``.
 
-``CORE_BANKING_FEE_POLICY`` — dotted path to ``fees_for(intent, *, preview=False) -> list[FeeCharge]``.
-    Called inside the payment's transaction (``preview=False``) once the payment row exists and
-    its accounts are share-locked; it may lock and update its own usage counters there (they
-    roll back with the payment). With ``preview=True`` it must not write anything. Fee amounts
-    are in the currency of the account charged (``intent.fee_account``).
+``CORE_BANKING_FEE_POLICY`` — dotted path to the fee policy: an object with
+    ``fees_for(intent, *, preview=False) -> list[FeeCharge]`` and optionally
+    ``give_back(payment, intent)``, or a plain ``fees_for`` function. ``fees_for`` is called
+    inside the payment's transaction (``preview=False``) once the payment row exists and its
+    accounts are share-locked; it may lock and update its own usage counters there (they roll
+    back with the payment). With ``preview=True`` it must not write anything. Fee amounts are in
+    the currency of the account charged (``intent.fee_account``).
 
-``CORE_BANKING_PAYMENT_CHECKS`` — dotted paths to ``check(intent) -> Review | None``, run in
-    order, in the same transaction, after the fee policy. A check refuses a payment by raising a
-    ``core_banking.common.errors.DomainError`` (the transaction rolls back, nothing is written);
-    it asks for human review by returning ``Review`` (the funds are held until a reviewer
-    releases or rejects the payment); ``None`` lets it through.
+``CORE_BANKING_PAYMENT_CHECKS`` — dotted paths to checks: objects with
+    ``check(intent) -> Review | None`` and optionally ``give_back(payment, intent)``, or plain
+    ``check`` functions, run in order, in the same transaction, after the fee policy. A check
+    refuses a payment by raising a ``core_banking.common.errors.DomainError`` (the transaction
+    rolls back, nothing is written); it asks for human review by returning ``Review`` (the funds
+    are held until a reviewer releases or rejects the payment); ``None`` lets it through.
 
-``payment_released`` — a signal sent inside the transaction that rejects a payment held for
-    review or returns a posted one, so that the back office can give back what the payment had
-    used (limit usage, free fee allowances). Receivers take ``payment`` and ``intent``.
+``give_back(payment, intent)`` — called by the payments service, inside the transaction that
+    rejects a payment held for review or returns a posted one, on the fee policy and then on
+    each configured check that has it (the order they took their usage in), so that each gives
+    back what the payment had used (limit usage, free fee allowances). Only what is configured
+    is called: a check removed from the setting gives nothing back.
 """
 
 from __future__ import annotations
@@ -24,20 +30,14 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.dispatch import Signal
-from django.utils.module_loading import import_string
+from core_banking.common.seams import seam, seam_all
 
 if TYPE_CHECKING:
     from core_banking.accounts.models import Account
 
     from .models import Payment
-
-payment_released = Signal()
-
 
 @dataclass(frozen=True)
 class PaymentIntent:
@@ -93,19 +93,30 @@ def no_fees(intent: PaymentIntent, *, preview: bool = False) -> list[FeeCharge]:
     return []
 
 
-@cache
-def _fee_policy(path: str) -> Callable[..., list[FeeCharge]]:
-    return import_string(path)
-
-
-@cache
-def _checks(paths: tuple[str, ...]) -> list[Callable[[PaymentIntent], Review | None]]:
-    return [import_string(path) for path in paths]
+def _method(plugged: Any, name: str) -> Callable[..., Any]:
+    """The seam's method on a plugged-in object (or module); a plain function is that method."""
+    method = getattr(plugged, name, None)
+    if method is None and callable(plugged):
+        return plugged
+    if method is None:
+        raise TypeError(f"{plugged!r} has no {name}() (see core_banking/payments/seams.py)")
+    return method
 
 
 def fee_policy() -> Callable[..., list[FeeCharge]]:
-    return _fee_policy(getattr(settings, "CORE_BANKING_FEE_POLICY", "core_banking.payments.seams.no_fees"))
+    """The configured policy's ``fees_for``."""
+    return _method(seam("CORE_BANKING_FEE_POLICY"), "fees_for")
 
 
 def payment_checks() -> list[Callable[[PaymentIntent], Review | None]]:
-    return _checks(tuple(getattr(settings, "CORE_BANKING_PAYMENT_CHECKS", ())))
+    """Each configured check's ``check``, in order."""
+    return [_method(plugged, "check") for plugged in seam_all("CORE_BANKING_PAYMENT_CHECKS")]
+
+
+def give_back(*, payment: Payment, intent: PaymentIntent) -> None:
+    """Tell the fee policy and then each check that ``payment`` was rejected or returned, so
+    that each gives back what it had counted (those without a ``give_back`` have nothing to)."""
+    for plugged in (seam("CORE_BANKING_FEE_POLICY"), *seam_all("CORE_BANKING_PAYMENT_CHECKS")):
+        method = getattr(plugged, "give_back", None)
+        if method is not None:
+            method(payment, intent)

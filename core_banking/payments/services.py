@@ -45,7 +45,7 @@ from core_banking.ledger.services import fx_position_account, idempotency_scope_
 from . import exceptions as exc
 from . import selectors
 from .models import BookingAccount, Channel, FeeEvent, FxQuote, FxRate, Payment, PaymentStatusChange
-from .seams import FeeCharge, PaymentIntent, Review, fee_policy, payment_checks, payment_released
+from .seams import FeeCharge, PaymentIntent, Review, fee_policy, give_back, payment_checks
 
 KIND_EVENT = {
     Payment.Kind.INTERNAL_TRANSFER: FeeEvent.INTERNAL_TRANSFER,
@@ -553,7 +553,7 @@ def payment_reject(*, payment_id: int, actor=None, reason: str) -> Payment:
     payment.reject(reason=reason)
     payment.save()
     _history(payment, before, actor, reason)
-    payment_released.send(sender=Payment, payment=payment, intent=_released_intent(payment))
+    give_back(payment=payment, intent=_released_intent(payment))
     audit_record(action="payment.rejected", obj=payment, actor=actor, after=_summary(payment), reason=reason)
     return payment
 
@@ -594,7 +594,7 @@ def payment_return(*, payment_id: int, actor=None, reason: str) -> Payment:
     payment.mark_returned(entry=entry, reason=reason)
     payment.save()
     _history(payment, before, actor, reason)
-    payment_released.send(sender=Payment, payment=payment, intent=_released_intent(payment))
+    give_back(payment=payment, intent=_released_intent(payment))
     audit_record(action="payment.returned", obj=payment, actor=actor, after=_summary(payment), reason=reason)
     return payment
 

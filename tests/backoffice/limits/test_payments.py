@@ -12,13 +12,13 @@ from backoffice.limits.models import LimitUsage, LimitUsageRecord
 from core_banking.ledger.selectors import account_balance
 from core_banking.payments import services as payments
 from core_banking.payments.models import Payment
-from core_banking.payments.seams import Review, payment_released
+from core_banking.payments.seams import Review
 from tests import banking
 from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, token_api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 D = Decimal
-CHECKS = ["backoffice.limits.checks.enforce", "tests.backoffice.limits.test_payments.review_from_500"]
+CHECKS = ["backoffice.limits.checks.LIMITS", "tests.backoffice.limits.test_payments.review_from_500"]
 
 
 def review_from_500(intent):
@@ -74,11 +74,11 @@ def test_usage_follows_the_payments_life(bank, retail, ada, account):
 def test_a_second_release_gives_nothing_back_and_usage_never_goes_below_zero(bank, retail, account):
     services.rule_create(profile_code="RETAIL", currency="EUR", daily_amount=D("1000.00"))
     banking.fund(bank, account, "1000.00")
-    with override_settings(CORE_BANKING_PAYMENT_CHECKS=["backoffice.limits.checks.enforce"]):
+    with override_settings(CORE_BANKING_PAYMENT_CHECKS=["backoffice.limits.checks.LIMITS"]):
         payment = outgoing(account, "300.00", "p1")
     assert daily(account, payment) == (D("300.00"), 1)
 
-    payment_released.send(sender=Payment, payment=payment, intent=None)
+    checks.LIMITS.give_back(payment, None)
     assert daily(account, payment) == (D(0), 0)
     assert checks.give_back(payment=payment) == 0
     assert daily(account, payment) == (D(0), 0)
@@ -91,7 +91,7 @@ def test_a_second_release_gives_nothing_back_and_usage_never_goes_below_zero(ban
     assert daily(account, payment) == (D(0), 0)
 
 
-@override_settings(CORE_BANKING_PAYMENT_CHECKS=["backoffice.limits.checks.enforce"])
+@override_settings(CORE_BANKING_PAYMENT_CHECKS=["backoffice.limits.checks.LIMITS"])
 def test_the_payments_api_shows_the_limit_in_its_problem_document(bank, retail, account):
     ensure_roles()
     services.rule_create(profile_code="RETAIL", currency="EUR", max_single_amount=D("250.00"))
@@ -107,3 +107,22 @@ def test_the_payments_api_shows_the_limit_in_its_problem_document(bank, retail, 
     assert body["limit"] == "max_single_amount" and body["scope"] == "account" and body["channel"] == ""
     assert body["limit_amount"] == "250.00" and body["remaining"] == "250.00"
     assert "single-payment limit of 250.00 EUR" in body["detail"]
+
+
+def test_without_the_limits_check_in_the_setting_nothing_is_given_back(bank, retail, account, monkeypatch):
+    services.rule_create(profile_code="RETAIL", currency="EUR", daily_amount=D("5000.00"))
+    banking.fund(bank, account, "5000.00")
+    with override_settings(CORE_BANKING_PAYMENT_CHECKS=CHECKS):
+        held = outgoing(account, "500.00", "p1")
+        posted = outgoing(account, "100.00", "p2")
+    assert held.status == Payment.Status.PENDING_REVIEW and daily(account, held) == (D("600.00"), 2)
+    calls = []
+    monkeypatch.setattr(checks, "give_back", lambda **kwargs: calls.append(kwargs))
+
+    with override_settings(CORE_BANKING_PAYMENT_CHECKS=["tests.backoffice.limits.test_payments.review_from_500"]):
+        payments.payment_reject(payment_id=held.pk, reason="Not confirmed by the customer")
+        payments.payment_return(payment_id=posted.pk, reason="Beneficiary account closed")
+
+    assert calls == []
+    assert daily(account, held) == (D("600.00"), 2)
+    assert not LimitUsageRecord.objects.filter(released_at__isnull=False).exists()

@@ -33,7 +33,7 @@ def pay(account, amount="10.00", key="p1"):
 
 @pytest.fixture(autouse=True)
 def tariffs_price_payments(settings):
-    settings.CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.fees_for"
+    settings.CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.TARIFFS"
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_usage_is_given_back_once(account):
     payment = pay(account)
     payments.payment_return(payment_id=payment.pk, reason="returned")
 
-    assert usage_give_back(payment=payment) == 0  # already given back by the receiver
+    assert usage_give_back(payment=payment) == 0  # already given back by the policy's give_back
     assert usage(account) == (0, D("0.00"))
 
 
