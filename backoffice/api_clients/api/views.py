@@ -75,6 +75,13 @@ class ApiTokenOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _client_or_404(client_id: int) -> ApiClient:
+    client = api_client_get(client_id=client_id)
+    if client is None:
+        raise NotFound(f"There is no API client with id {client_id}.")
+    return client
+
+
 class MeApi(APIView):
     """Who the caller is, as the API sees it: for clients to check their setup."""
 
@@ -200,12 +207,6 @@ class ApiClientDetailApi(APIView):
         reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True,
                                        help_text="Why, for the checker (a widening only).")
 
-    def _client(self, client_id: int) -> ApiClient:
-        client = api_client_get(client_id=client_id)
-        if client is None:
-            raise NotFound(f"There is no API client with id {client_id}.")
-        return client
-
     @extend_schema(
         operation_id="api_clients_retrieve",
         tags=[TAG],
@@ -213,7 +214,7 @@ class ApiClientDetailApi(APIView):
         responses={200: ApiClientOutputSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request, client_id: int):
-        return Response(ApiClientOutputSerializer(self._client(client_id)).data)
+        return Response(ApiClientOutputSerializer(_client_or_404(client_id)).data)
 
     @extend_schema(
         operation_id="api_clients_partial_update",
@@ -227,7 +228,7 @@ class ApiClientDetailApi(APIView):
         responses={200: ApiClientOutputSerializer, **DEFERRED, **problem_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, client_id: int):
-        client = self._client(client_id)
+        client = _client_or_404(client_id)
         serializer = self.ApiClientChangeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -277,12 +278,6 @@ class ApiTokenListIssueApi(APIView):
             fields = [*ApiTokenOutputSerializer.Meta.fields, "token"]
             read_only_fields = fields
 
-    def _client(self, client_id: int) -> ApiClient:
-        client = api_client_get(client_id=client_id)
-        if client is None:
-            raise NotFound(f"There is no API client with id {client_id}.")
-        return client
-
     @extend_schema(
         operation_id="api_clients_tokens_list",
         tags=[TAG],
@@ -292,7 +287,7 @@ class ApiTokenListIssueApi(APIView):
     def get(self, request, client_id: int):
         return paginated_response(
             serializer_class=ApiTokenOutputSerializer,
-            queryset=api_token_list(client=self._client(client_id)),
+            queryset=api_token_list(client=_client_or_404(client_id)),
             request=request,
             view=self,
         )
@@ -308,7 +303,7 @@ class ApiTokenListIssueApi(APIView):
         },
     )
     def post(self, request, client_id: int):
-        client = self._client(client_id)
+        client = _client_or_404(client_id)
         serializer = self.ApiTokenIssueInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         days = serializer.validated_data.get("expires_in_days")
