@@ -38,14 +38,14 @@ from backoffice.approvals.admin_mixins import (
 )
 from core_banking.common.errors import DomainError
 from core_banking.common.maker_checker import ADMIN
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.selectors import business_date_current
 
 from . import selectors, services
 from .models import CustomerTariff, FeeRule, FeeTier, FeeUsage, FeeUsageRecord, TariffPlan, TariffVersion
 
 
 def _started(version: TariffVersion | None) -> bool:
-    return version is not None and version.pk is not None and version.effective_from <= current_business_date()
+    return version is not None and version.pk is not None and version.effective_from <= business_date_current()
 
 
 class NoWritesMixin:
@@ -181,7 +181,7 @@ class TariffVersionInline(admin.TabularInline):
 
 
 def _in_force_version():
-    today = current_business_date()
+    today = business_date_current()
     return Subquery(TariffVersion.objects.filter(plan=OuterRef("pk"), effective_from__lte=today)
                     .order_by("-effective_from").values("effective_from")[:1])
 
@@ -347,7 +347,7 @@ class FeeRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "version" in self.fields:
             self.fields["version"].queryset = (TariffVersion.objects.select_related("plan")
-                                               .filter(effective_from__gt=current_business_date()))
+                                               .filter(effective_from__gt=business_date_current()))
             self.fields["version"].help_text = "Only versions that have not started yet."
 
     def clean(self):
@@ -473,7 +473,7 @@ class CustomerTariffAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # An override that has started has priced payments: end it (valid_to) rather than delete it.
-        started = obj is not None and obj.valid_from <= current_business_date()
+        started = obj is not None and obj.valid_from <= business_date_current()
         return super().has_delete_permission(request, obj) and not started
 
     def save_model(self, request, obj, form, change) -> None:

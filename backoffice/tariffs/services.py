@@ -30,8 +30,8 @@ from core_banking.common.errors import DomainError
 from core_banking.common.maker_checker import Deferred, guarded, jsonable
 from core_banking.common.money import check_fits, to_decimal
 from core_banking.customers.models import Customer
-from core_banking.ledger.engine import current_business_date
 from core_banking.ledger.models import Currency
+from core_banking.ledger.selectors import business_date_current
 from core_banking.payments.models import Channel, FeeEvent, Payment
 
 from . import exceptions as exc
@@ -128,7 +128,7 @@ def version_validate_start(plan: TariffPlan, effective_from: dt.date, *, exclude
                                field="effective_from")
     if not others.exists():
         return  # the plan's first version: nothing has been priced under the plan yet
-    today = current_business_date()
+    today = business_date_current()
     if effective_from < today:
         raise exc.InvalidTariff(
             f"a new version of {plan.code} cannot start before the current business date {today.isoformat()}: "
@@ -136,7 +136,7 @@ def version_validate_start(plan: TariffPlan, effective_from: dt.date, *, exclude
 
 
 def version_require_not_started(version: TariffVersion) -> None:
-    today = current_business_date()
+    today = business_date_current()
     if version.effective_from <= today:
         raise exc.TariffVersionInForce(
             f"version {version} has started (business date {today.isoformat()}); its prices are fixed: "

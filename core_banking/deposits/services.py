@@ -42,10 +42,10 @@ from core_banking.interest.daycount import Convention
 from core_banking.interest.gl import interest_accounts
 from core_banking.ledger import exceptions as ledger_exc
 from core_banking.ledger import services as ledger
-from core_banking.ledger.engine import Leg, current_business_date
+from core_banking.ledger.engine import Leg
 from core_banking.ledger.hashing import digest
 from core_banking.ledger.models import Currency, JournalEntry
-from core_banking.ledger.services import idempotency_scope_for
+from core_banking.ledger.services import business_date_open, idempotency_scope_for
 
 from . import calc
 from . import exceptions as exc
@@ -225,7 +225,7 @@ def _open(request: OpenRequest, product: DepositProduct, scope: str, key: str, a
             f"{funding.currency_id}")
     if not funding.product.is_deposit or funding.product.kind == Product.Kind.TERM_DEPOSIT:
         raise exc.InvalidDeposit(f"account {funding.iban} cannot fund a term deposit", field="funding_account_id")
-    start = current_business_date()
+    start = business_date_open()
     number = _number()
     account = accounts.account_open(customer_id=funding.customer_id, product_id=product.account_product_id,
                                     name=f"Term deposit {number}", actor=actor)
@@ -348,7 +348,7 @@ def deposit_withdraw_early(*, deposit_id: int, reason: str, actor=None) -> TermD
                                    status_from=deposit.status, action="withdraw_early")
     if not deposit.early_withdrawal_allowed:
         raise exc.EarlyWithdrawalNotAllowed(f"term deposit {deposit.number} cannot be withdrawn before maturity")
-    today = current_business_date()
+    today = business_date_open()
     if today >= deposit.maturity_date:
         raise exc.DepositMatured(f"term deposit {deposit.number} matured on {deposit.maturity_date.isoformat()}; "
                                  "the end of day pays it out")

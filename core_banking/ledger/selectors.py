@@ -53,6 +53,14 @@ def _q(value: Decimal | None, exponent: int) -> Decimal:
     return quantize(value or Decimal(0), exponent)
 
 
+def business_date_current() -> dt.date:
+    """The open business date, for readers: never writes. On a fresh ledger with no open day it
+    is today's date in the bank's time zone, the day the first posting will open
+    (``services.business_date_open``)."""
+    day = BusinessDay.objects.filter(closed_at__isnull=True).values_list("date", flat=True).first()
+    return day or timezone.localdate()
+
+
 def business_date_cutoff(business_date: dt.date) -> dt.datetime | None:
     """The instant a business date closed, or None while it is still open (or in the future)."""
     day = BusinessDay.objects.filter(date__gte=business_date, closed_at__isnull=False).order_by("date").first()

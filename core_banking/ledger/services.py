@@ -518,6 +518,12 @@ def holds_expire(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
 # --- FX ------------------------------------------------------------------------------------
 
 
+def business_date_open() -> dt.date:
+    """The open business date, opening today's (in the bank's time zone) on a fresh ledger. For
+    writers: a posting belongs to it. Readers use ``selectors.business_date_current``."""
+    return engine.current_business_date()
+
+
 def fx_position_account(currency: str) -> LedgerAccount:
     code = settings.LEDGER_FX_POSITION_CODE.format(currency=currency)
     account = LedgerAccount.objects.filter(code=code, currency_id=currency).first()

@@ -44,9 +44,9 @@ from core_banking.interest.gl import interest_accounts
 from core_banking.ledger import exceptions as ledger_exc
 from core_banking.ledger import selectors as ledger_selectors
 from core_banking.ledger import services as ledger
-from core_banking.ledger.engine import Leg, current_business_date
+from core_banking.ledger.engine import Leg
 from core_banking.ledger.hashing import canonical_amount, digest
-from core_banking.ledger.services import idempotency_scope_for
+from core_banking.ledger.services import business_date_open, idempotency_scope_for
 
 from . import accrual, gl, selectors
 from . import allocation as alloc
@@ -243,7 +243,7 @@ def loan_apply(*, customer_id: int, account_id: int, principal, term: int, produ
     rate = product.rate_default if rate is None else to_decimal(rate)
     if not (product.rate_min <= rate <= product.rate_max):
         raise exc.LoanRateOutOfRange(f"rate {rate} is outside {product.rate_min} to {product.rate_max}", field="rate")
-    today = current_business_date()
+    today = business_date_open()
     start = start_date or today
     if start < today:
         raise exc.InvalidLoanApplication("the start date cannot be in the past", field="start_date")
@@ -302,7 +302,7 @@ def loan_disburse(*, loan_id: int, actor, reason: str = "") -> Loan:
     loan = loan_lock(loan_id)
     if not can_proceed(loan.disburse):
         _fire(loan, "disburse", loan_account=None, at=None)  # raises transition_not_allowed
-    today = current_business_date()
+    today = business_date_open()
     if today >= loan.first_due_date:
         raise exc.InvalidLoanApplication(f"the first due date {loan.first_due_date.isoformat()} is not after today; "
                                          "the loan can no longer be disbursed on this schedule")
@@ -467,7 +467,7 @@ def loan_repay(*, loan_id: int, amount, idempotency_key: str, actor=None) -> tup
             return existing, True  # a concurrent retry committed while we waited for the lock
         _require_running(loan)
         amount = amount_in(amount, loan.currency.exponent, loan.currency_id)
-        today = current_business_date()
+        today = business_date_open()
         instalments = _due_instalments(loan, today)
         due = alloc.total_unpaid(_dues(instalments))
         if due == 0:
@@ -503,7 +503,7 @@ def loan_repay_early(*, loan_id: int, idempotency_key: str, amount=None, actor=N
         if (existing := _replayed(scope, idempotency_key, request_hash)) is not None:
             return existing, True
         _require_running(loan)
-        today = current_business_date()
+        today = business_date_open()
         if amount is not None:
             amount = amount_in(amount, loan.currency.exponent, loan.currency_id)
         quote = selectors.early_repayment_quote(loan=loan, day=today, amount=amount)

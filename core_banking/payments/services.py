@@ -37,10 +37,10 @@ from core_banking.customers.exceptions import CustomerNotActive
 from core_banking.customers.models import Customer
 from core_banking.ledger import exceptions as ledger_exc
 from core_banking.ledger import services as ledger
-from core_banking.ledger.engine import Leg, current_business_date
+from core_banking.ledger.engine import Leg
 from core_banking.ledger.hashing import digest
 from core_banking.ledger.models import Currency, EntryKind
-from core_banking.ledger.services import fx_position_account, idempotency_scope_for
+from core_banking.ledger.services import business_date_open, fx_position_account, idempotency_scope_for
 
 from . import exceptions as exc
 from . import selectors
@@ -266,7 +266,7 @@ def payment_preview(**fields: Any) -> Preview:
     rate = mid = target_amount = None
     if request.kind == Payment.Kind.FX_CONVERSION:
         rate, mid, target_amount, _ = _fx(request, use_quote=False)
-    intent = _intent(request, debtor, creditor, business_date=current_business_date(), target_amount=target_amount)
+    intent = _intent(request, debtor, creditor, business_date=business_date_open(), target_amount=target_amount)
     fees = _fees(intent, preview=True)
     total = sum((f.amount for f in fees), Decimal(0))
     total_debit = request.amount + total if request.kind in DEBTOR_KINDS else None
@@ -308,7 +308,7 @@ def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payme
     rate = mid = target_amount = quote = None
     if request.kind == Payment.Kind.FX_CONVERSION:
         rate, mid, target_amount, quote = _fx(request, use_quote=True)
-    business_date = current_business_date()
+    business_date = business_date_open()
     payment = Payment(
         reference=_reference(), kind=request.kind, channel=request.channel, debtor_account=debtor,
         creditor_account=creditor, customer_id_debtor=debtor.customer_id if debtor else None,

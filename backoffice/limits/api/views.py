@@ -35,7 +35,7 @@ from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.maker_checker import PendingApprovalSerializer, credential_of, deferred_response
 from core_banking.common.visibility import ScopedObjectsMixin, client_scope
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.selectors import business_date_current
 
 from .. import selectors, services
 from . import serializers as s
@@ -249,7 +249,7 @@ class AccountAllowanceApi(ScopedObjectsMixin, LimitsApi):
         account = accounts.first()
         if account is None:
             raise AccountNotFound(f"account {account_id} does not exist")
-        business_date = query.get("business_date") or current_business_date()
+        business_date = query.get("business_date") or business_date_current()
         limits = selectors.remaining_allowance(account, query.get("channel", ""), business_date)
         body = {"account": account.pk, "channel": query.get("channel", ""), "business_date": business_date,
                 "limits": limits}

@@ -33,7 +33,7 @@ from core_banking.ledger.api.idempotency import (
     idempotency_key,
     key_parameter,
 )
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.selectors import business_date_current
 from core_banking.loans import selectors, services
 from core_banking.loans.models import APPLY, APPROVE, DISBURSE, REPAY, VIEW, WRITE_OFF
 
@@ -63,7 +63,7 @@ class LoansApi(ScopedObjectsMixin, APIView):
 
 def _detail(loan_id: int) -> dict:
     loan = selectors.loan_get(loan_id=loan_id)
-    loan.balances = selectors.loan_balances(loan=loan, day=current_business_date())
+    loan.balances = selectors.loan_balances(loan=loan, day=business_date_current())
     return s.LoanDetailSerializer(loan).data
 
 
@@ -252,7 +252,7 @@ class LoanEarlyRepaymentApi(LoansApi):
         amount = query.get("amount")
         if amount is not None:
             amount = services.amount_in(amount, loan.currency.exponent, loan.currency_id)
-        quote = selectors.early_repayment_quote(loan=loan, day=current_business_date(), amount=amount)
+        quote = selectors.early_repayment_quote(loan=loan, day=business_date_current(), amount=amount)
         return Response(s.LoanQuoteSerializer(quote).data)
 
     @extend_schema(operation_id="loans_early_repayment", tags=[LOANS], summary="Repay early (in full or in part)",
