@@ -119,7 +119,7 @@ def is_postgres() -> bool:
 # --- step 1 and 2: locks and one read ------------------------------------------------------
 
 
-def _lock(scope: str, keys: Sequence[str]) -> None:
+def lock_keys(scope: str, keys: Sequence[str]) -> None:
     if not is_postgres():
         return
     with connection.cursor() as cursor:
@@ -183,11 +183,11 @@ def _lock_and_read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
             raw.nextset()
             day = raw.fetchone()
         return accounts, existing, (day[0] if day else None)
-    accounts, existing = _read(ids, scope, keys)
+    accounts, existing = read_accounts(ids, scope, keys)
     return accounts, existing, None
 
 
-def _read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
+def read_accounts(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
     """Accounts and already-written entries, without locks (portable)."""
     ids = sorted(set(account_ids))
     with connection.cursor() as cursor:
@@ -218,7 +218,7 @@ def current_business_date() -> dt.date:
 # --- step 3: validation --------------------------------------------------------------------
 
 
-def _normalize_metadata(metadata: dict | None) -> dict:
+def normalize_metadata(metadata: dict | None) -> dict:
     if not metadata:
         return {}
     if not isinstance(metadata, dict):
@@ -267,14 +267,14 @@ def _prepare(spec: EntrySpec, accounts: dict[int, AccountInfo], business_date: d
             imbalance={cur: str(total) for cur, total in unbalanced.items()},
         )
     value_date = spec.value_date or business_date
-    return _Prepared(spec=spec, legs=legs, value_date=value_date, metadata=_normalize_metadata(spec.metadata))
+    return _Prepared(spec=spec, legs=legs, value_date=value_date, metadata=normalize_metadata(spec.metadata))
 
 
 # --- step 4: balances ----------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class _ShardChange:
+class ShardChange:
     delta: Decimal = Decimal(0)
     count: int = 0
     held: Decimal = Decimal(0)
@@ -287,7 +287,7 @@ class _ShardChange:
 AppliedShard = tuple[Decimal, dt.datetime | None, Decimal | None, Decimal]
 
 
-def apply_shard_changes(changes: dict[int, _ShardChange]) -> dict[int, AppliedShard]:
+def apply_shard_changes(changes: dict[int, ShardChange]) -> dict[int, AppliedShard]:
     """Apply balance/held changes to shards in one statement; return
     {row id: (new balance, new last_posted_at, floor, new held)}. Rows whose floor check fails
     are missing from the result."""
@@ -331,7 +331,7 @@ def _apply_shard_changes_python(changes, ids):
     return result
 
 
-def _raise_insufficient(changes: dict[int, _ShardChange], applied: dict, *, leg_rows: list[list[int]] | None = None):
+def raise_insufficient(changes: dict[int, ShardChange], applied: dict, *, leg_rows: list[list[int]] | None = None):
     refused = [row_id for row_id in changes if row_id not in applied]
     account_ids = sorted({row_id // SHARD_FACTOR for row_id in refused})
     extra: dict = {"accounts": account_ids}
@@ -371,7 +371,7 @@ def write_entries(
     specs: Sequence[EntrySpec],
     scope: str,
     actor_id: int | None,
-    balance_effects: dict[int, _ShardChange] | None = None,
+    balance_effects: dict[int, ShardChange] | None = None,
 ) -> list[Written]:
     """Validate and write entries atomically (the caller holds the transaction).
 
@@ -397,13 +397,13 @@ def write_entries(
             raise
 
     # Per shard row: the total change and, for batches, the running change after each leg.
-    changes: dict[int, _ShardChange] = dict(balance_effects or {})
+    changes: dict[int, ShardChange] = dict(balance_effects or {})
     leg_rows: list[list[int]] = []
     for p in checked:
         rows = []
         for account, amount, shard in p.legs:
             row_id = balance_row_id(account.id, shard)
-            ch = changes.setdefault(row_id, _ShardChange())
+            ch = changes.setdefault(row_id, ShardChange())
             ch.account = account
             ch.delta += amount * account.sign
             ch.count += 1
@@ -416,7 +416,7 @@ def write_entries(
     applied = apply_shard_changes(changes)
     try:
         if len(applied) != len(changes):
-            _raise_insufficient(changes, applied, leg_rows=leg_rows)
+            raise_insufficient(changes, applied, leg_rows=leg_rows)
         _check_intermediate_floors(changes, applied, checked, leg_rows)
     except exc.InsufficientFunds:
         # A retry whose original committed while we waited for the idempotency lock must get the
@@ -463,7 +463,7 @@ def _raise_if_written_meanwhile(scope: str, keys: Sequence[str]) -> None:
             raise ReplayRace()
 
 
-def _write_one_pg(p: _Prepared, changes: dict[int, _ShardChange], rows: list[int], business_date, now, scope,
+def _write_one_pg(p: _Prepared, changes: dict[int, ShardChange], rows: list[int], business_date, now, scope,
                   actor_id) -> Written:
     """One entry in one statement: balance shards (locked in id order, floor-checked), chain
     link, entry and postings, each posting's balance-after and position computed by PostgreSQL
@@ -500,7 +500,7 @@ def _write_one_pg(p: _Prepared, changes: dict[int, _ShardChange], rows: list[int
     if len(updated or ()) != len(ids):
         applied = dict.fromkeys(updated or ())
         try:
-            _raise_insufficient(changes, applied)
+            raise_insufficient(changes, applied)
         except exc.InsufficientFunds:
             _raise_if_written_meanwhile(scope, [spec.idempotency_key])
             raise

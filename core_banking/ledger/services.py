@@ -349,13 +349,13 @@ def _entry_reverse(original: JournalEntry, *, idempotency_key: str, actor, reaso
 
 
 def _hold_sides(debit: engine.AccountInfo, credit: engine.AccountInfo, amount: Decimal, debit_shard: int,
-                credit_shard: int, direction: int) -> dict[int, engine._ShardChange]:
+                credit_shard: int, direction: int) -> dict[int, engine.ShardChange]:
     """Balance effects of a hold: a side whose balance the transfer will lower has the amount
     held (reducing its available balance); a side it will raise shows it as pending income.
     ``direction`` is +1 to place the hold and -1 to release it."""
-    effects: dict[int, engine._ShardChange] = {}
+    effects: dict[int, engine.ShardChange] = {}
     for info, shard, signed in ((debit, debit_shard, amount), (credit, credit_shard, -amount)):
-        change = effects.setdefault(balance_row_id(info.id, shard), engine._ShardChange())
+        change = effects.setdefault(balance_row_id(info.id, shard), engine.ShardChange())
         if signed * info.sign < 0:
             change.held += direction * amount
         else:
@@ -382,7 +382,7 @@ def hold_create(
                            "expires_at": expires_at, "external_ref": external_ref,
                            "description": description, "metadata": metadata or {}})
     with transaction.atomic():
-        engine._lock(scope, [f"hold:{idempotency_key}"])
+        engine.lock_keys(scope, [f"hold:{idempotency_key}"])
         existing = Hold.objects.filter(idempotency_scope=scope, idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.request_hash != request_hash:
@@ -390,7 +390,7 @@ def hold_create(
             return existing, True
         if debit_account_id == credit_account_id:
             raise exc.InvalidEntry("a hold needs two different accounts")
-        accounts, _ = engine._read([debit_account_id, credit_account_id], scope, ["-"])
+        accounts, _ = engine.read_accounts([debit_account_id, credit_account_id], scope, ["-"])
         for account_id in (debit_account_id, credit_account_id):
             info = accounts.get(account_id)
             if info is None:
@@ -408,11 +408,11 @@ def hold_create(
         effects = _hold_sides(debit, credit, amount, debit_shard, credit_shard, +1)
         applied = engine.apply_shard_changes(effects)
         if len(applied) != len(effects):
-            engine._raise_insufficient(effects, applied)
+            engine.raise_insufficient(effects, applied)
         hold = Hold.objects.create(
             debit_account_id=debit.id, credit_account_id=credit.id, currency_id=debit.currency,
             amount=amount, debit_shard=debit_shard, credit_shard=credit_shard, expires_at=expires_at,
-            external_ref=external_ref, description=description, metadata=engine._normalize_metadata(metadata),
+            external_ref=external_ref, description=description, metadata=engine.normalize_metadata(metadata),
             idempotency_scope=scope, idempotency_key=idempotency_key, request_hash=request_hash,
             created_by=actor,
         )
@@ -426,8 +426,8 @@ def _locked_pending_hold(hold_id: int) -> Hold:
     return hold
 
 
-def _hold_release_effects(hold: Hold) -> dict[int, engine._ShardChange]:
-    accounts, _ = engine._read([hold.debit_account_id, hold.credit_account_id], "-", ["-"])
+def _hold_release_effects(hold: Hold) -> dict[int, engine.ShardChange]:
+    accounts, _ = engine.read_accounts([hold.debit_account_id, hold.credit_account_id], "-", ["-"])
     return _hold_sides(accounts[hold.debit_account_id], accounts[hold.credit_account_id], hold.amount,
                        hold.debit_shard, hold.credit_shard, -1)
 
@@ -482,7 +482,7 @@ def _hold_release(hold_id: int, *, expire: bool, actor=None, reason: str = "") -
         effects = _hold_release_effects(hold)
         applied = engine.apply_shard_changes(effects)
         if len(applied) != len(effects):  # releasing never lowers availability; defensive only
-            engine._raise_insufficient(effects, applied)
+            engine.raise_insufficient(effects, applied)
         now = timezone.now()
         if expire:
             hold.mark_expired(at=now)
