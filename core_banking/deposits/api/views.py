@@ -24,6 +24,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core_banking.accounts.selectors import accounts_check_visible
+from core_banking.common.api.idempotency import (
+    REPLAYED_PARAMETER,
+    created_or_replayed,
+    idempotency_key,
+    key_parameter,
+)
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
@@ -31,12 +37,6 @@ from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.deposits import selectors, services
-from core_banking.ledger.api.idempotency import (
-    REPLAYED_PARAMETER,
-    created_or_replayed,
-    idempotency_key,
-    key_parameter,
-)
 
 from . import serializers as s
 

@@ -26,6 +26,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core_banking.common.api.idempotency import REPLAYED_PARAMETER, created_or_replayed, idempotency_key, key_parameter
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
@@ -38,7 +39,6 @@ from core_banking.ledger import selectors, services
 
 from . import serializers as s
 from .bulk import BulkJSONParser, validated_bulk
-from .idempotency import REPLAYED_PARAMETER, created_or_replayed, idempotency_key, key_parameter
 
 POST_ENTRY = "ledger.post_entry"
 VIEW_ENTRY = "ledger.view_journalentry"

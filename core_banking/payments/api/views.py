@@ -14,18 +14,18 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core_banking.common.api.idempotency import (
+    REPLAYED_PARAMETER,
+    created_or_replayed,
+    idempotency_key,
+    key_parameter,
+)
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.maker_checker import Deferred, PendingApprovalSerializer, deferred_response
 from core_banking.common.visibility import ScopedObjectsMixin, client_scope
-from core_banking.ledger.api.idempotency import (
-    REPLAYED_PARAMETER,
-    created_or_replayed,
-    idempotency_key,
-    key_parameter,
-)
 from core_banking.payments import selectors, services
 from core_banking.payments.models import FxRate
 
