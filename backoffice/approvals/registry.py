@@ -26,7 +26,7 @@ from . import exceptions as exc
 Payload = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActionType:
     code: str
     label: str
@@ -455,8 +455,10 @@ OPS, FIN = roles.OPERATIONS, roles.FINANCE
 REVIEWER, OFFICER = roles.COMPLIANCE_REVIEWER, roles.COMPLIANCE_OFFICER
 
 
-def _policy(initiators, checkers, required=1, threshold=None, currency="", hours=72, exempt_below=None
-            ) -> dict[str, Any]:
+def _policy(*, initiators, checkers, required: int = 1, threshold: str | None = None, currency: str = "",
+            hours: int = 72, exempt_below: str | None = None) -> dict[str, Any]:
+    """An action type's default policy (created on first use; administrators tune it): who asks,
+    who decides, how many approvals, one more above ``threshold``, none below ``exempt_below``."""
     return {"initiator_roles": list(initiators), "checker_roles": list(checkers), "required_approvals": required,
             "threshold_amount": Decimal(threshold) if threshold else None, "threshold_currency": currency,
             "expiry_hours": hours, "exempt_below": Decimal(exempt_below) if exempt_below else None}
@@ -465,40 +467,51 @@ def _policy(initiators, checkers, required=1, threshold=None, currency="", hours
 #: Who may ask for and who approves each maker-checker transition of the accounts' table
 #: (``core_banking/accounts/transitions.py``, which names the action types).
 _ACCOUNT_POLICIES = {
-    "account_freeze": _policy([OPS], [OFFICER, OPS], hours=24),
-    "account_unfreeze": _policy([OPS], [OFFICER], hours=24),
-    "account_close": _policy([OPS], [OPS, OFFICER]),
+    "account_freeze": _policy(initiators=[OPS], checkers=[OFFICER, OPS], hours=24),
+    "account_unfreeze": _policy(initiators=[OPS], checkers=[OFFICER], hours=24),
+    "account_close": _policy(initiators=[OPS], checkers=[OPS, OFFICER]),
 }
 
 _TYPES = [
-    ActionType("ledger_adjustment", "Manual ledger adjustment", _adjustment_validate,
-               lambda p: f"adjustment:{_digest(p)}", _adjustment_execute, _adjustment_amount,
-               lambda p: p["description"], _policy([FIN, OPS], [FIN, OFFICER], 1, "10000", "EUR", 48)),
-    ActionType("reversal", "Reversal of a journal entry", _reversal_validate, lambda p: f"entry:{p['entry_id']}",
-               _reversal_execute, _reversal_amount, lambda p: f"reverse entry {p['entry_id']}: {p['reason']}",
-               _policy([FIN, OPS], [FIN, OFFICER], 1, "10000", "EUR", 48)),
-    ActionType("limit_change", "Limit change", _limit_validate, _limit_target, _limit_execute,
-               describe=lambda p: f"limit rule {p['operation']}: {p['reason']}",
-               defaults=_policy([OPS], [OFFICER, FIN])),
-    ActionType("tariff_change", "Tariff change", _tariff_validate, _tariff_target, _tariff_execute,
-               describe=lambda p: f"tariff {p['operation']}: {p['reason']}", defaults=_policy([OPS], [FIN])),
+    ActionType(code="ledger_adjustment", label="Manual ledger adjustment", validate=_adjustment_validate,
+               target=lambda p: f"adjustment:{_digest(p)}", execute=_adjustment_execute, amount=_adjustment_amount,
+               describe=lambda p: p["description"],
+               defaults=_policy(initiators=[FIN, OPS], checkers=[FIN, OFFICER], threshold="10000", currency="EUR",
+                                hours=48)),
+    ActionType(code="reversal", label="Reversal of a journal entry", validate=_reversal_validate,
+               target=lambda p: f"entry:{p['entry_id']}", execute=_reversal_execute, amount=_reversal_amount,
+               describe=lambda p: f"reverse entry {p['entry_id']}: {p['reason']}",
+               defaults=_policy(initiators=[FIN, OPS], checkers=[FIN, OFFICER], threshold="10000", currency="EUR",
+                                hours=48)),
+    ActionType(code="limit_change", label="Limit change", validate=_limit_validate, target=_limit_target,
+               execute=_limit_execute, describe=lambda p: f"limit rule {p['operation']}: {p['reason']}",
+               defaults=_policy(initiators=[OPS], checkers=[OFFICER, FIN])),
+    ActionType(code="tariff_change", label="Tariff change", validate=_tariff_validate, target=_tariff_target,
+               execute=_tariff_execute, describe=lambda p: f"tariff {p['operation']}: {p['reason']}",
+               defaults=_policy(initiators=[OPS], checkers=[FIN])),
     # "Freeze an account", "Unfreeze an account", "Close an account": executed by that transition.
-    *(ActionType(code, f"{t.label} an account", _account_validate, _account_target, _account_execute(t.name),
-                 describe=_account_describe(t.label), defaults=_ACCOUNT_POLICIES[code])
+    *(ActionType(code=code, label=f"{t.label} an account", validate=_account_validate, target=_account_target,
+                 execute=_account_execute(t.name), describe=_account_describe(t.label),
+                 defaults=_ACCOUNT_POLICIES[code])
       for code, t in account_transitions.BY_ACTION_TYPE.items()),
-    ActionType("payment_release", "Release of a large payment", _payment_validate,
-               lambda p: f"payment:{p['payment_id']}", _payment_execute, _payment_amount,
-               lambda p: f"release payment {p['payment_id']}", _policy([OPS, REVIEWER], [OFFICER], 1, "50000", "EUR",
-                                                                      24, exempt_below="50000")),
-    ActionType("kyc_override", "KYC status override", _kyc_validate, lambda p: f"customer:{p['customer_id']}",
-               _kyc_execute, describe=lambda p: f"KYC of customer {p['customer_id']} to {p['status']}: {p['reason']}",
-               defaults=_policy([REVIEWER, OFFICER], [OFFICER])),
-    ActionType("api_client_create", "Create an API client", api_clients.create_validate, api_clients.create_target,
-               api_clients.create_execute, describe=api_clients.create_describe,
-               defaults=_policy([roles.ADMINISTRATOR], [OFFICER]), beneficiary=lambda p: p.get("owner_id")),
-    ActionType("api_client_change", "Widen an API client", api_clients.change_validate, api_clients.change_target,
-               api_clients.change_execute, describe=api_clients.change_describe,
-               defaults=_policy([roles.ADMINISTRATOR], [OFFICER])),
+    ActionType(code="payment_release", label="Release of a large payment", validate=_payment_validate,
+               target=lambda p: f"payment:{p['payment_id']}", execute=_payment_execute, amount=_payment_amount,
+               describe=lambda p: f"release payment {p['payment_id']}",
+               defaults=_policy(initiators=[OPS, REVIEWER], checkers=[OFFICER], threshold="50000", currency="EUR",
+                                hours=24, exempt_below="50000")),
+    ActionType(code="kyc_override", label="KYC status override", validate=_kyc_validate,
+               target=lambda p: f"customer:{p['customer_id']}", execute=_kyc_execute,
+               describe=lambda p: f"KYC of customer {p['customer_id']} to {p['status']}: {p['reason']}",
+               defaults=_policy(initiators=[REVIEWER, OFFICER], checkers=[OFFICER])),
+    ActionType(code="api_client_create", label="Create an API client", validate=api_clients.create_validate,
+               target=api_clients.create_target, execute=api_clients.create_execute,
+               describe=api_clients.create_describe,
+               defaults=_policy(initiators=[roles.ADMINISTRATOR], checkers=[OFFICER]),
+               beneficiary=lambda p: p.get("owner_id")),
+    ActionType(code="api_client_change", label="Widen an API client", validate=api_clients.change_validate,
+               target=api_clients.change_target, execute=api_clients.change_execute,
+               describe=api_clients.change_describe,
+               defaults=_policy(initiators=[roles.ADMINISTRATOR], checkers=[OFFICER])),
 ]
 
 
@@ -530,9 +543,11 @@ def _role_describe(payload: Payload) -> str:
     return f"grant the {payload['role']} role to {user or payload['user_id']}: {payload['reason']}"
 
 
-_TYPES.append(ActionType("role_grant", "Grant a staff role", _role_validate,
-                         lambda p: f"user:{p['user_id']}:role:{p['role']}", _role_execute, describe=_role_describe,
-                         defaults=_policy([roles.ADMINISTRATOR], [OFFICER]), beneficiary=lambda p: p["user_id"]))
+_TYPES.append(ActionType(code="role_grant", label="Grant a staff role", validate=_role_validate,
+                         target=lambda p: f"user:{p['user_id']}:role:{p['role']}", execute=_role_execute,
+                         describe=_role_describe,
+                         defaults=_policy(initiators=[roles.ADMINISTRATOR], checkers=[OFFICER]),
+                         beneficiary=lambda p: p["user_id"]))
 
 ACTION_TYPES: dict[str, ActionType] = {t.code: t for t in _TYPES}
 ACTION_TYPE_CHOICES: list[tuple[str, str]] = [(t.code, t.label) for t in _TYPES]
