@@ -39,7 +39,7 @@ from django.db.models import F, Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account, Product
-from core_banking.common.history import StatusHistory
+from core_banking.common.history import StatusHistory, append_only_triggers
 from core_banking.customers.models import Customer
 from core_banking.interest.daycount import Convention
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
@@ -324,8 +324,7 @@ class DepositStatusChange(StatusHistory):
         constraints = [
             models.CheckConstraint(condition=~Q(from_status=F("to_status")), name="deposit_history_changes_status"),
         ]
-        # Append-only by its own (older) trigger, in place of the shared ``append_only_row``.
-        triggers = [pgtrigger.Protect(name="history_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = append_only_triggers()  # the shared one (a Meta that extends its base must name them)
 
     def __str__(self) -> str:
         return f"{self.deposit_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -69,8 +69,7 @@ ROWS = {
     AccountStatusChange: (_account_row, APPEND_ONLY),
     PaymentStatusChange: (_payment_row, APPEND_ONLY),
     LoanStatusChange: (_orm_row(LoanStatusChange, "loan", action="approve", at=NOW), APPEND_ONLY),
-    # The deposit history keeps its own, older pgtrigger.Protect trigger ("history_immutable").
-    DepositStatusChange: (_orm_row(DepositStatusChange, "deposit"), "Cannot update or delete"),
+    DepositStatusChange: (_orm_row(DepositStatusChange, "deposit"), "append-only"),
     ApprovalHistory: (_orm_row(ApprovalHistory, "request", action="approve", at=NOW), APPEND_ONLY),
     KycHistory: (_orm_row(KycHistory, "application", action="assign", at=NOW), APPEND_ONLY),
     TicketStatusChange: (_orm_row(TicketStatusChange, "ticket", action="assign", at=NOW), APPEND_ONLY),
