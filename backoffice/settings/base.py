@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "core_banking.interest",
     "core_banking.deposits",
     "core_banking.loans",
+    "core_banking.eod",
     # back office
     "backoffice.staff",
     "backoffice.api_clients",
@@ -354,6 +355,14 @@ CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.LIMITS"]
 CORE_BANKING_MAKER_CHECKER = "backoffice.approvals.guard.GUARD"
 # Whose objects an API caller sees: a partner API client only its own (core_banking/common/visibility.py).
 CORE_BANKING_CLIENT_SCOPE = "backoffice.api_clients.visibility.client_scope"
+# The end-of-day steps, in order (core_banking/eod/step.py); the tariffs' periodic fees are the
+# back office's contribution.
+CORE_BANKING_EOD_STEPS: list[str] = [
+    "core_banking.deposits.eod.ACCRUE",
+    "core_banking.deposits.eod.MATURE",
+    "core_banking.loans.eod.ACCRUE",
+    "core_banking.loans.eod.DUE",
+]
 # Seconds an FX quote stays firm.
 PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 
@@ -376,11 +385,29 @@ STORAGES["kyc"] = {
 # Seconds between runs of the task that expires approval requests past their time.
 APPROVALS_EXPIRY_INTERVAL = int(os.environ.get("APPROVALS_EXPIRY_INTERVAL", "300"))
 
+# --- Bank calendar and end of day (core_banking/eod) --------------------------------------
+# Weekends (ISO weekdays), holidays (a financial market of the `holidays` package such as "ECB"
+# for the TARGET2 closing days, or a country "NL" / "DE-BY"; "" for none) and extra closing days.
+BANK_WEEKEND = tuple(int(d) for d in os.environ.get("BANK_WEEKEND", "6,7").split(",") if d)
+BANK_HOLIDAYS = os.environ.get("BANK_HOLIDAYS", "ECB")
+BANK_EXTRA_HOLIDAYS = tuple(d for d in os.environ.get("BANK_EXTRA_HOLIDAYS", "").split(",") if d)
+# The cut-off (HH:MM, bank time zone): the end of day starts then and closes the business date.
+BANK_CUTOFF = os.environ.get("BANK_CUTOFF", "18:00")
+# How often beat checks whether the cut-off has passed (seconds).
+EOD_START_INTERVAL = int(os.environ.get("EOD_START_INTERVAL", "300"))
+# Attempts per chunk before it counts as failed (the run then fails; a re-run tries again).
+EOD_CHUNK_ATTEMPTS = int(os.environ.get("EOD_CHUNK_ATTEMPTS", "3"))
+# Seconds before a failed chunk's second attempt (doubling, at most 60).
+EOD_RETRY_DELAY = int(os.environ.get("EOD_RETRY_DELAY", "5"))
+# An active account with no customer payment for this many days becomes dormant.
+ACCOUNT_DORMANCY_DAYS = int(os.environ.get("ACCOUNT_DORMANCY_DAYS", "365"))
+
 # --- Periodic tasks (the only place CELERY_BEAT_SCHEDULE is set) ----------------------------
 CELERY_BEAT_SCHEDULE = beat_schedule(
     ledger_hold_expiry_interval=LEDGER_HOLD_EXPIRY_INTERVAL,
     tickets_escalation_interval=TICKETS_ESCALATION_INTERVAL,
     approvals_expiry_interval=APPROVALS_EXPIRY_INTERVAL,
+    eod_start_interval=EOD_START_INTERVAL,
 )
 
 # --- Bank identity ------------------------------------------------------------------------

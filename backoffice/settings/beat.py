@@ -24,7 +24,7 @@ def _nightly(task: str, *, hour: int, minute: int) -> dict[str, Any]:
 
 
 def beat_schedule(*, ledger_hold_expiry_interval: int, tickets_escalation_interval: int,
-                  approvals_expiry_interval: int) -> dict[str, dict[str, Any]]:
+                  approvals_expiry_interval: int, eod_start_interval: int = 300) -> dict[str, dict[str, Any]]:
     """Every periodic task, by name, from the interval settings (seconds)."""
     entries = [
         # Holds past their expiry are voided (core_banking/ledger/tasks.py).
@@ -37,5 +37,8 @@ def beat_schedule(*, ledger_hold_expiry_interval: int, tickets_escalation_interv
         _nightly("payments.verify_books", hour=3, minute=15),
         # Approval requests past their time expire.
         _every("approvals.expire_requests", approvals_expiry_interval),
+        # The end of day of the open business date, once its cut-off (BANK_CUTOFF) has passed: the
+        # task checks often and starts the run only then (core_banking/eod/tasks.py).
+        _every("eod.start", eod_start_interval),
     ]
     return {entry["task"]: entry for entry in entries}

@@ -71,6 +71,17 @@ SEAMS: dict[str, Seam] = {seam.setting: seam for seam in (
         ``may_submit(action_type, user) -> bool``.""",
     ),
     Seam(
+        "CORE_BANKING_EOD_STEPS",
+        default=(
+            "core_banking.deposits.eod.ACCRUE", "core_banking.deposits.eod.MATURE",
+            "core_banking.loans.eod.ACCRUE", "core_banking.loans.eod.DUE",
+        ),
+        many=True,
+        protocol="""The end-of-day steps in order (core_banking/eod/step.py): each a ``Step`` with a
+        ``population(business_date)`` of ids and an idempotent ``run(business_date, first_id,
+        last_id)`` over one chunk of them.""",
+    ),
+    Seam(
         "CORE_BANKING_CLIENT_SCOPE",
         default=None,
         protocol="""Client isolation (core_banking/common/visibility.py): ``(user) -> user | None``,

@@ -26,6 +26,7 @@ import datetime as dt
 from django.db.models import DateField, ExpressionWrapper, F, Q, QuerySet
 
 from core_banking.common.errors import DomainError
+from core_banking.eod.step import Step
 
 from . import exceptions as exc
 from . import services
@@ -74,3 +75,9 @@ def mature(business_date: dt.date, first_id: int, last_id: int) -> int:
             f"({processed} were): " + "; ".join(f"{f['deposit']}: {f['code']}" for f in failures),
             failures=failures, processed=processed)
     return processed
+
+
+ACCRUE = Step(name="deposits.accrue", label="Accrue term-deposit interest", population=accrue_population,
+              run=accrue, chunk_size=5000)
+MATURE = Step(name="deposits.mature", label="Mature term deposits", population=mature_population, run=mature,
+              chunk_size=500)

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core_banking.audit.services import audit_record_many
+from core_banking.eod.step import Step
 
 from . import accrual, services
 from .models import Instalment, Loan, LoanStatusChange
@@ -68,3 +69,9 @@ def process_due(business_date: dt.date, first_id: int, last_id: int) -> int:
     one ledger entry of one customer); returns the loans processed now."""
     ids = list(due_population(business_date).filter(id__gte=first_id, id__lte=last_id))
     return sum(1 for loan_id in ids if services.loan_process_due(loan_id=loan_id, business_date=business_date))
+
+
+ACCRUE = Step(name="loans.accrue", label="Accrue loan interest", population=accrue_population, run=accrue,
+              chunk_size=5000)
+DUE = Step(name="loans.due", label="Process loan due dates and delinquency", population=due_population,
+           run=process_due, chunk_size=500)
