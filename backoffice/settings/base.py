@@ -194,6 +194,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The queue tasks go to and workers take by default (a deployment may give the end of day its own).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # CELERY_BEAT_SCHEDULE is assembled once, by backoffice/settings/beat.py, after the intervals below.
 
 # --- REST API -----------------------------------------------------------------------------
@@ -363,6 +365,8 @@ CORE_BANKING_EOD_STEPS: list[str] = [
     "core_banking.loans.eod.ACCRUE",
     "core_banking.loans.eod.DUE",
 ]
+if os.environ.get("CORE_BANKING_EOD_STEPS"):  # a deployment (or a test worker) names its own steps
+    CORE_BANKING_EOD_STEPS = [path.strip() for path in os.environ["CORE_BANKING_EOD_STEPS"].split(",") if path.strip()]
 # Seconds an FX quote stays firm.
 PAYMENTS_FX_QUOTE_TTL = int(os.environ.get("PAYMENTS_FX_QUOTE_TTL", "30"))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import socket
 
 from celery import shared_task
@@ -53,7 +54,7 @@ def eod_advance(run_id: int) -> None:
 
 @shared_task(name="eod.run_chunk", bind=True)
 def eod_run_chunk(self, chunk_id: int) -> str:
-    worker = getattr(self.request, "hostname", None) or socket.gethostname()
+    worker = getattr(self.request, "hostname", None) or f"{socket.gethostname()}:{os.getpid()}"
     outcome = services.chunk_execute(chunk_id, worker=worker)
     if outcome.retry:
         from .models import EodChunk

@@ -51,3 +51,20 @@ CREDIT = Step(name="test.credit", label="Credit one euro", population=population
 FLAKY = Step(name="test.flaky", label="Credit one euro, failing at times", population=population, run=flaky,
              chunk_size=3)
 EMPTY = Step(name="test.empty", label="Nothing to do", population=nothing, run=credit)
+
+
+def slow(day, first_id, last_id):
+    """Credits like ``credit``, slowly (0.1 s per account), so a test can kill a worker mid-run."""
+    import time
+
+    source = LedgerAccount.objects.get(code=SOURCE)
+    done = 0
+    for account_id in population(day).filter(id__gte=first_id, id__lte=last_id):
+        time.sleep(0.1)
+        transfer(debit_account_id=source.pk, credit_account_id=account_id, amount=Decimal("1.00"),
+                 idempotency_key=f"eodt:slow:{day.isoformat()}:{account_id}")
+        done += 1
+    return done
+
+
+SLOW = Step(name="test.slow", label="Credit one euro, slowly", population=population, run=slow, chunk_size=3)
