@@ -401,6 +401,8 @@ BANK_CUTOFF = os.environ.get("BANK_CUTOFF", "18:00")
 EOD_START_INTERVAL = int(os.environ.get("EOD_START_INTERVAL", "300"))
 # Attempts per chunk before it counts as failed (the run then fails; a re-run tries again).
 EOD_CHUNK_ATTEMPTS = int(os.environ.get("EOD_CHUNK_ATTEMPTS", "3"))
+# Ids per chunk for every step (0: each step's own chunk_size).
+EOD_CHUNK_SIZE = int(os.environ.get("EOD_CHUNK_SIZE", "0"))
 # Seconds before a failed chunk's second attempt (doubling, at most 60).
 EOD_RETRY_DELAY = int(os.environ.get("EOD_RETRY_DELAY", "5"))
 # An active account with no customer payment for this many days becomes dormant.

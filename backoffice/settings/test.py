@@ -13,8 +13,14 @@ from .base import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Tests opt in to a real broker explicitly (tests/test_celery_worker.py); the rest run eagerly.
-CELERY_BROKER_URL = ""
-CELERY_TASK_ALWAYS_EAGER = True
+# A worker process a test (or the EOD bench) starts sets CELERY_USE_BROKER=1: it then sends the
+# tasks it spawns (the EOD's chunks) through the broker too, instead of running them inline.
+if os.environ.get("CELERY_USE_BROKER") and os.environ.get("CELERY_BROKER_URL"):
+    CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    CELERY_BROKER_URL = ""
+    CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = True
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "100000/minute"}  # noqa: F405
 # Uploaded KYC documents go to a throw-away directory, not to var/ (the storage is bound when the

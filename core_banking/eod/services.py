@@ -113,7 +113,8 @@ def eod_start(*, business_date: dt.date | None = None, actor=None) -> EodRun:
                                     requested_by=user_or_none(actor))
         record_transition(EodRunStatusChange, run, from_status="", actor=user_or_none(actor), reason="started")
         EodStepRun.objects.bulk_create(
-            EodStepRun(run=run, position=position, name=step.name, label=step.label, chunk_size=step.chunk_size)
+            EodStepRun(run=run, position=position, name=step.name, label=step.label,
+                       chunk_size=int(getattr(settings, "EOD_CHUNK_SIZE", 0) or 0) or step.chunk_size)
             for position, step in enumerate(steps, start=1))
         audit_record(action="eod.started", obj=run, after={"business_date": day.isoformat(),
                                                           "next_business_date": next_date.isoformat(),
