@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/corebank
 REDIS ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run serve test test-fast lint bench lock clean
+.PHONY: install run serve test test-fast lint bench bench-eod lock clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ lint: install
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m bench $(BENCH_ARGS)
+
+# End-of-day interest accrual over 1,000,000 accounts on real Celery workers (bench/eod.py).
+bench-eod: install
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m bench.eod $(BENCH_ARGS)
 
 # Re-pin the lock file after changing the ranges in pyproject.toml.
 lock:
