@@ -360,10 +360,13 @@ CORE_BANKING_CLIENT_SCOPE = "backoffice.api_clients.visibility.client_scope"
 # The end-of-day steps, in order (core_banking/eod/step.py); the tariffs' periodic fees are the
 # back office's contribution.
 CORE_BANKING_EOD_STEPS: list[str] = [
+    "backoffice.tariffs.eod.PERIODIC_FEES",
     "core_banking.deposits.eod.ACCRUE",
     "core_banking.deposits.eod.MATURE",
     "core_banking.loans.eod.ACCRUE",
     "core_banking.loans.eod.DUE",
+    "core_banking.accounts.eod.DORMANCY",
+    "core_banking.ledger.eod.EXPIRE_HOLDS",
 ]
 if os.environ.get("CORE_BANKING_EOD_STEPS"):  # a deployment (or a test worker) names its own steps
     CORE_BANKING_EOD_STEPS = [path.strip() for path in os.environ["CORE_BANKING_EOD_STEPS"].split(",") if path.strip()]

@@ -27,3 +27,14 @@ class TariffVersionInForce(Conflict):
 class CustomerTariffOverlap(Conflict):
     code = "customer_tariff_overlap"
     title = "The customer already has a tariff override for part of this period"
+
+
+class PeriodicFeesFailed(DomainError):
+    """Raised by ``eod.charge`` after the rest of its chunk is done, naming the accounts whose
+    fees could not be priced or booked (each keeps its own refusal; nothing of theirs was written,
+    so a re-run retries exactly those). Insufficient funds is not a failure: the fee is recorded
+    as unpaid."""
+
+    code = "periodic_fees_failed"
+    status = 422
+    title = "Some periodic fees could not be charged"

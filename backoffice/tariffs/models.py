@@ -37,7 +37,7 @@ from django.db.models import F, Q
 
 from core_banking.accounts.models import Account
 from core_banking.customers.models import Customer
-from core_banking.ledger.models import AMOUNT, Currency
+from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
 from core_banking.payments.models import Channel, FeeEvent, Payment
 
 # A fraction between 0 and 1 with 8 decimal places: 0.0025 = 0.25 %.
@@ -246,3 +246,50 @@ class FeeUsageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.payment_id}: +{self.count} / +{self.volume} on {self.usage_id}"
+
+
+class PeriodicFeeCharge(models.Model):
+    """One periodic fee (``monthly_maintenance``) of one account for one month: what the end of
+    day decided (``backoffice/tariffs/eod.py``). Unique per account, event and month, so a month
+    is priced once; ``free`` (the tariff charged nothing), ``charged`` (posted: ``entry``) or
+    ``unpaid`` (priced, but the account could not pay it; retried by each later end of day
+    until it is charged)."""
+
+    class Status(models.TextChoices):
+        FREE = "free", "Free"
+        CHARGED = "charged", "Charged"
+        UNPAID = "unpaid", "Unpaid"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    event = models.CharField(max_length=20, choices=FeeEvent.choices)
+    period_start = models.DateField(help_text="The first day of the month the fee is for.")
+    status = models.CharField(max_length=8, choices=Status.choices)
+    amount = models.DecimalField(**AMOUNT, default=Decimal(0), help_text="In the account's currency.")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=64, blank=True, help_text="What priced it, e.g. STANDARD/monthly_maintenance.")
+    description = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True, help_text="The policy's breakdown (plan, version, rule).")
+    business_date = models.DateField(help_text="The end of day that priced it.")
+    charged_on = models.DateField(null=True, blank=True, help_text="The end of day that posted it.")
+    entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "event", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "event", "period_start"], name="periodic_fee_once_per_month"),
+            models.CheckConstraint(condition=Q(event__in=sorted(PERIODIC_EVENTS)), name="periodic_fee_event_valid"),
+            models.CheckConstraint(condition=Q(status__in=["free", "charged", "unpaid"]),
+                                   name="periodic_fee_status_valid"),
+            models.CheckConstraint(condition=Q(period_start__day=1), name="periodic_fee_month_start"),
+            models.CheckConstraint(condition=(Q(status="free") & Q(amount=0))
+                                   | (~Q(status="free") & Q(amount__gt=0)), name="periodic_fee_amount"),
+            models.CheckConstraint(condition=(Q(status="charged") & Q(entry__isnull=False)
+                                              & Q(charged_on__isnull=False))
+                                   | (~Q(status="charged") & Q(entry__isnull=True) & Q(charged_on__isnull=True)),
+                                   name="periodic_fee_charged_has_entry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.event} {self.period_start:%Y-%m}: {self.status} {self.amount}"

@@ -75,6 +75,7 @@ SEAMS: dict[str, Seam] = {seam.setting: seam for seam in (
         default=(
             "core_banking.deposits.eod.ACCRUE", "core_banking.deposits.eod.MATURE",
             "core_banking.loans.eod.ACCRUE", "core_banking.loans.eod.DUE",
+            "core_banking.accounts.eod.DORMANCY", "core_banking.ledger.eod.EXPIRE_HOLDS",
         ),
         many=True,
         protocol="""The end-of-day steps in order (core_banking/eod/step.py): each a ``Step`` with a

@@ -498,17 +498,25 @@ def hold_void(*, hold_id: int, actor=None, reason: str = "") -> Hold:
     return _hold_release(hold_id, expire=False, actor=actor, reason=reason)
 
 
-def holds_expire(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Expire pending holds past their expiry time (the periodic Celery task calls this)."""
+def holds_expire(*, now: dt.datetime | None = None, limit: int | None = 1000, first_id: int | None = None,
+                 last_id: int | None = None, reason: str = "expired") -> int:
+    """Expire pending holds whose expiry time is at or before ``now``, each in its own
+    transaction; returns how many were expired now. The periodic Celery task calls it with the
+    defaults (the oldest ``limit`` first); the end of day (``ledger.eod.expire``) with the close
+    of a business date as ``now`` and a chunk of hold ids (``first_id <= id <= last_id``), no
+    limit. Safe to run twice or concurrently: a hold no longer pending is skipped."""
     now = now or timezone.now()
     expired = 0
-    ids = list(
-        Hold.objects.filter(status=Hold.Status.PENDING, expires_at__lte=now)
-        .order_by("expires_at").values_list("pk", flat=True)[:limit]
-    )
+    due = Hold.objects.filter(status=Hold.Status.PENDING, expires_at__lte=now)
+    if first_id is not None:
+        due = due.filter(pk__gte=first_id)
+    if last_id is not None:
+        due = due.filter(pk__lte=last_id)
+    due = due.order_by("expires_at", "pk").values_list("pk", flat=True)
+    ids = list(due if limit is None else due[:limit])
     for hold_id in ids:
         try:
-            _hold_release(hold_id, expire=True, reason="expired")
+            _hold_release(hold_id, expire=True, reason=reason)
             expired += 1
         except exc.HoldNotPending:
             continue  # posted or voided meanwhile
