@@ -28,11 +28,11 @@ How to add a row
     unmarked, when the bug is fixed.
 
 Size
-    API: 7 roles (6 staff roles + ``api_client``) x 119 (route, method) rows over 95 URL patterns
-    (92 under /api/v1/, plus the schema, Swagger and ReDoc pages); 124 concrete URL+method pairs
-    (the account transition route has six verbs), about 2,580 requests per run: per role a staff
+    API: 7 roles (6 staff roles + ``api_client``) x 124 (route, method) rows over 99 URL patterns
+    (96 under /api/v1/, plus the schema, Swagger and ReDoc pages); 129 concrete URL+method pairs
+    (the account transition route has six verbs), about 2,680 requests per run: per role a staff
     session (not api_client), a token with the scope and a token lacking it, plus an anonymous call.
-    Admin: 48 registered models x 6 staff roles for the changelist, and 49 (model, action) rows x
+    Admin: 50 registered models x 6 staff roles for the changelist, and 50 (model, action) rows x
     6 staff roles for the actions.
 """
 
@@ -210,6 +210,11 @@ API_ROUTES = {
     ("api/v1/loans/<int:loan_id>/early-repayment/", "GET"): door("loans", {OPS, CO, SUP, FIN, API}),
     ("api/v1/loans/<int:loan_id>/early-repayment/", "POST"): door("loans", {OPS, API}),
     ("api/v1/loans/<int:loan_id>/write-off/", "POST"): door("loans", {FIN}),
+    ("api/v1/eod/runs/", "GET"): door("eod", {OPS, CO, FIN}),
+    ("api/v1/eod/runs/", "POST"): door("eod", {OPS, FIN}),
+    ("api/v1/eod/runs/<str:business_date>/", "GET"): door("eod", {OPS, CO, FIN}),
+    ("api/v1/eod/runs/<str:business_date>/chunks/", "GET"): door("eod", {OPS, CO, FIN}),
+    ("api/v1/eod/calendar/", "GET"): door("eod", {OPS, CO, FIN}),
     ("api/v1/me/", "GET"): door(None, {OPS, CR, CO, SUP, FIN, ADM, API}),
     ("api/v1/api-clients/", "GET"): door("api_clients", {ADM}),
     ("api/v1/api-clients/", "POST"): door("api_clients", {ADM}),
@@ -241,6 +246,8 @@ ADMIN_VIEW = {
     "deposits.depositproduct": grant({OPS, SUP, FIN}),
     "deposits.termdeposit": grant({OPS, CO, SUP, FIN}),
     "django_celery_beat.clockedschedule": grant({ADM}),
+    "eod.eodchunk": grant({OPS, CO, FIN}),
+    "eod.eodrun": grant({OPS, CO, FIN}),
     "django_celery_beat.crontabschedule": grant({ADM}),
     "django_celery_beat.intervalschedule": grant({ADM}),
     "django_celery_beat.periodictask": grant({ADM}),
@@ -305,6 +312,7 @@ ADMIN_ACTIONS = {
     ("django_celery_beat.periodictask", "run_tasks"): grant({ADM}, flag=RUN_TASKS),
     ("django_celery_beat.periodictask", "toggle_tasks"): grant({ADM}),
     ("django_celery_beat.solarschedule", "delete_selected"): grant({ADM}),
+    ("eod.eodrun", "rerun_selected"): grant({OPS, FIN}),
     ("kyc.kycapplication", "approve_selected"): grant({CR, CO}),
     ("kyc.kycapplication", "start_review_selected"): grant({CR, CO}),
     ("loans.loan", "approve_selected"): grant({FIN}),

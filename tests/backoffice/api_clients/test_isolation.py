@@ -294,6 +294,7 @@ NOT_CLIENT_OWNED = {
     "profile_id": "limits", "rule_id": "limits", "team_id": "a bank team (its queue is filtered per ticket)",
     "client_id": "API clients: administrators only", "prefix": "API tokens: administrators only",
     "document_id": "under application_id, which is isolated", "action": "the verb of an account route",
+    "business_date": "end-of-day runs: bank-wide, and a partner's token is refused outright (eod BankInternal)",
 }
 
 
