@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from core_banking.audit.services import audit_record
 from core_banking.common.actors import user_or_none
+from core_banking.common.errors import PermissionRefused
 from core_banking.common.history import record_transition
 from core_banking.common.seams import seam_all
 from core_banking.ledger import services as ledger
@@ -46,6 +47,7 @@ from .step import Step
 
 log = logging.getLogger(__name__)
 
+START_PERMISSION = "eod.start_eodrun"
 # pg_advisory locks: one for starting runs, one namespace for chunks (two-int form).
 _START_LOCK = 0x454F4401
 _CHUNK_LOCK_SPACE = 0x454F44
@@ -81,7 +83,11 @@ def _is_pg() -> bool:
 
 
 def eod_start(*, business_date: dt.date | None = None, actor=None) -> EodRun:
-    """The run of ``business_date`` (default: the open business date), started or resumed."""
+    """The run of ``business_date`` (default: the open business date), started or resumed.
+    A person (``actor``) needs ``eod.start_eodrun``; beat and ``run_eod`` start it as the system."""
+    user = user_or_none(actor)
+    if user is not None and not user.has_perm(START_PERMISSION):
+        raise PermissionRefused(f"you lack the permission {START_PERMISSION}", permission=START_PERMISSION)
     with transaction.atomic():
         if _is_pg():
             with connection.cursor() as cursor:

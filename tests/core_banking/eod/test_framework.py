@@ -190,3 +190,18 @@ def test_the_database_keeps_one_run_per_date_ordered_chunks_and_the_history(eod_
     with pytest.raises(IntegrityError, match="append-only"):
         _raw("UPDATE eod_eodrunstatuschange SET reason = 'x' WHERE run_id = %s", [run.pk])
     assert EodRunStatusChange.objects.filter(run=run).count() == 2
+
+
+def test_a_person_needs_the_start_permission_in_the_service_too(eod_steps, population):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from core_banking.common.errors import PermissionRefused
+
+    user = get_user_model().objects.create_user(username="eod-nobody", password="x")
+    with pytest.raises(PermissionRefused):
+        services.eod_start(actor=user)
+    assert not EodRun.objects.exists() and business_date_current() == FRIDAY
+    user.user_permissions.add(Permission.objects.get(codename="start_eodrun"))
+    user = get_user_model().objects.get(pk=user.pk)
+    assert services.eod_start(actor=user).requested_by == user
