@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "core_banking.deposits",
     "core_banking.loans",
     "core_banking.eod",
+    "compliance.cases",
     # back office
     "backoffice.staff",
     "backoffice.api_clients",
