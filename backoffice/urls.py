@@ -16,6 +16,7 @@ api_v1 = [
     path("approvals/", include("backoffice.approvals.api.urls")),
     path("deposits/", include("core_banking.deposits.api.urls")),
     path("loans/", include("core_banking.loans.api.urls")),
+    path("", include("core_banking.interest.api.urls")),
     path("eod/", include("core_banking.eod.api.urls")),
     path("", include("backoffice.api_clients.api.urls")),
 ]

@@ -361,6 +361,8 @@ CORE_BANKING_CLIENT_SCOPE = "backoffice.api_clients.visibility.client_scope"
 # The end-of-day steps, in order (core_banking/eod/step.py); the tariffs' periodic fees are the
 # back office's contribution.
 CORE_BANKING_EOD_STEPS: list[str] = [
+    "core_banking.interest.eod.ACCRUE",
+    "core_banking.interest.eod.CAPITALISE",
     "backoffice.tariffs.eod.PERIODIC_FEES",
     "core_banking.deposits.eod.ACCRUE",
     "core_banking.deposits.eod.MATURE",
@@ -387,6 +389,19 @@ KYC_SCREENING_HOOK = "backoffice.kyc.screening.no_screening"
 STORAGES["kyc"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": os.environ.get("KYC_DOCUMENT_ROOT", str(VAR_DIR / "private" / "kyc")), "base_url": None},
+}
+# Compliance case attachments (evidence): private as well, streamed only to who may work the case.
+STORAGES["compliance"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": os.environ.get("COMPLIANCE_DOCUMENT_ROOT", str(VAR_DIR / "private" / "compliance")),
+                "base_url": None},
+}
+
+# Original bank statement files (reconciliation): private, like the KYC documents.
+STORAGES["reconciliation"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": os.environ.get("RECONCILIATION_FILE_ROOT", str(VAR_DIR / "private" / "reconciliation")),
+                "base_url": None},
 }
 
 # --- Approvals (maker-checker) -------------------------------------------------------------

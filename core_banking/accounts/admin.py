@@ -93,7 +93,8 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ("code", "name", "kind", "currency", "gl_account", "overdraft_allowed", "max_overdraft_limit",
-                  "default_overdraft_limit", "tariff_plan_code", "limit_profile_code", "description", "is_active")
+                  "default_overdraft_limit", "tariff_plan_code", "limit_profile_code", "interest_schedule_code",
+                  "description", "is_active")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -3,7 +3,9 @@
 A ``Product`` fixes what an account opened from it is: its kind, currency, overdraft policy, the
 general-ledger account its customer accounts sit under, and the codes of the tariff plan and
 limit profile the back office resolves (``backoffice.tariffs`` / ``backoffice.limits``; the
-engine keeps codes, not foreign keys, so that it never imports the back office).
+engine keeps codes, not foreign keys, so that it never imports the back office) and of the
+interest rate schedule its accounts earn under (``core_banking.interest``, which imports this
+app, so it is a code here too).
 
 An ``Account`` is a customer's account: an IBAN, a ledger account behind it (an analytical
 account beneath the product's general-ledger account, where its money lives), and a lifecycle
@@ -48,6 +50,11 @@ class Product(models.Model):
     default_overdraft_limit = models.DecimalField(**AMOUNT, default=Decimal(0))
     tariff_plan_code = models.CharField(max_length=32, blank=True, help_text="Tariff plan (back office).")
     limit_profile_code = models.CharField(max_length=32, blank=True, help_text="Limit profile (back office).")
+    interest_schedule_code = models.CharField(
+        max_length=32, blank=True,
+        help_text="Interest rate schedule (core_banking.interest) its accounts earn under, when the schedule is "
+        "active and in the account's currency; empty: no interest.",
+    )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True, help_text="Inactive products open no new accounts.")
     created_at = models.DateTimeField(auto_now_add=True)

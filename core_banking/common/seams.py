@@ -73,6 +73,7 @@ SEAMS: dict[str, Seam] = {seam.setting: seam for seam in (
     Seam(
         "CORE_BANKING_EOD_STEPS",
         default=(
+            "core_banking.interest.eod.ACCRUE", "core_banking.interest.eod.CAPITALISE",
             "core_banking.deposits.eod.ACCRUE", "core_banking.deposits.eod.MATURE",
             "core_banking.loans.eod.ACCRUE", "core_banking.loans.eod.DUE",
             "core_banking.accounts.eod.DORMANCY", "core_banking.ledger.eod.EXPIRE_HOLDS",

@@ -9,10 +9,17 @@
   the latest with ``effective_from <= date`` (unique per schedule, so versions never overlap).
   A version has a credit rate, a debit (overdraft) rate and optional ``InterestRateTier``s
   (credit bands by balance, see ``calc``). **Rates are annual fractions**: ``0.025`` is 2.5 %.
-* ``InterestAccrual``: one row per account and business date, written set-based by the end of
-  day: the balance it accrued on, the effective annual rate, the convention, and the
-  unrounded day's accrual at the ledger's 18 decimal places. Rounding to the currency happens
-  once, when the period's rows are capitalised (``calc.capitalise``).
+* ``InterestAccrual``: one row per account and calendar day, written set-based by the end of
+  day (``eod``): the balance it accrued on, the effective annual rate, the convention, the
+  unrounded day's accrual at the ledger's 18 decimal places, the account's unrounded running
+  total within the capitalisation period (``cumulative``, restarting at each ``period_start``)
+  and what the day moved in the ledger (``posted = round(cumulative) - round(cumulative -
+  amount)`` at the currency's exponent), so the accrued-interest GL accounts always hold each
+  account's rounded running total. Append-only.
+* ``InterestCapitalisation``: one row per account, schedule and capitalisation period: the
+  period's interest (the sum of its ``posted``, i.e. its cumulative rounded once), the tax
+  withheld and the net paid to (or charged on) the customer's account, with the journal entry
+  that booked it. Append-only.
 
 Every numeric invariant is a CHECK constraint too (tests prove them with raw SQL).
 """
@@ -27,7 +34,8 @@ from django.db import models
 from django.db.models import Q
 
 from core_banking.accounts.models import Account
-from core_banking.ledger.models import AMOUNT, Currency
+from core_banking.common.history import append_only_triggers
+from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
 
 from .calc import AccrualBasis, Frequency, TierMode
 from .daycount import Convention
@@ -148,6 +156,16 @@ class InterestAccrual(models.Model):
     )
     amount = models.DecimalField(**AMOUNT, help_text="Signed: > 0 owed to the customer, < 0 owed by them.")
     convention = models.CharField(max_length=16, choices=CONVENTION_CHOICES)
+    period_start = models.DateField(
+        help_text="The first day of the capitalisation period the day belongs to (cumulative restarts there)."
+    )
+    cumulative = models.DecimalField(
+        **AMOUNT, help_text="The account's unrounded running total within the period, this day included."
+    )
+    posted = models.DecimalField(
+        **AMOUNT, help_text="What this day moved in the ledger: round(cumulative) - round(cumulative - amount), "
+        "half away from zero at the currency's exponent.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -158,7 +176,42 @@ class InterestAccrual(models.Model):
             models.CheckConstraint(condition=Q(convention__in=[c.value for c in Convention]),
                                    name="interest_accrual_convention_valid"),
             models.CheckConstraint(condition=_open_unit_interval("rate"), name="interest_accrual_rate_bounds"),
+            models.CheckConstraint(condition=Q(period_start__lte=models.F("business_date")),
+                                   name="interest_accrual_in_its_period"),
         ]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.business_date.isoformat()}: {self.amount}"
+
+
+class InterestCapitalisation(models.Model):
+    """One account's interest of one capitalisation period, rounded once and booked."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="interest_capitalisations")
+    schedule = models.ForeignKey(InterestRateSchedule, on_delete=models.PROTECT, related_name="capitalisations")
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="The period's last day (inclusive).")
+    interest = models.DecimalField(**AMOUNT, help_text="Signed: > 0 paid to the customer, < 0 charged to them.")
+    withholding_tax = models.DecimalField(**AMOUNT, help_text="Withheld from credit interest (>= 0).")
+    net = models.DecimalField(**AMOUNT, help_text="interest - withholding_tax: what the customer's account received "
+                              "(or paid, when negative).")
+    entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              help_text="The journal entry that booked it (none when everything was zero).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "schedule", "period_start"],
+                                    name="interest_capitalisation_one_per_period"),
+            models.CheckConstraint(condition=Q(net=models.F("interest") - models.F("withholding_tax")),
+                                   name="interest_capitalisation_net"),
+            models.CheckConstraint(condition=Q(withholding_tax__gte=0), name="interest_capitalisation_tax_gte_0"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="interest_capitalisation_period_order"),
+        ]
+        triggers = append_only_triggers()
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.period_start.isoformat()}..{self.period_end.isoformat()}: {self.net}"

@@ -1,20 +1,24 @@
-"""Interest reads: the rate version in force, a schedule as pure ``calc`` terms, and end-of-day
-balances of a chunk of accounts in one query."""
+"""Interest reads: the rate version in force, a schedule as pure ``calc`` terms, end-of-day
+balances of a chunk of accounts in one query, and an account's interest accrued to date."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
 
+from core_banking.accounts.exceptions import AccountNotFound
+from core_banking.accounts.models import Account
+from core_banking.common.money import quantize
 from core_banking.ledger.selectors import business_date_cutoff
 
 from . import calc
-from .models import InterestAccrual, InterestRate, InterestRateSchedule, InterestRateTier
+from .models import InterestAccrual, InterestCapitalisation, InterestRate, InterestRateSchedule, InterestRateTier
 
 
 def rate_for(schedule: InterestRateSchedule | int, day: dt.date) -> InterestRate:
@@ -90,3 +94,46 @@ def accruals_in_period(account_ids: Sequence[int], start: dt.date, end: dt.date)
                                               business_date__lt=end).order_by("account_id", "business_date"):
         rows[row.account_id].append(row)
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class AccruedInterest:
+    """An account's interest of the period not capitalised yet, and its last capitalisations."""
+
+    account_id: int
+    currency: str
+    schedule: str | None  # the code of the schedule of the period to date
+    period_start: dt.date | None
+    accrued_through: dt.date | None  # the last day accrued
+    accrued: Decimal  # unrounded running total (18 places)
+    accrued_rounded: Decimal  # what the ledger holds for it: the running total rounded once
+    capitalisations: list[InterestCapitalisation]
+
+
+def accrued_interest(account_id: int, *, capitalisations: int = 12) -> AccruedInterest:
+    """Period to date: the last accrual row's cumulative (unrounded) and the sum of the period's
+    ``posted`` (its cumulative rounded once), unless that period is already capitalised; with the
+    account's last ``capitalisations``, newest first."""
+    account = Account.objects.select_related("currency").filter(pk=account_id).first()
+    if account is None:
+        raise AccountNotFound(f"account {account_id} does not exist")
+    exponent = account.currency.exponent
+    last = (InterestAccrual.objects.filter(account_id=account_id).select_related("schedule")
+            .order_by("-business_date").first())
+    history = list(InterestCapitalisation.objects.filter(account_id=account_id)
+                   .select_related("schedule", "account__currency")
+                   .order_by("-period_start", "-id")[:capitalisations])
+    open_period = last is not None and not InterestCapitalisation.objects.filter(
+        account_id=account_id, schedule_id=last.schedule_id, period_start=last.period_start).exists()
+    if not open_period:
+        zero = quantize(Decimal(0), exponent)
+        return AccruedInterest(account_id=account_id, currency=account.currency_id, schedule=None,
+                               period_start=None, accrued_through=None, accrued=Decimal(0), accrued_rounded=zero,
+                               capitalisations=history)
+    rounded = (InterestAccrual.objects.filter(account_id=account_id, schedule_id=last.schedule_id,
+                                              period_start=last.period_start)
+               .aggregate(total=Sum("posted", default=Decimal(0)))["total"])
+    return AccruedInterest(account_id=account_id, currency=account.currency_id, schedule=last.schedule.code,
+                           period_start=last.period_start, accrued_through=last.business_date,
+                           accrued=last.cumulative, accrued_rounded=quantize(rounded, exponent),
+                           capitalisations=history)

@@ -46,6 +46,8 @@ class ProductInputSerializer(StrictSerializer):
     default_overdraft_limit = AmountField(default=Decimal(0), help_text="The limit a new account gets.")
     tariff_plan_code = _text(32, "Tariff plan (back office).")
     limit_profile_code = _text(32, "Limit profile (back office).")
+    interest_schedule_code = _text(32, "Interest rate schedule its accounts earn under (same currency); empty: "
+                                   "no interest.")
     description = _text(5000)
     is_active = serializers.BooleanField(default=True)
 
@@ -61,7 +63,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
         model = Product
         fields = ["id", "code", "name", "kind", "currency", "gl_account_id", "gl_account_code", "overdraft_allowed",
                   "max_overdraft_limit", "default_overdraft_limit", "tariff_plan_code", "limit_profile_code",
-                  "description", "is_active", "created_at"]
+                  "interest_schedule_code", "description", "is_active", "created_at"]
         read_only_fields = fields
 
 

@@ -291,6 +291,7 @@ ISOLATED = {
 #: Bank-wide configuration, not owned by a client (the same for every caller).
 NOT_CLIENT_OWNED = {
     "product_id": "products (accounts, loans)", "plan_id": "tariffs", "version_id": "tariffs",
+    "schedule_id": "interest rate schedules: bank configuration",
     "profile_id": "limits", "rule_id": "limits", "team_id": "a bank team (its queue is filtered per ticket)",
     "client_id": "API clients: administrators only", "prefix": "API tokens: administrators only",
     "document_id": "under application_id, which is isolated", "action": "the verb of an account route",

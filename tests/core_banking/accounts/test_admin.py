@@ -35,8 +35,8 @@ def root(client):
 def product_post(bank, **fields) -> dict:
     return {"code": "SAV-EUR", "name": "Savings EUR", "kind": "savings", "currency": "EUR",
             "gl_account": bank.deposits.pk, "overdraft_allowed": "", "max_overdraft_limit": "0",
-            "default_overdraft_limit": "0", "tariff_plan_code": "", "limit_profile_code": "", "description": "",
-            "is_active": "on", **fields}
+            "default_overdraft_limit": "0", "tariff_plan_code": "", "limit_profile_code": "",
+            "interest_schedule_code": "", "description": "", "is_active": "on", **fields}
 
 
 # --- products ------------------------------------------------------------------------------

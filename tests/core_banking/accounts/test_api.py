@@ -129,7 +129,8 @@ def test_a_product_is_defined_with_its_amounts_as_strings_in_the_currency_units(
         "id": product.pk, "code": "SAV-EUR", "name": "Savings EUR", "kind": "savings", "currency": "EUR",
         "gl_account_id": bank.deposits.pk, "gl_account_code": "2100", "overdraft_allowed": True,
         "max_overdraft_limit": "1000.00", "default_overdraft_limit": "250.50", "tariff_plan_code": "STANDARD",
-        "limit_profile_code": "", "description": "", "is_active": True, "created_at": response.json()["created_at"],
+        "limit_profile_code": "", "interest_schedule_code": "", "description": "", "is_active": True,
+        "created_at": response.json()["created_at"],
     }
 
 

@@ -94,10 +94,19 @@ def test_one_accrual_per_account_and_day_around_the_orm(savings_schedule, accoun
 
     with pytest.raises(IntegrityError, match="interest_accrual_one_per_day"), transaction.atomic():
         execute("INSERT INTO interest_interestaccrual (account_id, business_date, schedule_id, rate_version_id, "
-                "balance, rate, amount, convention, created_at) VALUES (%s, '2024-02-01', %s, %s, 0, 0, 0, "
-                "'act_365f', now())", [account.pk, savings_schedule.pk, row.rate_version_id])
+                "balance, rate, amount, convention, period_start, cumulative, posted, created_at) VALUES "
+                "(%s, '2024-02-01', %s, %s, 0, 0, 0, 'act_365f', '2024-02-01', 0, 0, now())",
+                [account.pk, savings_schedule.pk, row.rate_version_id])
     with pytest.raises(IntegrityError, match="interest_accrual_convention_valid"), transaction.atomic():
-        execute("UPDATE interest_interestaccrual SET convention = 'act_366' WHERE id = %s", [row.pk])
+        execute("INSERT INTO interest_interestaccrual (account_id, business_date, schedule_id, rate_version_id, "
+                "balance, rate, amount, convention, period_start, cumulative, posted, created_at) VALUES "
+                "(%s, '2024-02-02', %s, %s, 0, 0, 0, 'act_366', '2024-02-01', 0, 0, now())",
+                [account.pk, savings_schedule.pk, row.rate_version_id])
+    with pytest.raises(IntegrityError, match="interest_accrual_in_its_period"), transaction.atomic():
+        execute("INSERT INTO interest_interestaccrual (account_id, business_date, schedule_id, rate_version_id, "
+                "balance, rate, amount, convention, period_start, cumulative, posted, created_at) VALUES "
+                "(%s, '2024-02-02', %s, %s, 0, 0, 0, 'act_365f', '2024-02-03', 0, 0, now())",
+                [account.pk, savings_schedule.pk, row.rate_version_id])
 
 
 # --- the rate in force -------------------------------------------------------------------------
