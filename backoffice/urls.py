@@ -18,13 +18,16 @@ api_v1 = [
     path("loans/", include("core_banking.loans.api.urls")),
     path("", include("core_banking.interest.api.urls")),
     path("eod/", include("core_banking.eod.api.urls")),
+    path("compliance/screening/", include("compliance.screening.api.urls")),
     path("", include("backoffice.api_clients.api.urls")),
+    path("compliance/", include("compliance.cases.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("staff/compliance/", include("compliance.cases.staff.urls")),
     path("staff/", include("backoffice.staff.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "core_banking.loans",
     "core_banking.eod",
     "compliance.cases",
+    "compliance.screening",
     # back office
     "backoffice.staff",
     "backoffice.api_clients",
@@ -265,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "DayCountConventionCodeEnum": "core_banking.deposits.models.CONVENTIONS",
         "LoanStatusCodeEnum": "core_banking.loans.models.LOAN_STATUSES",
         "LoanComponentEnum": "core_banking.loans.schedule.COMPONENTS",
+        "ComplianceCaseStatusEnum": "compliance.cases.models.Case.Status",
+        "ComplianceAlertStatusEnum": "compliance.cases.models.Alert.Status",
     },
 }
 
@@ -297,6 +300,7 @@ DEMO_DATA_LOADERS: list[str] = [
     "backoffice.tickets.demo.load_demo",
     "backoffice.approvals.demo.load_demo",
     "backoffice.kyc.demo.load_demo",  # an application for the demo customer whose KYC is pending
+    "compliance.screening.demo.load_demo",  # the sample sanctions list
     "core_banking.ledger.demo.load_demo_ledger",
 ]
 
@@ -353,7 +357,8 @@ LEDGER_HOLD_EXPIRY_INTERVAL = int(os.environ.get("LEDGER_HOLD_EXPIRY_INTERVAL", 
 # returned, through the objects named here; the engine never imports the back office itself.
 # Removing a check from the list removes its give-back too.
 CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.TARIFFS"
-CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.LIMITS"]
+CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.LIMITS",
+                                           "compliance.screening.checks.COUNTERPARTY"]
 # Staff entry points of sensitive actions ask for approval (core_banking/common/maker_checker.py).
 CORE_BANKING_MAKER_CHECKER = "backoffice.approvals.guard.GUARD"
 # Whose objects an API caller sees: a partner API client only its own (core_banking/common/visibility.py).
@@ -384,7 +389,10 @@ TICKETS_ESCALATION_INTERVAL = int(os.environ.get("TICKETS_ESCALATION_INTERVAL", 
 # The screening seam (backoffice/kyc/screening.py); the compliance app will plug in here. The
 # other KYC settings (risk countries and activities, review intervals) keep the defaults in
 # backoffice/kyc/conf.py unless set here.
-KYC_SCREENING_HOOK = "backoffice.kyc.screening.no_screening"
+KYC_SCREENING_HOOK = "compliance.screening.hook.screen"
+# Screening scores (0-100) at or above which a name is a match / a possible match.
+COMPLIANCE_SCREENING_MATCH = int(os.environ.get("COMPLIANCE_SCREENING_MATCH", "92"))
+COMPLIANCE_SCREENING_POSSIBLE = int(os.environ.get("COMPLIANCE_SCREENING_POSSIBLE", "80"))
 # Identity documents: never under MEDIA/static, only streamed by the API to who may see them.
 STORAGES["kyc"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -40,5 +40,7 @@ def beat_schedule(*, ledger_hold_expiry_interval: int, tickets_escalation_interv
         # The end of day of the open business date, once its cut-off (BANK_CUTOFF) has passed: the
         # task checks often and starts the run only then (core_banking/eod/tasks.py).
         _every("eod.start", eod_start_interval),
+        # Compliance cases past their SLA are escalated (compliance/cases/tasks.py).
+        _every("compliance.escalate_overdue_cases", 900),
     ]
     return {entry["task"]: entry for entry in entries}

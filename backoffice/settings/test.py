@@ -26,3 +26,6 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "1000
 # Uploaded KYC documents go to a throw-away directory, not to var/ (the storage is bound when the
 # model loads, so this is set here rather than per test).
 STORAGES["kyc"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="corebank-test-kyc-")  # noqa: F405
+for _private in ("compliance", "reconciliation"):
+    if _private in STORAGES:  # noqa: F405
+        STORAGES[_private]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix=f"corebank-test-{_private}-")  # noqa: F405

@@ -13,6 +13,16 @@
   ``investigating|escalated -> reported`` (a suspicious activity report went to the regulator).
   Every transition writes a ``CaseStatusChange`` row (append-only) and an audit event.
 * ``CaseNote``: the investigation's notes, append-only.
+* ``CaseAttachment``: evidence files of a case (private storage ``STORAGES["compliance"]``, never
+  under MEDIA_URL; streamed only to who may work the case), with their SHA-256; append-only.
+* ``SuspiciousActivityReport``: the report filed with the regulator (``docs/compliance-cases.md``):
+  the JSON document exactly as filed and its SHA-256; append-only, one per case.
+
+Who may act on a case (``case_may_work``): a holder of ``compliance_cases.manage_case`` on any
+case; a holder of ``compliance_cases.work_case`` only on a case whose guardian object permission
+``work_case`` they hold (``services.case_assign`` gives it to the assignee and takes it from the
+previous one). Deciding an alert also needs ``compliance_cases.decide_alert``; filing a report
+``compliance_cases.report_case``.
 
 ``score`` (0-100) is the highest score of the case's alerts; ``due_at`` the SLA (from
 ``COMPLIANCE_CASE_SLA_HOURS`` by score band) when the case opened.
@@ -20,7 +30,11 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePosixPath
+
 from django.conf import settings
+from django.core.files.storage import default_storage, storages
 from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -30,6 +44,36 @@ from core_banking.customers.models import Customer
 from core_banking.payments.models import Payment
 
 OPEN_STATES = ("open", "investigating", "escalated")
+
+VIEW = "compliance_cases.view_case"
+VIEW_ALERT = "compliance_cases.view_alert"
+WORK = "compliance_cases.work_case"
+MANAGE = "compliance_cases.manage_case"
+REPORT = "compliance_cases.report_case"
+DECIDE = "compliance_cases.decide_alert"
+VIEW_REPORT = "compliance_cases.view_suspiciousactivityreport"
+OBJECT_PERM = "work_case"  # the guardian object permission on one case (codename)
+
+
+def _active(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def case_may_work(case: Case, user) -> bool:
+    """May ``user`` act on ``case`` (transitions, notes, attachments, alert decisions)? Managers on
+    any case; workers on the cases whose ``work_case`` object permission they hold (assignee)."""
+    if not _active(user):
+        return False
+    if user.has_perm(MANAGE):
+        return True
+    return user.has_perm(WORK) and user.has_perm(WORK, case)
+
+
+class PaymentAction(models.TextChoices):
+    RELEASED = "released", "Payment released"
+    RELEASE_PENDING = "release_pending_approval", "Release awaits approval (maker-checker)"
+    REJECTED = "rejected", "Payment rejected"
+    NOT_HELD = "not_held", "Payment was not held for review"
 
 
 class Alert(models.Model):
@@ -59,9 +103,14 @@ class Alert(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the decision did to the payment held for review (``services.alert_decide``).
+    payment_action = models.CharField(max_length=24, choices=PaymentAction.choices, blank=True)
+    payment_approval_request_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The maker-checker request the release awaits (approvals app).")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("decide_alert", "Can clear or confirm a compliance alert")]
         indexes = [models.Index(fields=["status", "created_at"], name="compliance_alert_queue"),
                    models.Index(fields=["customer", "created_at"], name="compliance_alert_customer")]
         constraints = [
@@ -122,19 +171,28 @@ class Case(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.number} ({self.status})"
 
-    @transition(field=status, source=Status.OPEN, target=Status.INVESTIGATING)
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    # Each transition names case_may_work as its permission, so django-fsm's
+    # get_available_user_status_transitions(user) lists what a user may fire.
+
+    @transition(field=status, source=Status.OPEN, target=Status.INVESTIGATING, permission=case_may_work)
     def investigate(self) -> None:
         pass
 
-    @transition(field=status, source=[Status.OPEN, Status.INVESTIGATING], target=Status.ESCALATED)
+    @transition(field=status, source=[Status.OPEN, Status.INVESTIGATING], target=Status.ESCALATED,
+                permission=case_may_work)
     def escalate(self) -> None:
         pass
 
-    @transition(field=status, source=list(OPEN_STATES), target=Status.CLOSED_NO_ACTION)
+    @transition(field=status, source=list(OPEN_STATES), target=Status.CLOSED_NO_ACTION, permission=case_may_work)
     def close_no_action(self) -> None:
         pass
 
-    @transition(field=status, source=[Status.INVESTIGATING, Status.ESCALATED], target=Status.REPORTED)
+    @transition(field=status, source=[Status.INVESTIGATING, Status.ESCALATED], target=Status.REPORTED,
+                permission=lambda case, user: case_may_work(case, user) and user.has_perm(REPORT))
     def report(self) -> None:
         pass
 
@@ -145,6 +203,9 @@ class CaseStatusChange(StatusHistory):
 
     class Meta(StatusHistory.Meta):
         triggers = append_only_triggers()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.action} {self.from_status} -> {self.to_status}"
 
 
 class CaseNote(models.Model):
@@ -157,3 +218,71 @@ class CaseNote(models.Model):
         ordering = ["created_at", "id"]
         triggers = append_only_triggers()
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="compliance_note_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: note #{self.pk}"
+
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ATTACHMENT_CONTENT_TYPES = {
+    "application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"),
+    "text/plain": (".txt",), "text/csv": (".csv",),
+}
+
+
+def compliance_storage():
+    """The ``compliance`` storage alias when configured (a private location, never under
+    MEDIA_URL), else the default storage under ``compliance-private/``."""
+    return storages["compliance"] if "compliance" in settings.STORAGES else default_storage
+
+
+def attachment_path(attachment: CaseAttachment, filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"compliance-private/{attachment.case_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class CaseAttachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, storage=compliance_storage, max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "id"]
+        triggers = append_only_triggers()
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0) & Q(size__lte=MAX_ATTACHMENT_BYTES),
+                                   name="compliance_attachment_size_range"),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="compliance_attachment_sha256"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.original_name}"
+
+
+class SuspiciousActivityReport(models.Model):
+    """The report as filed: ``document`` is the exact JSON text sent (``services.case_report_file``),
+    ``sha256`` its digest. Append-only; one per case."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="sar")
+    reference = models.CharField(max_length=32, unique=True)
+    document = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "suspicious activity report"
+        triggers = append_only_triggers()
+        constraints = [
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="compliance_sar_sha256"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

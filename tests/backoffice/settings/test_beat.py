@@ -21,7 +21,8 @@ def test_the_schedule_is_exactly_the_one_function_s_and_keyed_by_task():
     assert settings.CELERY_BEAT_SCHEDULE == base.CELERY_BEAT_SCHEDULE
     assert list(settings.CELERY_BEAT_SCHEDULE) == ["ledger.expire_holds", "tickets.escalate_breaches",
                                                    "kyc.open_periodic_reviews", "payments.verify_books",
-                                                   "approvals.expire_requests", "eod.start"]
+                                                   "approvals.expire_requests", "eod.start",
+                                                   "compliance.escalate_overdue_cases"]
     assert all(name == entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items())
 
 
