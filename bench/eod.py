@@ -8,7 +8,7 @@ dropped and recreated; its name must contain "bench"):
   product naming it, one customer;
 * ``--accounts`` customer accounts (default 1,000,000), written set-based with SQL (ledger
   account, its balance row, the account), each funded through the ledger's bulk path with a
-  random balance of 0.01 to 50,000.00 (entries of 500 legs);
+  random balance of 0.01 to 50,000.00 (entries of 500 postings);
 * the business date moved to a date ``M`` whose next business date is ``M + 1``.
 
 Timed: for each ``--workers`` level (default 1,2) a real Celery worker (prefork, that many
@@ -69,6 +69,7 @@ def _setup_bank(n_accounts: int) -> dict:
     from core_banking.ledger import services as ledger
     from core_banking.ledger.engine import SHARD_FACTOR
     from core_banking.ledger.models import AccountType
+    from django.utils import timezone
 
     today = dt.date.today()
     day = today + dt.timedelta(days=1)
@@ -85,6 +86,7 @@ def _setup_bank(n_accounts: int) -> dict:
     product = Product.objects.create(code="BENCH-SAV", name="Bench savings", kind="savings", currency_id="EUR",
                                      gl_account=header, interest_schedule_code="BENCH-SAV")
     customer = Customer.objects.create(number="BENCH-1", type="person", status="active", kyc_status="approved",
+                                       kyc_approved_at=timezone.now(),
                                        first_name="Bench", last_name="Customer", email="bench@example.test")
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -112,7 +114,7 @@ def _setup_bank(n_accounts: int) -> dict:
     log(f"{n_accounts:,} accounts written in {time.monotonic() - started:.1f}s; funding through the ledger")
     started = time.monotonic()
     rng = random.Random(20241206)
-    legs_per_entry, entries_per_call = 500, 20
+    legs_per_entry, entries_per_call = 499, 20
     for offset in range(0, n_accounts, legs_per_entry * entries_per_call):
         entries = []
         for start in range(offset, min(n_accounts, offset + legs_per_entry * entries_per_call), legs_per_entry):

@@ -18,6 +18,7 @@ from typing import Any
 
 from backoffice.api_clients import approval_actions as api_clients
 from backoffice.staff import roles
+from compliance.monitoring import approval_actions as monitoring_actions
 from core_banking.accounts import transitions as account_transitions
 from core_banking.common.money import to_decimal
 
@@ -548,6 +549,13 @@ _TYPES.append(ActionType(code="role_grant", label="Grant a staff role", validate
                          describe=_role_describe,
                          defaults=_policy(initiators=[roles.ADMINISTRATOR], checkers=[OFFICER]),
                          beneficiary=lambda p: p["user_id"]))
+
+# Transaction monitoring rules (compliance/monitoring/approval_actions.py): a compliance officer
+# asks, another compliance officer approves (the maker never checks their own request).
+_TYPES.append(ActionType(code="monitoring_rule_change", label="Transaction monitoring rule change",
+                         validate=monitoring_actions.validate, target=monitoring_actions.target,
+                         execute=monitoring_actions.execute, describe=monitoring_actions.describe,
+                         defaults=_policy(initiators=[OFFICER], checkers=[OFFICER])))
 
 ACTION_TYPES: dict[str, ActionType] = {t.code: t for t in _TYPES}
 ACTION_TYPE_CHOICES: list[tuple[str, str]] = [(t.code, t.label) for t in _TYPES]

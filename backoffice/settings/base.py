@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "core_banking.loans",
     "core_banking.eod",
     "compliance.cases",
+    "compliance.monitoring",
     "compliance.screening",
     # back office
     "backoffice.staff",
@@ -301,6 +302,7 @@ DEMO_DATA_LOADERS: list[str] = [
     "backoffice.approvals.demo.load_demo",
     "backoffice.kyc.demo.load_demo",  # an application for the demo customer whose KYC is pending
     "compliance.screening.demo.load_demo",  # the sample sanctions list
+    "compliance.monitoring.demo.load_demo",  # the default monitoring rules
     "core_banking.ledger.demo.load_demo_ledger",
 ]
 
@@ -358,6 +360,7 @@ LEDGER_HOLD_EXPIRY_INTERVAL = int(os.environ.get("LEDGER_HOLD_EXPIRY_INTERVAL", 
 # Removing a check from the list removes its give-back too.
 CORE_BANKING_FEE_POLICY = "backoffice.tariffs.policy.TARIFFS"
 CORE_BANKING_PAYMENT_CHECKS: list[str] = ["backoffice.limits.checks.LIMITS",
+                                           "compliance.monitoring.checks.MONITORING",
                                            "compliance.screening.checks.COUNTERPARTY"]
 # Staff entry points of sensitive actions ask for approval (core_banking/common/maker_checker.py).
 CORE_BANKING_MAKER_CHECKER = "backoffice.approvals.guard.GUARD"
@@ -375,6 +378,7 @@ CORE_BANKING_EOD_STEPS: list[str] = [
     "core_banking.loans.eod.DUE",
     "core_banking.accounts.eod.DORMANCY",
     "core_banking.ledger.eod.EXPIRE_HOLDS",
+    "compliance.monitoring.eod.BATCH",
 ]
 if os.environ.get("CORE_BANKING_EOD_STEPS"):  # a deployment (or a test worker) names its own steps
     CORE_BANKING_EOD_STEPS = [path.strip() for path in os.environ["CORE_BANKING_EOD_STEPS"].split(",") if path.strip()]

@@ -20,5 +20,7 @@ def load_sample(code: str = "SAMPLE", *, rescreen: bool = False) -> ListVersion:
     return services.version_load(list_code=code, content=content, file_name=SAMPLE.name, rescreen=rescreen).version
 
 
-def load_demo() -> None:
-    load_sample()
+def load_demo(stdout=None) -> None:
+    version = load_sample()
+    if stdout is not None:
+        stdout.write(f"  sanctions list SAMPLE: {version.entry_count} entries\n")
