@@ -298,6 +298,7 @@ DEMO_DATA_LOADERS: list[str] = [
     "backoffice.tariffs.demo.load_demo",
     "backoffice.limits.demo.load_demo",
     "core_banking.payments.demo.load_demo_payments",
+    "core_banking.interest.demo.load_demo",  # SAVINGS-EUR for the demo savings product
     "backoffice.tickets.demo.load_demo",
     "backoffice.approvals.demo.load_demo",
     "backoffice.kyc.demo.load_demo",  # an application for the demo customer whose KYC is pending

@@ -154,7 +154,7 @@ def _post(deltas: dict[str, Decimal], *, key_base: str, business_date: dt.date, 
         gl = interest_accounts(currency)
         result = ledger.entry_post(
             postings=[Leg(gl.expense.pk, total, currency), Leg(gl.payable.pk, -total, currency)],
-            idempotency_key=_free_key(f"{key_base}:{currency}"),
+            idempotency_key=_free_key(f"{key_base}:{currency}"), value_date=business_date,
             description=f"Term-deposit interest accrued to {business_date.isoformat()}",
             metadata={"deposits": "accrual", "business_date": business_date.isoformat(), "first_id": first_id,
                       "last_id": last_id, "rows": rows},

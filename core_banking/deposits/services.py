@@ -297,7 +297,8 @@ def _accrual_amounts(deposit: TermDeposit) -> list[Decimal]:
 
 
 def _post_settlement(deposit: TermDeposit, settlement: calc.Settlement, *, principal_out: Decimal,
-                     to_funding: Decimal, to_deposit_account: Decimal, suffix: str, actor) -> JournalEntry | None:
+                     to_funding: Decimal, to_deposit_account: Decimal, suffix: str, actor,
+                     value_date: dt.date | None = None) -> JournalEntry | None:
     currency = deposit.currency_id
     gl = interest_accounts(currency)
     sums: dict[int, Decimal] = defaultdict(Decimal)
@@ -312,6 +313,7 @@ def _post_settlement(deposit: TermDeposit, settlement: calc.Settlement, *, princ
         return None
     result = ledger.entry_post(
         postings=legs, idempotency_key=f"deposit:{deposit.number}:{suffix}", actor=user_or_none(actor),
+        value_date=value_date,
         external_ref=deposit.number, description=f"Term deposit {deposit.number}: {suffix.replace('-', ' ')}",
         metadata={"deposit": deposit.number, "deposits": suffix, "interest": str(settlement.interest),
                   "tax": str(settlement.tax), "penalty": str(settlement.penalty)},
@@ -399,7 +401,8 @@ def deposit_mature(*, deposit_id: int, business_date: dt.date, actor=None) -> Te
     now = timezone.now()
     if instruction == MaturityInstruction.PAY_OUT:
         entry = _post_settlement(deposit, settlement, principal_out=deposit.principal, to_funding=settlement.payout,
-                                 to_deposit_account=Decimal(0), suffix="maturity", actor=actor)
+                                 to_deposit_account=Decimal(0), suffix="maturity", actor=actor,
+                                 value_date=business_date)
         deposit.mature(on=business_date, at=now, interest=settlement.interest, tax=settlement.tax,
                        payout=settlement.payout, entry=entry)
         deposit.save()
@@ -411,7 +414,7 @@ def deposit_mature(*, deposit_id: int, business_date: dt.date, actor=None) -> Te
         entry = _post_settlement(deposit, settlement, principal_out=Decimal(0),
                                  to_funding=Decimal(0) if rolled else net_interest,
                                  to_deposit_account=net_interest if rolled else Decimal(0), suffix="maturity",
-                                 actor=actor)
+                                 actor=actor, value_date=business_date)
         deposit.roll_over(on=business_date, at=now, interest=settlement.interest, tax=settlement.tax,
                           payout=Decimal(0) if rolled else net_interest, entry=entry)
         deposit.save()

@@ -156,7 +156,7 @@ def accrue_range(*, business_date: dt.date, first_id: int, last_id: int, through
                 accounts = interest_accounts(currency)
                 ledger.entry_post(
                     postings=[Leg(accounts.receivable.pk, posted), Leg(accounts.income.pk, -posted)],
-                    idempotency_key=_ledger_key(step, business_date, first_id, currency),
+                    idempotency_key=_ledger_key(step, business_date, first_id, currency), value_date=business_date,
                     description=f"Loan interest accrued through {through.isoformat()} (loans {first_id}-{last_id})",
                     metadata={"step": step, "business_date": business_date.isoformat(), "first_id": first_id,
                               "last_id": last_id, "rows": count},

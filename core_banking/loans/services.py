@@ -376,7 +376,7 @@ def _book_repayment(*, loan: Loan, customer_account: Account, amount: Decimal, k
     if totals["principal"]:
         legs.append(Leg(loan.loan_account.ledger_account_id, -totals["principal"]))
     result = ledger.entry_post(
-        postings=legs, idempotency_key=f"loans:repayment:{repayment.pk}", actor=actor,
+        postings=legs, idempotency_key=f"loans:repayment:{repayment.pk}", actor=actor, value_date=business_date,
         external_ref=f"LOAN-{loan.pk}", description=f"{repayment.get_kind_display()} of loan {loan.pk}",
         metadata={"loan": loan.pk, "repayment": repayment.pk, **{k: str(v) for k, v in totals.items()}},
     )
