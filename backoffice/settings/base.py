@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "compliance.cases",
     "compliance.monitoring",
     "compliance.screening",
+    "reconciliation",
     # back office
     "backoffice.staff",
     "backoffice.api_clients",
@@ -380,6 +381,9 @@ CORE_BANKING_EOD_STEPS: list[str] = [
     "core_banking.accounts.eod.DORMANCY",
     "core_banking.ledger.eod.EXPIRE_HOLDS",
     "compliance.monitoring.eod.BATCH",
+    "reconciliation.eod.AUTOMATCH",
+    "reconciliation.eod.BREAKS",
+    "reconciliation.eod.SAFEGUARDING",
 ]
 if os.environ.get("CORE_BANKING_EOD_STEPS"):  # a deployment (or a test worker) names its own steps
     CORE_BANKING_EOD_STEPS = [path.strip() for path in os.environ["CORE_BANKING_EOD_STEPS"].split(",") if path.strip()]

@@ -30,6 +30,7 @@ from core_banking.deposits.roles import DEPOSITS_ROLE_PERMISSIONS
 from core_banking.eod.roles import EOD_ROLE_PERMISSIONS
 from core_banking.interest.roles import INTEREST_ROLE_PERMISSIONS
 from core_banking.loans.roles import LOANS_ROLE_PERMISSIONS
+from reconciliation.roles import RECONCILIATION_ROLE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
 
@@ -272,10 +273,11 @@ for _role in STAFF_ROLE_NAMES:
     if "api_clients.add_apitoken" not in ROLE_PERMISSIONS[_role]:
         ROLE_PERMISSIONS[_role].append("api_clients.add_apitoken")
 
-# Term deposits, loans, interest, the end of day and compliance keep theirs next to their models too.
+# Term deposits, loans, interest, the end of day, compliance and reconciliation keep theirs next to
+# their models too.
 for _catalogue in (DEPOSITS_ROLE_PERMISSIONS, LOANS_ROLE_PERMISSIONS, EOD_ROLE_PERMISSIONS,
                    INTEREST_ROLE_PERMISSIONS, CASES_ROLE_PERMISSIONS, SCREENING_ROLE_PERMISSIONS,
-                   MONITORING_ROLE_PERMISSIONS):
+                   MONITORING_ROLE_PERMISSIONS, RECONCILIATION_ROLE_PERMISSIONS):
     for _role, _permissions in _catalogue.items():
         ROLE_PERMISSIONS[_role].extend(_permissions)
 

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reconciliation"
+urlpatterns = [
+    path("statements/", views.StatementListApi.as_view(), name="statement-list"),
+    path("statements/<int:statement_id>/", views.StatementDetailApi.as_view(), name="statement-detail"),
+    path("statements/<int:statement_id>/lines/", views.StatementLinesApi.as_view(), name="statement-lines"),
+    path("matches/", views.MatchListApi.as_view(), name="match-list"),
+    path("matches/<int:match_id>/unmatch/", views.MatchUnmatchApi.as_view(), name="match-unmatch"),
+    path("matches/<int:match_id>/confirm/", views.MatchConfirmApi.as_view(), name="match-confirm"),
+    path("breaks/", views.BreakListApi.as_view(), name="break-list"),
+    path("breaks/<int:break_id>/write-off/", views.BreakWriteOffApi.as_view(), name="break-write-off"),
+    path("breaks/<int:break_id>/resolve/", views.BreakResolveApi.as_view(), name="break-resolve"),
+    path("safeguarding/", views.SafeguardingListApi.as_view(), name="safeguarding-list"),
+]

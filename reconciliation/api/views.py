@@ -1,0 +1,203 @@
+"""Reconciliation over REST (``/api/v1/reconciliation/``): statement upload (multipart) and
+look-up, lines, matches (manual match, confirm a suggestion, unmatch), breaks (write-off, resolve
+by adjustment through maker-checker) and safeguarding checks.
+
+Authorisation: the ``reconciliation`` scope for token clients, then the model permissions of
+``required_perms`` (``reconciliation/roles.py``); the services check the write permissions again.
+Refusals are ``application/problem+json`` with the services' stable codes (``duplicate_file``,
+``statement_overlap``, ``account_mismatch``, ``already_matched``, ``match_amounts_differ`` ...).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core_banking.common.api.idempotency import idempotency_key, key_parameter
+from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
+from core_banking.common.api.params import query_params
+from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.schema import path_id, problem_responses
+from core_banking.common.errors import NotFound
+from core_banking.common.maker_checker import Deferred
+from reconciliation import services
+from reconciliation.models import Break, Match, SafeguardingCheck, Statement, StatementLine
+
+from . import serializers as s
+
+TAGS = ["Reconciliation"]
+P = "reconciliation."
+
+
+class ReconciliationApi(APIView):
+    required_scopes = ["reconciliation"]
+    permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
+    required_perms: dict[str, list[str]] = {}
+    parser_classes = [JSONParser]
+    pagination_class = DefaultCursorPagination
+
+
+def _get(model, pk):
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(f"{model._meta.verbose_name} {pk} does not exist")
+    return obj
+
+
+class StatementListApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_statement"], "POST": [P + "add_statementfile"]}
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(operation_id="reconciliation_statements_list", tags=TAGS, summary="Imported statements",
+                   responses={200: s.StatementSerializer(many=True), **problem_responses(401, 403)})
+    def get(self, request):
+        qs = Statement.objects.select_related("file")
+        if request.query_params.get("external_account", "").isdigit():
+            qs = qs.filter(external_account_id=int(request.query_params["external_account"]))
+        return paginated_response(serializer_class=s.StatementSerializer, queryset=qs, request=request, view=self)
+
+    @extend_schema(operation_id="reconciliation_statements_upload", tags=TAGS,
+                   summary="Upload a statement file (camt.053, MT940, CSV)", request=s.StatementUploadSerializer,
+                   responses={201: s.StatementSerializer(many=True), **problem_responses(400, 401, 403, 409, 422)})
+    def post(self, request):
+        serializer = s.StatementUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.statement_import(external_account=data["external_account"], file=data["file"],
+                                           format=data.get("format"), actor=request.user)
+        return Response({"file": result.file.pk, "lines": result.lines, "rejected": result.rejected,
+                         "errors": result.errors, "matching": result.matching,
+                         "statements": s.StatementSerializer(result.statements, many=True).data}, status=201)
+
+
+class StatementDetailApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_statement"]}
+
+    @extend_schema(operation_id="reconciliation_statements_retrieve", tags=TAGS, parameters=[path_id("statement_id")],
+                   responses={200: s.StatementSerializer, **problem_responses(401, 403, 404)})
+    def get(self, request, statement_id: int):
+        return Response(s.StatementSerializer(_get(Statement, statement_id)).data)
+
+
+class StatementLinesApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_statementline"]}
+    pagination_class = type("LineCursor", (DefaultCursorPagination,), {"ordering": ("position", "id")})
+
+    @extend_schema(operation_id="reconciliation_statement_lines", tags=TAGS,
+                   parameters=[path_id("statement_id"), s.LineFilterSerializer],
+                   responses={200: s.LineSerializer(many=True), **problem_responses(400, 401, 403, 404)})
+    def get(self, request, statement_id: int):
+        _get(Statement, statement_id)
+        f = query_params(s.LineFilterSerializer, request)
+        qs = StatementLine.objects.filter(statement_id=statement_id)
+        if f.get("status"):
+            qs = qs.filter(status=f["status"])
+        return paginated_response(serializer_class=s.LineSerializer, queryset=qs, request=request, view=self)
+
+
+class MatchListApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_match"], "POST": [P + "match_manually"]}
+
+    @extend_schema(operation_id="reconciliation_matches_list", tags=TAGS, parameters=[s.MatchFilterSerializer],
+                   responses={200: s.MatchSerializer(many=True), **problem_responses(400, 401, 403)})
+    def get(self, request):
+        f = query_params(s.MatchFilterSerializer, request)
+        qs = Match.objects.prefetch_related("line_links", "posting_links")
+        if f.get("state"):
+            qs = qs.filter(state=f["state"])
+        if f.get("external_account"):
+            qs = qs.filter(external_account_id=f["external_account"])
+        return paginated_response(serializer_class=s.MatchSerializer, queryset=qs, request=request, view=self)
+
+    @extend_schema(operation_id="reconciliation_matches_create", tags=TAGS, summary="Match lines to postings by hand",
+                   request=s.MatchInputSerializer,
+                   responses={201: s.MatchSerializer, **problem_responses(400, 401, 403, 404, 409, 422)})
+    def post(self, request):
+        serializer = s.MatchInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        match = services.match_create(actor=request.user, **serializer.validated_data)
+        return Response(s.MatchSerializer(match).data, status=201)
+
+
+class MatchUnmatchApi(ReconciliationApi):
+    required_perms = {"POST": [P + "match_manually"]}
+
+    @extend_schema(operation_id="reconciliation_matches_unmatch", tags=TAGS, parameters=[path_id("match_id")],
+                   request=s.ReasonSerializer,
+                   responses={200: s.MatchSerializer, **problem_responses(400, 401, 403, 404, 409)})
+    def post(self, request, match_id: int):
+        serializer = s.ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        match = services.match_unmatch(match_id=match_id, actor=request.user, **serializer.validated_data)
+        return Response(s.MatchSerializer(match).data)
+
+
+class MatchConfirmApi(ReconciliationApi):
+    required_perms = {"POST": [P + "match_manually"]}
+
+    @extend_schema(operation_id="reconciliation_matches_confirm", tags=TAGS, summary="Confirm a suggestion",
+                   parameters=[path_id("match_id")], request=None,
+                   responses={201: s.MatchSerializer, **problem_responses(401, 403, 404, 409)})
+    def post(self, request, match_id: int):
+        return Response(s.MatchSerializer(services.match_confirm(match_id=match_id, actor=request.user)).data,
+                        status=201)
+
+
+class BreakListApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_break"]}
+
+    @extend_schema(operation_id="reconciliation_breaks_list", tags=TAGS, parameters=[s.BreakFilterSerializer],
+                   responses={200: s.BreakSerializer(many=True), **problem_responses(400, 401, 403)})
+    def get(self, request):
+        f = query_params(s.BreakFilterSerializer, request)
+        qs = Break.objects.all()
+        if f.get("status"):
+            qs = qs.filter(status=f["status"])
+        if f.get("external_account"):
+            qs = qs.filter(external_account_id=f["external_account"])
+        return paginated_response(serializer_class=s.BreakSerializer, queryset=qs, request=request, view=self)
+
+
+class BreakWriteOffApi(ReconciliationApi):
+    required_perms = {"POST": [P + "resolve_break"]}
+
+    @extend_schema(operation_id="reconciliation_breaks_write_off", tags=TAGS, parameters=[path_id("break_id")],
+                   request=s.ReasonSerializer,
+                   responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409)})
+    def post(self, request, break_id: int):
+        serializer = s.ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        brk = services.break_write_off(break_id=break_id, actor=request.user, **serializer.validated_data)
+        return Response(s.BreakSerializer(brk).data)
+
+
+class BreakResolveApi(ReconciliationApi):
+    required_perms = {"POST": [P + "resolve_break"]}
+
+    @extend_schema(operation_id="reconciliation_breaks_resolve", tags=TAGS,
+                   summary="Resolve a break by a ledger adjustment (maker-checker: 202 with the approval request)",
+                   parameters=[path_id("break_id"), key_parameter()], request=s.BreakResolveSerializer,
+                   responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409, 422)})
+    def post(self, request, break_id: int):
+        key = idempotency_key(request)
+        serializer = s.BreakResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.break_resolve_by_adjustment(break_id=break_id, actor=request.user, idempotency_key=key,
+                                                      **serializer.validated_data)
+        if isinstance(result, Deferred):
+            return Response(result.body, status=202, headers={"Location": result.location})
+        return Response(s.BreakSerializer(result).data)
+
+
+class SafeguardingListApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_safeguardingcheck"]}
+
+    @extend_schema(operation_id="reconciliation_safeguarding_list", tags=TAGS,
+                   summary="Daily safeguarding checks per currency",
+                   responses={200: s.SafeguardingSerializer(many=True), **problem_responses(401, 403)})
+    def get(self, request):
+        return paginated_response(serializer_class=s.SafeguardingSerializer, queryset=SafeguardingCheck.objects.all(),
+                                  request=request, view=self)
