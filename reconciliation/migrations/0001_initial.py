@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
+from core_banking.common.migration_operations import AddConstraintOnPostgres
+
 import reconciliation.models
 import reconciliation.storage
 
@@ -285,7 +287,7 @@ class Migration(migrations.Migration):
             model_name='statement',
             constraint=models.UniqueConstraint(condition=models.Q(('statement_key', ''), _negated=True), fields=('external_account', 'statement_key'), name='rec_statement_key_unique'),
         ),
-        migrations.AddConstraint(
+        AddConstraintOnPostgres(
             model_name='statement',
             constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(models.F('external_account'), '='), (reconciliation.models.DateRange(models.F('period_from'), models.F('period_to'), models.Value('[]')), '&&')], name='rec_statement_no_overlap'),
         ),
