@@ -242,6 +242,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `kind` or `status`: name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
+        "StatementFormatEnum": "reconciliation.models.Format",
+        "MonitoringActionEnum": "compliance.monitoring.kinds.Action",
+        "CaseTransitionActionEnum": [("investigate", "investigate"), ("escalate", "escalate"),
+                                     ("close_no_action", "close_no_action"), ("report", "report")],
+        "RiskRatingEnum": "core_banking.customers.models.Customer.RiskRating",
         "EntryKindEnum": "core_banking.ledger.models.EntryKind",
         "HoldStatusEnum": "core_banking.ledger.models.Hold.Status",
         "PaymentKindEnum": "core_banking.payments.models.Payment.Kind",

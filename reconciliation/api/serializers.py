@@ -64,7 +64,7 @@ class MatchInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReconciliationReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from core_banking.common.api.idempotency import idempotency_key, key_parameter
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
-from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.permissions import BankInternal, HasScope, RequiresPermissions
 from core_banking.common.api.schema import path_id, problem_responses
 from core_banking.common.errors import NotFound
 from core_banking.common.maker_checker import Deferred
@@ -34,7 +34,8 @@ P = "reconciliation."
 
 class ReconciliationApi(APIView):
     required_scopes = ["reconciliation"]
-    permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
+    permission_classes = [IsAuthenticated, HasScope, BankInternal, RequiresPermissions]
+    bank_internal_message = "Reconciliation is bank-internal: a partner's API token may not call it."
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
     pagination_class = DefaultCursorPagination
@@ -126,10 +127,10 @@ class MatchUnmatchApi(ReconciliationApi):
     required_perms = {"POST": [P + "match_manually"]}
 
     @extend_schema(operation_id="reconciliation_matches_unmatch", tags=TAGS, parameters=[path_id("match_id")],
-                   request=s.ReasonSerializer,
+                   request=s.ReconciliationReasonSerializer,
                    responses={200: s.MatchSerializer, **problem_responses(400, 401, 403, 404, 409)})
     def post(self, request, match_id: int):
-        serializer = s.ReasonSerializer(data=request.data)
+        serializer = s.ReconciliationReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         match = services.match_unmatch(match_id=match_id, actor=request.user, **serializer.validated_data)
         return Response(s.MatchSerializer(match).data)
@@ -165,10 +166,10 @@ class BreakWriteOffApi(ReconciliationApi):
     required_perms = {"POST": [P + "resolve_break"]}
 
     @extend_schema(operation_id="reconciliation_breaks_write_off", tags=TAGS, parameters=[path_id("break_id")],
-                   request=s.ReasonSerializer,
+                   request=s.ReconciliationReasonSerializer,
                    responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409)})
     def post(self, request, break_id: int):
-        serializer = s.ReasonSerializer(data=request.data)
+        serializer = s.ReconciliationReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         brk = services.break_write_off(break_id=break_id, actor=request.user, **serializer.validated_data)
         return Response(s.BreakSerializer(brk).data)

@@ -23,7 +23,7 @@ from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,10 +31,9 @@ from compliance.cases import selectors, services
 from compliance.cases.models import DECIDE, REPORT, VIEW, VIEW_ALERT, VIEW_REPORT, WORK, case_may_work
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
-from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.permissions import BankInternal, HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
-from core_banking.common.visibility import client_scope
 
 from . import serializers as s
 
@@ -50,18 +49,11 @@ def _conflict(codes: str) -> dict:
     return {(409, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=f"Refused: {codes}.")}
 
 
-class BankInternal(BasePermission):
-    """Only callers who see the whole bank: staff and bank-channel clients, never a partner."""
-
-    message = "Compliance investigations are bank-internal: a partner's API token may not call them."
-
-    def has_permission(self, request, view) -> bool:
-        return client_scope(request.user) is None
-
 
 class ComplianceApi(APIView):
     required_scopes = ["compliance"]
     permission_classes = [IsAuthenticated, HasScope, BankInternal, RequiresPermissions]
+    bank_internal_message = "Compliance investigations are bank-internal: a partner's API token may not call them."
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
 

@@ -54,5 +54,5 @@ class RuleVersionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="Why (recorded on the approval request).")
 
 
-class ReasonInputSerializer(serializers.Serializer):
+class MonitoringReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)

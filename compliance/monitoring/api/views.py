@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from backoffice.approvals.guard import submit
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
-from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.permissions import BankInternal, HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.maker_checker import PendingApprovalSerializer, credential_of, deferred_response, jsonable
@@ -55,7 +55,8 @@ def _detail(rule_id: int) -> dict:
 
 class MonitoringApi(APIView):
     required_scopes = ["compliance"]
-    permission_classes = [IsAuthenticated, HasScope, RequiresPermissions]
+    permission_classes = [IsAuthenticated, HasScope, BankInternal, RequiresPermissions]
+    bank_internal_message = "Transaction monitoring is bank-internal: a partner's API token may not call it."
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
 
@@ -122,7 +123,7 @@ class _ActiveApi(MonitoringApi):
     is_active = True
 
     def _post(self, request, rule_id: int):
-        serializer = s.ReasonInputSerializer(data=request.data)
+        serializer = s.MonitoringReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reason = serializer.validated_data["reason"]
         selectors.rule_get(rule_id=rule_id)
@@ -143,7 +144,7 @@ class RuleActivateApi(_ActiveApi):
     is_active = True
 
     @extend_schema(operation_id="monitoring_rules_activate", tags=[TAG], summary="Activate a rule",
-                   parameters=[path_id("rule_id")], request=s.ReasonInputSerializer,
+                   parameters=[path_id("rule_id")], request=s.MonitoringReasonSerializer,
                    responses={200: s.MonitoringRuleOutputSerializer, **DEFERRED,
                               **problem_responses(400, 401, 403, 404, 409), **REFUSED})
     def post(self, request, rule_id: int):
@@ -154,7 +155,7 @@ class RuleDeactivateApi(_ActiveApi):
     is_active = False
 
     @extend_schema(operation_id="monitoring_rules_deactivate", tags=[TAG], summary="Deactivate a rule",
-                   parameters=[path_id("rule_id")], request=s.ReasonInputSerializer,
+                   parameters=[path_id("rule_id")], request=s.MonitoringReasonSerializer,
                    responses={200: s.MonitoringRuleOutputSerializer, **DEFERRED,
                               **problem_responses(400, 401, 403, 404, 409), **REFUSED})
     def post(self, request, rule_id: int):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,10 +25,9 @@ from compliance.screening.models import ListVersion, ScreeningHit, WatchList
 from compliance.screening.roles import DECIDE, LOAD, SCREEN, VIEW_HIT, VIEW_LIST, VIEW_VERSION
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
-from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.permissions import BankInternal, HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
-from core_banking.common.visibility import client_scope
 
 from . import serializers as s
 
@@ -36,16 +35,11 @@ LISTS, HITS = "Screening lists", "Screening hits"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
-class BankInternal(BasePermission):
-    message = "Screening is bank-internal: a partner's API token may not call it."
-
-    def has_permission(self, request, view) -> bool:
-        return client_scope(request.user) is None
-
 
 class ScreeningApi(APIView):
     required_scopes = ["compliance"]
     permission_classes = [IsAuthenticated, HasScope, BankInternal, RequiresPermissions]
+    bank_internal_message = "Screening is bank-internal: a partner's API token may not call it."
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
 

@@ -124,3 +124,18 @@ def require_perms(*perms: str) -> type[RequiresPermissions]:
         raise ValueError("require_perms() takes permissions as 'app_label.codename' strings")
     name = "Requires_" + "_".join(perm.replace(".", "__") for perm in perms)
     return type(name, (RequiresPermissions,), {"perms": tuple(perms), "__module__": __name__})
+
+
+class BankInternal(BasePermission):
+    """Only callers who see the whole bank: staff and bank-channel API clients, never a partner's
+    token (whose client scope, ``core_banking/common/visibility.py``, is its own customers). For
+    routes about the bank itself: the end of day, compliance, reconciliation. A view may set
+    ``bank_internal_message`` to say what is refused."""
+
+    message = "This is bank-internal: a partner's API token may not call it."
+
+    def has_permission(self, request, view) -> bool:
+        from core_banking.common.visibility import client_scope
+
+        self.message = getattr(view, "bank_internal_message", type(self).message)
+        return client_scope(request.user) is None

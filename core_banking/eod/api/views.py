@@ -30,16 +30,15 @@ import re
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
-from core_banking.common.api.permissions import HasScope, RequiresPermissions
+from core_banking.common.api.permissions import BankInternal, HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, problem_responses
-from core_banking.common.visibility import client_scope
 from core_banking.eod import exceptions as exc
 from core_banking.eod import selectors, services, tasks
 from core_banking.eod.models import EodRun
@@ -51,18 +50,11 @@ RUNS, CALENDAR = "End of day", "Bank calendar"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class BankInternal(BasePermission):
-    """Only callers who see the whole bank: staff and bank-channel clients, never a partner."""
-
-    message = "The end of day is bank-internal: a partner's API token may not call it."
-
-    def has_permission(self, request, view) -> bool:
-        return client_scope(request.user) is None
-
 
 class EodApi(APIView):
     required_scopes = ["eod"]
     permission_classes = [IsAuthenticated, HasScope, BankInternal, RequiresPermissions]
+    bank_internal_message = "The end of day is bank-internal: a partner's API token may not call it."
     required_perms: dict[str, list[str]] = {}
     parser_classes = [JSONParser]
 

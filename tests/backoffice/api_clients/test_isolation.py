@@ -296,6 +296,10 @@ NOT_CLIENT_OWNED = {
     "client_id": "API clients: administrators only", "prefix": "API tokens: administrators only",
     "document_id": "under application_id, which is isolated", "action": "the verb of an account route",
     "business_date": "end-of-day runs: bank-wide, and a partner's token is refused outright (eod BankInternal)",
+    **dict.fromkeys(("alert_id", "case_id", "attachment_id", "hit_id", "code"),
+                    "compliance: bank-internal, a partner's token is refused outright (BankInternal)"),
+    **dict.fromkeys(("statement_id", "break_id", "match_id"),
+                    "reconciliation of the bank's own accounts: a partner's token is refused outright (BankInternal)"),
 }
 
 

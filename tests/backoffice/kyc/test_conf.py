@@ -7,8 +7,10 @@ from core_banking.common.seams import seam
 
 
 def test_the_screening_hook_resolves_under_the_project_settings():
-    assert seam(conf.SCREENING_HOOK) is screening.no_screening
-    assert screening.screening_hook() is screening.no_screening
+    from compliance.screening import hook
+
+    assert seam(conf.SCREENING_HOOK) is hook.screen  # the compliance app's screening
+    assert screening.screening_hook() is hook.screen
 
 
 def test_defaults_and_overrides():
