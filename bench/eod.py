@@ -61,6 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def _setup_bank(n_accounts: int) -> dict:
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from core_banking.accounts.models import Product
     from core_banking.customers.models import Customer
@@ -69,7 +70,6 @@ def _setup_bank(n_accounts: int) -> dict:
     from core_banking.ledger import services as ledger
     from core_banking.ledger.engine import SHARD_FACTOR
     from core_banking.ledger.models import AccountType
-    from django.utils import timezone
 
     today = dt.date.today()
     day = today + dt.timedelta(days=1)

@@ -11,10 +11,9 @@ from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
-from core_banking.common.migration_operations import AddConstraintOnPostgres
-
 import reconciliation.models
 import reconciliation.storage
+from core_banking.common.migration_operations import AddConstraintOnPostgres
 
 
 class Migration(migrations.Migration):

@@ -45,13 +45,15 @@ def _start_worker(queue: str, tmp_path, name: str) -> Worker:
     log = tmp_path / f"{name}.log"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings.test", "DATABASE_URL": _test_database_url(),
            "CELERY_BROKER_URL": BROKER_URL, "CELERY_RESULT_BACKEND": BROKER_URL,
-           "CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_USE_BROKER": "1", "CORE_BANKING_EOD_STEPS": STEPS, "EOD_RETRY_DELAY": "1",
+           "CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_USE_BROKER": "1", "CORE_BANKING_EOD_STEPS": STEPS,
+           "EOD_RETRY_DELAY": "1",
            "REDIS_URL": os.environ.get("CELERY_TEST_CACHE_URL", "redis://127.0.0.1:6379/6"), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=prefork", "--concurrency=2",
                "-Q", queue, "-n", nodename, "--without-gossip", "--without-mingle", "--loglevel=INFO"]
     with log.open("wb") as log_file:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT,  # noqa: S603
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            command, cwd=BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
     worker = Worker(process, queue, nodename, log)
     _wait_until_ready(worker)
     return worker
