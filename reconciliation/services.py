@@ -477,7 +477,8 @@ def break_resolve_by_adjustment(*, break_id: int, contra_account_id: int, actor,
 
 def safeguarding_check(*, date: dt.date) -> list[SafeguardingCheck]:
     """Per currency: client money owed (the customer accounts' ledger balances, credit-normal, as
-    of the end of business date ``date``: postings of business dates up to it) against the safeguarding accounts' latest statement closing balance
+    of the end of business date ``date``: postings of business dates up to it) against the safeguarding accounts'
+    latest statement closing balance
     up to ``date``. One row per (date, currency), replaced when re-run the same day."""
     from core_banking.accounts.models import Account
     from core_banking.ledger.models import Posting

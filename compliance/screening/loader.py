@@ -64,7 +64,8 @@ def _entry(*, external_id: str, schema: str, name: str, aliases: list[str], birt
     if not names:
         raise BadRow(f"no usable name in {name!r}")
     return {"external_id": external_id, "schema": schema[:40], "name": name[:MAX_FIELD],
-            "aliases": [a[:MAX_FIELD] for a in aliases], "names": names, "birth_dates": list(dict.fromkeys(birth_dates)),
+            "aliases": [a[:MAX_FIELD] for a in aliases], "names": names,
+            "birth_dates": list(dict.fromkeys(birth_dates)),
             "countries": list(dict.fromkeys(countries)), "programs": list(dict.fromkeys(programs)), "raw": raw}
 
 
@@ -115,7 +116,7 @@ def _parse_ftm(text: str, out: Parsed) -> None:
             continue
         props = data.get("properties") or {}
 
-        def values(*keys: str) -> list[str]:
+        def values(*keys: str, props: dict = props) -> list[str]:
             found: list[str] = []
             for key in keys:
                 value = props.get(key) or []
@@ -147,7 +148,8 @@ def parse(content: bytes, fmt: str) -> Parsed:
         line = entry.pop("line")
         first = seen.setdefault(entry["external_id"], line)
         if first != line:
-            out.rejected.append({"line": line, "reason": f"duplicate id {entry['external_id']!r} (first on line {first})"})
+            out.rejected.append({"line": line,
+                                 "reason": f"duplicate id {entry['external_id']!r} (first on line {first})"})
         else:
             unique.append(entry)
     out.entries = unique

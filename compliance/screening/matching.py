@@ -27,8 +27,9 @@ Blocking: the index maps every token (exact), its folded form, its consonant ske
 one-deletion neighbourhood (the symmetric-delete trick: every pair within one edit shares a key)
 to the keys holding it. A query gathers the keys sharing a blocking key with one of its tokens
 and keeps those sharing keys with tokens that make up at least half the query's letters (the
-500 best-explained at most), then scores only those. The index is built once per process for the set of active list versions (its
-cache key is their ids) and rebuilt when that set changes (one cheap query per screening).
+500 best-explained at most), then scores only those. The index is built once per process for the set
+of active list versions (its cache key is their ids) and rebuilt when that set changes (one cheap
+query per screening).
 """
 
 from __future__ import annotations
@@ -200,7 +201,8 @@ class Candidate:
 
     def as_dict(self) -> dict[str, Any]:
         e = self.entry
-        return {"entry_id": e.id, "list_id": e.list_id, "list": e.list_code, "list_kind": e.list_kind, "version": e.version_id,
+        return {"entry_id": e.id, "list_id": e.list_id, "list": e.list_code, "list_kind": e.list_kind,
+                "version": e.version_id,
                 "external_id": e.external_id, "name": e.name, "schema": e.schema, "score": self.score,
                 "name_score": round(self.name_score, 1), "matched_name": self.matched_name,
                 "birth_dates": e.birth_dates, "countries": e.countries, "programs": e.programs,
@@ -300,8 +302,8 @@ def build_index(version_ids) -> Index:
     from .models import ListEntry
 
     rows = (ListEntry.objects.filter(version_id__in=list(version_ids))
-            .values_list("id", "version_id", "version__list_id", "version__list__code", "version__list__kind", "external_id", "schema",
-                         "name", "birth_dates", "countries", "programs", "names")
+            .values_list("id", "version_id", "version__list_id", "version__list__code", "version__list__kind",
+                         "external_id", "schema", "name", "birth_dates", "countries", "programs", "names")
             .order_by("id").iterator(chunk_size=5000))
     return Index(rows)
 

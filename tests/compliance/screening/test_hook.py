@@ -46,7 +46,8 @@ def test_an_unlisted_customer_is_clear(sample, hook):
 
 
 def test_a_possible_match_then_cleared_by_a_reviewer(sample, hook):
-    customer = banking.customer(first_name="Viktor", last_name="Bout", date_of_birth=dt.date(1968, 2, 2), nationality="NL")
+    customer = banking.customer(first_name="Viktor", last_name="Bout", date_of_birth=dt.date(1968, 2, 2),
+                                nationality="NL")
     result = screen(customer)[customer.number]
     assert result.outcome == kyc.POSSIBLE_MATCH, result.details
     hit = ScreeningHit.objects.get(customer=customer)
@@ -61,7 +62,8 @@ def test_a_possible_match_then_cleared_by_a_reviewer(sample, hook):
 
 
 def test_a_confirmed_hit_is_a_match(sample, hook):
-    customer = banking.customer(first_name="Viktor", last_name="Bout", date_of_birth=dt.date(1968, 2, 2), nationality="NL")
+    customer = banking.customer(first_name="Viktor", last_name="Bout", date_of_birth=dt.date(1968, 2, 2),
+                                nationality="NL")
     screen(customer)
     hit = ScreeningHit.objects.get(customer=customer)
     services.hit_decide(hit_id=hit.pk, status="confirmed", note="same person", actor=staff_user("compliance_officer"))
@@ -71,8 +73,8 @@ def test_a_confirmed_hit_is_a_match(sample, hook):
 def test_a_beneficial_owner_is_attributed_to_the_business(sample, hook):
     business = banking.customer(type="business", legal_name="Harmless Trading B.V.")
     owner = RelatedParty.objects.create(business=business, role=RelatedParty.Role.BENEFICIAL_OWNER,
-                                        first_name="Oleg", last_name="Deripaska", date_of_birth=dt.date(1968, 1, 2), ownership_percent=50,
-                                        nationality="RU")
+                                        first_name="Oleg", last_name="Deripaska", date_of_birth=dt.date(1968, 1, 2),
+                                        ownership_percent=50, nationality="RU")
     results = screen(business)
     assert results[business.number].outcome == kyc.CLEAR
     assert results[f"{business.number}/owner/{owner.pk}"].outcome == kyc.MATCH
