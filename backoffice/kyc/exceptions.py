@@ -82,6 +82,16 @@ class ChecksFailed(Conflict):
     title = "Automatic checks failed; request information or reject"
 
 
+class ScreeningUnresolved(Conflict):
+    code = "kyc_screening_unresolved"
+    title = "A screening hit awaits a compliance reviewer's decision"
+
+
+class ScreeningMatch(Conflict):
+    code = "kyc_screening_match"
+    title = "Screening found a sanctions or PEP match; reject the application"
+
+
 class UnknownAction(NotFound):
     code = "unknown_kyc_action"
     title = "No such KYC action"

@@ -18,8 +18,10 @@ Who may do what:
   (status stays ``in_review``); the second must come from a compliance officer
   (``compliance_officer_required``) who is not the first approver (``same_approver``).
 
-Submission calls the screening hook (possibly a network call) *before* locking the row, then
-re-checks the state under the lock.
+Submission and approval call the screening hook (possibly a network call) *before* locking the
+row, then re-check the state under the lock. Approval is refused while screening is not clear: an
+open hit waits for a compliance reviewer (``kyc_screening_unresolved``), a match or a confirmed hit
+leaves only rejection (``kyc_screening_match``).
 """
 
 from __future__ import annotations
@@ -387,12 +389,41 @@ def may_approve_now(application: KycApplication, user) -> bool:
     return user.pk != application.first_approval_by_id and user.has_perm(SUPERVISE)
 
 
-@transaction.atomic
+def require_screening_resolved(application: KycApplication) -> None:
+    """Screen the customer (and each beneficial owner) again and refuse while anything is not
+    clear: an open possible match waits for a compliance reviewer's decision
+    (``kyc_screening_unresolved``); a match, or a hit a reviewer confirmed, leaves only rejection
+    (``kyc_screening_match``). A hit cleared by a reviewer no longer counts. Screening again, not
+    reading the submission's result, also catches a list updated since the submission."""
+    screened = checks.gather_screening(application.customer)
+    subjects = [{"reference": s.subject.reference, "name": s.subject.name, "outcome": s.result.outcome,
+                 "detail": s.result.detail} for s in screened if s.result.outcome != checks.screening.CLEAR]
+    if not subjects:
+        return
+    names = "; ".join(f"{s['name']} ({s['outcome']})" for s in subjects)
+    if any(s["outcome"] == checks.screening.MATCH for s in subjects):
+        raise exc.ScreeningMatch(f"sanctions/PEP screening found a match: {names}", subjects=subjects)
+    raise exc.ScreeningUnresolved(f"a screening hit awaits a compliance reviewer's decision: {names}",
+                                  subjects=subjects)
+
+
 def application_approve(*, application_id: int, actor, reason: str = "",
                         now: dt.datetime | None = None) -> KycApplication:
     """Approve. For a high-risk application the first call records the first approval and the
     second, by a different compliance officer, approves. Approval sets the customer's KYC status,
-    risk rating and next review date (from the rating's review interval)."""
+    risk rating and next review date (from the rating's review interval).
+
+    Both approvals need the screening resolved (``require_screening_resolved``): it runs before
+    the row is locked, as at submission (the hook may call a provider)."""
+    application = _get(application_id)
+    require_may(application, "approve", actor)
+    _require_can(application, "approve")
+    require_screening_resolved(application)
+    return _approve(application_id=application_id, actor=actor, reason=reason, now=now)
+
+
+@transaction.atomic
+def _approve(*, application_id: int, actor, reason: str, now: dt.datetime | None) -> KycApplication:
     application = application_lock(application_id)
     require_may(application, "approve", actor)
     _require_can(application, "approve")

@@ -340,7 +340,9 @@ def case_attachment_add(*, case_id: int, upload, actor, description: str = "",
 def alert_decide(*, alert_id: int, decision: str, note: str, actor, now: dt.datetime | None = None) -> Alert:
     """Clear (a false positive) or confirm an alert, with a note. When the alert's payment is held
     for review: ``clear`` releases it (or, above the maker-checker threshold, asks for the release
-    and records that it awaits approval), ``confirm`` rejects it (the ledger hold is voided)."""
+    and records that it awaits approval), ``confirm`` rejects it (the ledger hold is voided). The
+    alert's open screening hits are decided with it (cleared or confirmed): screening the subject
+    again follows the decision, and a KYC approval blocked by the hit may go on."""
     if decision not in DECISIONS:
         raise exc.InvalidDecision(f"unknown decision {decision!r}: clear or confirm", field="decision")
     alert = Alert.objects.filter(pk=alert_id).values_list("case_id", flat=True).first()
@@ -378,12 +380,15 @@ def alert_decide(*, alert_id: int, decision: str, note: str, actor, now: dt.date
             alert.payment_action = PaymentAction.REJECTED
     alert.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "payment_action",
                               "payment_approval_request_id"])
+    from compliance.screening.services import hits_decide_with_alert  # screening builds on cases
+
+    hits = hits_decide_with_alert(alert=alert, status=alert.status, note=note, actor=actor, at=now)
     _history(case, action=f"alert_{alert.status}", before=case.status, reason=f"alert {alert.pk}: {note}",
              actor=actor, at=now)
     audit_record(action=f"compliance.alert_{alert.status}", obj=alert, actor=actor, before={"status": "open"},
                  after={"status": alert.status, "case": case.number, "payment": alert.payment_id,
                         "payment_action": alert.payment_action,
-                        "approval_request": alert.payment_approval_request_id},
+                        "approval_request": alert.payment_approval_request_id, "screening_hits": hits},
                  changes=["status"], reason=note)
     return alert
 

@@ -1,6 +1,6 @@
 """Screening's refusals (problem+json codes in the API, messages in ``load_watchlist``)."""
 
-from core_banking.common.errors import Conflict, NotFound, ValidationFailed
+from core_banking.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 
 
 class WatchListNotFound(NotFound):
@@ -31,3 +31,7 @@ class ScreeningHitDecided(Conflict):
 class ReasonRequired(ValidationFailed):
     code = "reason_required"
     title = "This action needs a reason"
+
+
+class ScreeningPermissionRefused(PermissionRefused):
+    """The caller lacks ``compliance_screening.decide_screeninghit`` (``permission_denied``)."""

@@ -29,6 +29,7 @@ from core_banking.common.actors import user_or_none
 from . import exceptions as exc
 from . import loader, matching
 from .models import ListEntry, ListVersion, ScreeningHit, WatchList
+from .roles import DECIDE
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -152,14 +153,41 @@ def record_hits(*, reference: str, name: str, candidates: list[matching.Candidat
     return kyc.worst(outcomes), found
 
 
-@transaction.atomic
+HIT_TO_ALERT = {ScreeningHit.Status.CLEARED: "clear", ScreeningHit.Status.CONFIRMED: "confirm"}
+
+
 def hit_decide(*, hit_id: int, status: str, note: str, actor) -> ScreeningHit:
-    """Clear (a false positive) or confirm an open hit, with a note."""
-    hit = ScreeningHit.objects.select_for_update().filter(pk=hit_id).first()
-    if hit is None:
-        raise exc.ScreeningHitNotFound(f"no screening hit {hit_id}", hit=hit_id)
-    if status not in (ScreeningHit.Status.CLEARED, ScreeningHit.Status.CONFIRMED):
+    """Clear (a false positive) or confirm an open hit, with a note.
+
+    A hit with an open alert (a known customer's hit) is decided through its alert, so there is one
+    decision and one place for it: ``compliance.cases.services.alert_decide`` applies the case's
+    rules (the case's assignee or a manager), releases or rejects a payment held for the hit, and
+    decides every open hit of the alert. A hit without an alert is decided here."""
+    from compliance.cases.models import Alert
+    from compliance.cases.services import alert_decide
+
+    if status not in HIT_TO_ALERT:
         raise exc.ScreeningHitDecided(f"a hit is decided cleared or confirmed, not {status!r}")
+    if not (actor is not None and actor.is_active and actor.has_perm(DECIDE)):
+        raise exc.ScreeningPermissionRefused("you may not decide screening hits (compliance_screening."
+                                             "decide_screeninghit)")
+    row = ScreeningHit.objects.filter(pk=hit_id).values("status", "alert_id", "alert__status").first()
+    if row is None:
+        raise exc.ScreeningHitNotFound(f"no screening hit {hit_id}", hit=hit_id)
+    if not (note or "").strip():
+        raise exc.ReasonRequired("deciding a hit needs a note")
+    if row["status"] == ScreeningHit.Status.OPEN and row["alert__status"] == Alert.Status.OPEN:
+        alert_decide(alert_id=row["alert_id"], decision=HIT_TO_ALERT[status], note=note, actor=actor)
+        hit = ScreeningHit.objects.get(pk=hit_id)
+        if hit.status != status:  # the alert was decided the other way meanwhile
+            raise exc.ScreeningHitDecided(f"hit {hit_id} is {hit.status}", hit_status=hit.status)
+        return hit
+    return _hit_decide_alone(hit_id=hit_id, status=status, note=note, actor=actor)
+
+
+@transaction.atomic
+def _hit_decide_alone(*, hit_id: int, status: str, note: str, actor) -> ScreeningHit:
+    hit = ScreeningHit.objects.select_for_update().get(pk=hit_id)
     if hit.status != ScreeningHit.Status.OPEN:
         raise exc.ScreeningHitDecided(f"hit {hit_id} is already {hit.status}", hit_status=hit.status)
     note = (note or "").strip()
@@ -170,3 +198,16 @@ def hit_decide(*, hit_id: int, status: str, note: str, actor) -> ScreeningHit:
     audit_record(action=f"screening.hit_{status}", obj=hit, actor=actor, reason=note,
                  before={"status": "open"}, after={"status": status}, changes=["status"])
     return hit
+
+
+def hits_decide_with_alert(*, alert, status: str, note: str, actor, at) -> list[int]:
+    """Called by ``alert_decide`` inside its transaction: decide the alert's open hits the same way
+    (a cleared alert clears its hits: screening that subject again is clear; a confirmed one
+    confirms them: a match). Returns the ids of the hits decided."""
+    hits = list(ScreeningHit.objects.select_for_update().filter(alert=alert, status=ScreeningHit.Status.OPEN))
+    for hit in hits:
+        hit.status, hit.decided_by, hit.decided_at, hit.decision_note = status, actor, at, note
+        hit.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit_record(action=f"screening.hit_{status}", obj=hit, actor=actor, reason=note,
+                     before={"status": "open"}, after={"status": status, "alert": alert.pk}, changes=["status"])
+    return [h.pk for h in hits]

@@ -6,7 +6,8 @@ application's own rule (assignee, compliance officer or an assigner: ``not_assig
 The review actions need ``kyc.review_kycapplication`` or ``kyc.supervise_kycapplication``; the
 service then decides on the application itself. Refusals are ``application/problem+json``:
 ``not_assignee``, ``transition_not_allowed``, ``reason_required``, ``compliance_officer_required``,
-``same_approver``, ``kyc_checks_failed``, ``kyc_application_open``, ``kyc_application_closed``,
+``same_approver``, ``kyc_checks_failed``, ``kyc_screening_unresolved``, ``kyc_screening_match``,
+``kyc_application_open``, ``kyc_application_closed``,
 ``unsupported_document_type``, ``document_too_large``, ``invalid_document``, ``invalid_assignee``,
 ``kyc_application_not_found``, ``kyc_document_not_found``, ``permission_denied``.
 """

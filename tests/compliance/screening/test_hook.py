@@ -7,10 +7,13 @@ import pytest
 
 from backoffice.kyc import checks
 from backoffice.kyc import screening as kyc
+from compliance.cases import services as cases
+from compliance.cases.exceptions import NotAssignee
 from compliance.cases.models import Alert
 from compliance.screening import exceptions as exc
 from compliance.screening import services, tasks
 from compliance.screening.models import ScreeningHit
+from core_banking.audit.models import AuditEvent
 from core_banking.customers.models import RelatedParty
 from tests import banking
 from tests.core_banking.ledger.interfaces import staff_user
@@ -52,6 +55,11 @@ def test_a_possible_match_then_cleared_by_a_reviewer(sample, hook):
     assert result.outcome == kyc.POSSIBLE_MATCH, result.details
     hit = ScreeningHit.objects.get(customer=customer)
     reviewer = staff_user("compliance_reviewer")
+    # The hit raised an alert on the customer's case: it is decided through the case, whose
+    # worker (the assignee, or an officer) decides; an unassigned reviewer may not.
+    with pytest.raises(NotAssignee):
+        services.hit_decide(hit_id=hit.pk, status="cleared", note="not mine", actor=reviewer)
+    cases.case_assign(case_id=hit.alert.case_id, assignee=reviewer, actor=staff_user("compliance_officer"))
     with pytest.raises(exc.ReasonRequired):
         services.hit_decide(hit_id=hit.pk, status="cleared", note=" ", actor=reviewer)
     services.hit_decide(hit_id=hit.pk, status="cleared", note="Dutch national, other person", actor=reviewer)
@@ -59,6 +67,8 @@ def test_a_possible_match_then_cleared_by_a_reviewer(sample, hook):
         services.hit_decide(hit_id=hit.pk, status="confirmed", note="again", actor=reviewer)
     again = screen(customer)[customer.number]
     assert again.outcome == kyc.CLEAR and "cleared" in again.detail
+    alert = Alert.objects.get(pk=hit.alert_id)  # one decision: the alert went with the hit
+    assert (alert.status, alert.decided_by) == ("cleared", reviewer)
 
 
 def test_a_confirmed_hit_is_a_match(sample, hook):
@@ -68,6 +78,32 @@ def test_a_confirmed_hit_is_a_match(sample, hook):
     hit = ScreeningHit.objects.get(customer=customer)
     services.hit_decide(hit_id=hit.pk, status="confirmed", note="same person", actor=staff_user("compliance_officer"))
     assert screen(customer)[customer.number].outcome == kyc.MATCH
+    assert Alert.objects.get(pk=hit.alert_id).status == "confirmed"
+
+
+def test_deciding_the_alert_decides_its_hits(sample, hook):
+    customer = banking.customer(first_name="Viktor", last_name="Bout", date_of_birth=dt.date(1968, 2, 2),
+                                nationality="NL")
+    screen(customer)
+    hit = ScreeningHit.objects.get(customer=customer)
+    officer = staff_user("compliance_officer")
+    cases.alert_decide(alert_id=hit.alert_id, decision="clear", note="other person, other birth date", actor=officer)
+    hit.refresh_from_db()
+    assert (hit.status, hit.decided_by, hit.decision_note) == ("cleared", officer, "other person, other birth date")
+    assert AuditEvent.objects.filter(action="screening.hit_cleared", object_id=str(hit.pk)).exists()
+    assert screen(customer)[customer.number].outcome == kyc.CLEAR
+    with pytest.raises(exc.ScreeningHitDecided):  # the hit went with its alert
+        services.hit_decide(hit_id=hit.pk, status="confirmed", note="again", actor=officer)
+
+
+def test_deciding_a_hit_needs_the_permission(sample, hook):
+    customer = banking.customer(first_name="Viktor", last_name="Bout", date_of_birth=dt.date(1968, 2, 2))
+    screen(customer)
+    hit = ScreeningHit.objects.get(customer=customer)
+    with pytest.raises(exc.ScreeningPermissionRefused):
+        services.hit_decide(hit_id=hit.pk, status="cleared", note="no", actor=staff_user("operations"))
+    hit.refresh_from_db()
+    assert hit.status == "open"
 
 
 def test_a_beneficial_owner_is_attributed_to_the_business(sample, hook):

@@ -5,10 +5,12 @@ from decimal import Decimal
 import pytest
 
 from compliance.cases.models import Alert
+from compliance.screening import services
 from compliance.screening.models import ScreeningHit
 from core_banking.payments import services as payments
 from core_banking.payments.models import Payment
 from tests import banking
+from tests.core_banking.ledger.interfaces import staff_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 CHECKS = ["backoffice.limits.checks.LIMITS", "compliance.screening.checks.COUNTERPARTY"]
@@ -47,3 +49,14 @@ def test_an_unlisted_counterparty_posts(account):
     payment = outgoing(account, "Stadtwerke München", "p2")
     assert payment.status == Payment.Status.POSTED
     assert not ScreeningHit.objects.exists() and not Alert.objects.exists()
+
+
+def test_clearing_the_payment_hit_releases_the_held_payment(account):
+    payment = outgoing(account, "PAO Sberbank", "p3", iban="RU02 0445 2560 0407 0281 0412 3456 7890 1")
+    hit = ScreeningHit.objects.get(payment=payment)
+    services.hit_decide(hit_id=hit.pk, status="cleared", note="a Swiss namesake, not the listed bank",
+                        actor=staff_user("compliance_officer"))
+    payment.refresh_from_db()
+    alert = Alert.objects.get(pk=hit.alert_id)
+    assert (payment.status, alert.status, alert.payment_action) == (Payment.Status.POSTED, "cleared", "released")
+    assert payment.entry_id is not None
