@@ -40,7 +40,7 @@ class MonitoringRuleFilterSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, max_length=40)
 
 
-class RuleVersionInputSerializer(serializers.Serializer):
+class RuleVersionFieldsSerializer(serializers.Serializer):
     parameters = serializers.DictField(help_text=PARAMETERS_HELP)
     score = serializers.IntegerField(min_value=0, max_value=100)
     action = serializers.ChoiceField(choices=Action.choices, default=Action.ALERT)
@@ -51,6 +51,19 @@ class RuleVersionInputSerializer(serializers.Serializer):
     effective_from = serializers.DateField(required=False, allow_null=True, default=None,
                                            help_text="Default: the open business date; never earlier.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RuleVersionInputSerializer(RuleVersionFieldsSerializer):
+    reason = serializers.CharField(max_length=500, help_text="Why (recorded on the approval request).")
+
+
+class RuleCreateInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text="Upper-case letters, digits, _ and -, e.g. TM-LARGE-SME.")
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+    version = RuleVersionFieldsSerializer(help_text="Version 1 of the rule.")
     reason = serializers.CharField(max_length=500, help_text="Why (recorded on the approval request).")
 
 

@@ -1,5 +1,5 @@
-"""Transaction monitoring rules over REST: the rules with their versions, proposing a new
-version, activating and deactivating a rule.
+"""Transaction monitoring rules over REST: the rules with their versions, proposing a new rule
+or a new version, activating and deactivating a rule.
 
 One API class per URL; each validates, calls one service or selector and serializes. Refusals are
 ``application/problem+json``: ``invalid_monitoring_rule`` (with ``field``),
@@ -66,7 +66,7 @@ class RuleCursorPagination(DefaultCursorPagination):
 
 
 class RuleListApi(MonitoringApi):
-    required_perms = {"GET": [VIEW_RULE]}
+    required_perms = {"GET": [VIEW_RULE], "POST": [VIEW_RULE, MANAGE]}
     pagination_class = RuleCursorPagination
 
     @extend_schema(operation_id="monitoring_rules_list", tags=[TAG], summary="List monitoring rules",
@@ -78,6 +78,29 @@ class RuleListApi(MonitoringApi):
         rules = selectors.rule_list(kind=f.get("kind", ""), is_active=f.get("is_active"), code=f.get("code", ""))
         return paginated_response(serializer_class=s.MonitoringRuleOutputSerializer, queryset=rules,
                                   request=request, view=self)
+
+    @extend_schema(operation_id="monitoring_rules_create", tags=[TAG], summary="Propose a new rule",
+                   description="A rule of one of the typologies (`kind`) with its version 1: e.g. a second "
+                   "`large_amount` rule for one customer segment with its own threshold. `invalid_monitoring_rule` "
+                   "with `field` = `code` when the code is taken.",
+                   request=s.RuleCreateInputSerializer,
+                   responses={201: s.MonitoringRuleOutputSerializer, **DEFERRED,
+                              **problem_responses(400, 401, 403, 409), **REFUSED})
+    def post(self, request):
+        serializer = s.RuleCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reason, version = data.pop("reason"), dict(data.pop("version"))
+
+        def execute():
+            return services.rule_create(**data, actor=request.user, reason=reason, **version)
+
+        deferred = _change(request, {"operation": "rule_create", **data, "version": jsonable(version),
+                                     "reason": reason}, execute)
+        if deferred is not None:
+            return deferred_response(deferred)
+        rule = execute()
+        return Response(_detail(rule.pk), status=status.HTTP_201_CREATED)
 
 
 class RuleDetailApi(MonitoringApi):

@@ -81,6 +81,32 @@ def test_a_new_version_through_approval_leaves_old_alerts_alone(settings, bank, 
     assert list(Alert.objects.order_by("id").values_list("rule_version", flat=True)) == [1, 2]
 
 
+def test_a_new_rule_for_a_segment_through_approval():
+    sync_role_groups()
+    rule("TM-LARGE", "large_amount", {"threshold": "10000"})
+    maker, checker = officer(), officer()
+    body = {"code": "TM-LARGE-BUSINESS", "kind": "large_amount", "name": "Large amount, businesses",
+            "version": {"parameters": {"threshold": "50000", "currency": "EUR"}, "score": 40,
+                        "customer_types": ["business"], "risk_ratings": ["high"]},
+            "reason": "businesses move more"}
+    asked = staff_api(maker).post(f"{BASE}/rules/", body, format="json")
+    assert asked.json()["payload"]["operation"] == "rule_create"
+    assert not MonitoringRule.objects.filter(code="TM-LARGE-BUSINESS").exists()  # until approved
+    _approve(asked, checker)
+    created = MonitoringRule.objects.get(code="TM-LARGE-BUSINESS")
+    version = created.versions.get()
+    assert (created.kind, version.version, version.parameters["threshold"], version.score) == (
+        "large_amount", 1, "50000", 40)
+    assert (version.customer_types, version.risk_ratings) == (["business"], ["high"])
+    taken = staff_api(maker).post(f"{BASE}/rules/", {**body, "code": "TM-LARGE"}, format="json")
+    assert taken.status_code == 409 and taken.json()["code"] == "monitoring_rule_exists", taken.content
+    bad = staff_api(maker).post(f"{BASE}/rules/", {**body, "code": "TM-X", "version": {
+        "parameters": {"threshold": "x"}, "score": 40}}, format="json")
+    assert bad.status_code == 422 and bad.json()["field"] == "parameters.threshold", bad.content
+    assert staff_api(reviewer()).post(f"{BASE}/rules/", {**body, "code": "TM-Y"}, format="json").status_code == 403
+    assert MonitoringRule.objects.count() == 2
+
+
 def test_deactivate_and_activate_through_approval():
     sync_role_groups()
     r = rule("TM-LARGE", "large_amount", {"threshold": "100"})
