@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatementFormatEnum": "reconciliation.models.Format",
         "MonitoringActionEnum": "compliance.monitoring.kinds.Action",
+        "MonitoringRuleKindEnum": "compliance.monitoring.kinds.Kind",
         "CaseTransitionActionEnum": [("investigate", "investigate"), ("escalate", "escalate"),
                                      ("close_no_action", "close_no_action"), ("report", "report")],
         "RiskRatingEnum": "core_banking.customers.models.Customer.RiskRating",

@@ -57,7 +57,7 @@ class RuleVersionInputSerializer(RuleVersionFieldsSerializer):
     reason = serializers.CharField(max_length=500, help_text="Why (recorded on the approval request).")
 
 
-class RuleCreateInputSerializer(serializers.Serializer):
+class MonitoringRuleCreateInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40, help_text="Upper-case letters, digits, _ and -, e.g. TM-LARGE-SME.")
     kind = serializers.ChoiceField(choices=Kind.choices)
     name = serializers.CharField(max_length=200)

@@ -83,11 +83,11 @@ class RuleListApi(MonitoringApi):
                    description="A rule of one of the typologies (`kind`) with its version 1: e.g. a second "
                    "`large_amount` rule for one customer segment with its own threshold. `invalid_monitoring_rule` "
                    "with `field` = `code` when the code is taken.",
-                   request=s.RuleCreateInputSerializer,
+                   request=s.MonitoringRuleCreateInputSerializer,
                    responses={201: s.MonitoringRuleOutputSerializer, **DEFERRED,
                               **problem_responses(400, 401, 403, 409), **REFUSED})
     def post(self, request):
-        serializer = s.RuleCreateInputSerializer(data=request.data)
+        serializer = s.MonitoringRuleCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         reason, version = data.pop("reason"), dict(data.pop("version"))
