@@ -30,6 +30,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("staff/compliance/", include("compliance.cases.staff.urls")),
+    path("staff/reconciliation/", include("reconciliation.staff.urls")),
     path("staff/", include("backoffice.staff.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from core_banking.common.errors import DomainError
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import matching
+from . import services
 from .models import Break, BreakHistory, ExternalAccount, Match, SafeguardingCheck, Statement, StatementLine
 
 
@@ -31,9 +32,13 @@ class ExternalAccountAdmin(admin.ModelAdmin):
     @admin.action(description="Auto-match the selected accounts now", permissions=["match"])
     def automatch_now(self, request, queryset):
         for account in queryset:
-            run = matching.automatch(account)
-            self.message_user(request, f"{account}: {run.matched} matched, {run.suggestions} suggestions",
-                              messages.SUCCESS)
+            try:
+                run = services.automatch_run(external_account_id=account.pk, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{account}: {error.detail}", messages.ERROR)
+                continue
+            self.message_user(request, f"{account}: {run.lines_matched} line(s) and {run.postings_matched} "
+                              f"posting(s) matched, {run.suggestions} suggestion(s)", messages.SUCCESS)
 
     def has_match_permission(self, request) -> bool:
         return request.user.has_perm("reconciliation.match_manually")

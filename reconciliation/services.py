@@ -37,6 +37,7 @@ from .models import (
     StatementFile,
     StatementLine,
 )
+from .roles import IMPORT, MATCH, RESOLVE_BREAK, WORK_BREAK
 from .storage import statement_storage
 
 
@@ -121,6 +122,7 @@ def statement_import(*, external_account: ExternalAccount, file, format: str | N
     (reported with position and reason; the others load). A statement of the file for another
     external account known here is imported into that one; one for an unknown account is skipped
     and reported. Auto-matching runs for each account afterwards."""
+    _require(actor, IMPORT, "you may not import statements")
     data, name = _read(file)
     if not data:
         raise ReconciliationError("the file is empty", "empty_file")
@@ -239,9 +241,10 @@ def _statement_create(record, index, parsed: ParsedStatement, account: ExternalA
 # --- manual matching -------------------------------------------------------------------------
 
 
-def _require(actor, perm: str) -> None:
+def _require(actor, perm: str, message: str = "you may not match or unmatch statement lines") -> None:
+    """Refuse a person without ``perm`` (``actor=None``: the system, e.g. the EOD or a command)."""
     if actor is not None and not actor.has_perm(perm):
-        raise ReconciliationError("you may not match or unmatch statement lines", "permission_denied")
+        raise ReconciliationError(message, "permission_denied")
 
 
 @transaction.atomic
@@ -252,7 +255,7 @@ def match_create(*, line_ids: list[int], posting_ids: list[int], actor, note: st
     the same amount unless ``allow_difference`` (the difference then needs a break)."""
     from core_banking.ledger.models import Posting
 
-    _require(actor, "reconciliation.match_manually")
+    _require(actor, MATCH)
     if not line_ids and not posting_ids:
         raise ReconciliationError("name at least one line or posting", "match_empty")
     lines = list(StatementLine.objects.select_for_update().filter(pk__in=line_ids).order_by("pk"))
@@ -332,7 +335,7 @@ def match_confirm(*, match_id: int, actor, note: str = "") -> Match:
 def match_unmatch(*, match_id: int, actor, reason: str) -> Match:
     """Undo a match. The match stays (state ``unmatched``, who, when, why) for the audit trail;
     its lines and postings are open again."""
-    _require(actor, "reconciliation.match_manually")
+    _require(actor, MATCH)
     if not (reason or "").strip():
         raise ReconciliationError("a reason is required to unmatch", "reason_required")
     match = Match.objects.select_for_update().filter(pk=match_id).first()
@@ -352,6 +355,21 @@ def match_unmatch(*, match_id: int, actor, reason: str) -> Match:
     audit_record(action="reconciliation.unmatched", obj=match, actor=user_or_none(actor), reason=reason,
                  after={"lines": line_ids, "postings": list(match.posting_links.values_list("posting_id", flat=True))})
     return match
+
+
+def automatch_run(*, external_account_id: int, actor) -> matching.MatchRun:
+    """Run the automatic matcher on one account now (a person's request; the EOD step runs it
+    for every account): needs ``match_manually``; recorded in the audit trail."""
+    _require(actor, MATCH, "you may not run the matcher")
+    account = ExternalAccount.objects.filter(pk=external_account_id).first()
+    if account is None:
+        raise ReconciliationError("no such external account", "external_account_not_found")
+    if not account.is_active:
+        raise ReconciliationError(f"{account.name} is not active", "external_account_inactive")
+    run = matching.automatch(account)
+    audit_record(action="reconciliation.automatch_run", obj=account, actor=user_or_none(actor),
+                 after=run.as_dict())
+    return run
 
 
 # --- breaks ---------------------------------------------------------------------------------
@@ -388,6 +406,9 @@ def breaks_detect(*, as_of: dt.date, older_than_days: int = 5, external_account:
     return created
 
 
+OPEN_BREAK_STATES = (Break.Status.OPEN, Break.Status.INVESTIGATING)
+
+
 def _break_locked(break_id: int) -> Break:
     brk = Break.objects.select_for_update().filter(pk=break_id).first()
     if brk is None:
@@ -409,25 +430,48 @@ def _break_transition(brk: Break, method: str, *, actor, reason: str, **kwargs) 
     return brk
 
 
+def may_work_breaks(user) -> bool:
+    return bool(user.is_active and user.has_perm(WORK_BREAK))
+
+
 @transaction.atomic
 def break_assign(*, break_id: int, actor, owner=None, root_cause: str | None = None, note: str = "") -> Break:
+    """Set the owner (who must be able to work breaks), the root cause and a note; an open break
+    moves to ``investigating``. Needs ``change_break``; recorded in the audit trail."""
+    _require(actor, WORK_BREAK, "you may not work breaks")
     brk = _break_locked(break_id)
+    if brk.status not in OPEN_BREAK_STATES:
+        raise ReconciliationError(f"a {brk.status} break cannot be assigned", "transition_not_allowed")
+    before = {"owner": brk.owner_id, "root_cause": brk.root_cause}
     if root_cause is not None:
         if root_cause not in Break.RootCause.values:
             raise ReconciliationError(f"unknown root cause {root_cause!r}", "invalid_root_cause")
         brk.root_cause = root_cause
     if owner is not None:
+        if not may_work_breaks(owner):
+            raise ReconciliationError(f"{owner.get_username()} may not work breaks", "invalid_owner")
         brk.owner = owner
     if note:
         brk.note = note
     brk.save(update_fields=["root_cause", "owner", "note"])
+    audit_record(action="reconciliation.break_assigned", obj=brk, actor=user_or_none(actor), reason=note,
+                 before=before, after={"owner": brk.owner_id, "root_cause": brk.root_cause})
     if brk.status == Break.Status.OPEN:
         _break_transition(brk, "investigate", actor=actor, reason=note or "assigned")
     return brk
 
 
 @transaction.atomic
+def break_investigate(*, break_id: int, actor, note: str = "") -> Break:
+    """Start investigating an open break (without changing its owner). Needs ``change_break``."""
+    _require(actor, WORK_BREAK, "you may not work breaks")
+    brk = _break_locked(break_id)
+    return _break_transition(brk, "investigate", actor=actor, reason=note or "investigation started")
+
+
+@transaction.atomic
 def break_write_off(*, break_id: int, actor, reason: str) -> Break:
+    _require(actor, RESOLVE_BREAK, "you may not write off breaks")
     if not (reason or "").strip():
         raise ReconciliationError("a reason is required", "reason_required")
     brk = _break_locked(break_id)
@@ -445,10 +489,11 @@ def break_resolve_by_adjustment(*, break_id: int, contra_account_id: int, actor,
     from core_banking.common.maker_checker import Deferred
     from core_banking.ledger.services import entry_post
 
+    _require(actor, RESOLVE_BREAK, "you may not resolve breaks")
     if not (reason or "").strip():
         raise ReconciliationError("a reason is required", "reason_required")
     brk = _break_locked(break_id)
-    if brk.status not in {Break.Status.OPEN, Break.Status.INVESTIGATING}:
+    if brk.status not in OPEN_BREAK_STATES:
         raise ReconciliationError(f"a {brk.status} break cannot be resolved", "transition_not_allowed")
     account = brk.external_account
     # A line the ledger lacks is booked on the mirror account; a posting the bank lacks is reversed.
@@ -513,5 +558,5 @@ def safeguarding_check(*, date: dt.date) -> list[SafeguardingCheck]:
 
 
 __all__ = ["ReconciliationError", "statement_import", "match_create", "match_confirm", "match_unmatch",
-           "breaks_detect", "break_assign", "break_write_off", "break_resolve_by_adjustment", "safeguarding_check",
-           "identifier_matches"]
+           "automatch_run", "breaks_detect", "break_assign", "break_investigate", "break_write_off",
+           "break_resolve_by_adjustment", "safeguarding_check", "identifier_matches"]

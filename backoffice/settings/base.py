@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `kind` or `status`: name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "StatementFormatEnum": "reconciliation.models.Format",
+        "ReconciliationBreakStatusEnum": "reconciliation.models.Break.Status",
         "MonitoringActionEnum": "compliance.monitoring.kinds.Action",
         "MonitoringRuleKindEnum": "compliance.monitoring.kinds.Kind",
         "CaseTransitionActionEnum": [("investigate", "investigate"), ("escalate", "escalate"),

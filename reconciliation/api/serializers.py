@@ -1,6 +1,17 @@
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from reconciliation.models import Break, ExternalAccount, Format, Match, SafeguardingCheck, Statement, StatementLine
+from reconciliation.models import (
+    Break,
+    BreakHistory,
+    ExternalAccount,
+    Format,
+    Match,
+    SafeguardingCheck,
+    Statement,
+    StatementLine,
+)
+from reconciliation.selectors import AGE_BUCKETS, age_bucket
 
 
 class ExternalAccountSerializer(serializers.ModelSerializer):
@@ -70,11 +81,12 @@ class ReconciliationReasonSerializer(serializers.Serializer):
 
 class BreakSerializer(serializers.ModelSerializer):
     age_days = serializers.SerializerMethodField()
+    age_bucket = serializers.SerializerMethodField()
 
     class Meta:
         model = Break
-        fields = ["id", "external_account", "line", "posting", "amount", "item_date", "age_days", "status",
-                  "root_cause", "owner", "note", "approval_request_id", "adjustment_entry_id", "created_at",
+        fields = ["id", "external_account", "line", "posting", "amount", "item_date", "age_days", "age_bucket",
+                  "status", "root_cause", "owner", "note", "approval_request_id", "adjustment_entry_id", "created_at",
                   "resolved_at"]
 
     def get_age_days(self, obj) -> int:
@@ -82,15 +94,83 @@ class BreakSerializer(serializers.ModelSerializer):
 
         return (timezone.localdate() - obj.item_date).days
 
+    def get_age_bucket(self, obj) -> str:
+        return age_bucket(self.get_age_days(obj))
+
 
 class BreakFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Break.Status.choices, required=False)
     external_account = serializers.IntegerField(required=False)
+    root_cause = serializers.ChoiceField(
+        choices=[("unknown", "Not yet known"), *((c, label) for c, label in Break.RootCause.choices if c)],
+        required=False, help_text="A root-cause code; `unknown` for breaks without one.")
+    owner = serializers.IntegerField(required=False, help_text="The owner's user id.")
+    age = serializers.ChoiceField(choices=[(code, label) for code, label, *_ in AGE_BUCKETS], required=False,
+                                  help_text="Age bucket (days since the item's value date).")
+
+
+class ReconciliationBreakHistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BreakHistory
+        fields = ["from_status", "to_status", "reason", "actor", "at"]
+
+
+class ReconciliationBreakDetailSerializer(BreakSerializer):
+    history = ReconciliationBreakHistorySerializer(many=True, read_only=True)
+
+    class Meta(BreakSerializer.Meta):
+        fields = [*BreakSerializer.Meta.fields, "history"]
+
+
+class ReconciliationBreakAssignSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True, is_staff=True), required=False,
+        help_text="The new owner (a member of staff who may work breaks); absent: unchanged.")
+    root_cause = serializers.ChoiceField(choices=Break.RootCause.choices, required=False, allow_blank=True,
+                                         help_text="Absent: unchanged; blank: not yet known.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class ReconciliationBreakNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ReconciliationAgeingQuerySerializer(serializers.Serializer):
+    external_account = serializers.IntegerField(required=False)
+    include_closed = serializers.BooleanField(required=False, default=False,
+                                              help_text="Also resolved and written-off breaks.")
+
+
+class ReconciliationAgeingRowSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    status = serializers.ChoiceField(choices=Break.Status.choices)
+    bucket = serializers.ChoiceField(choices=[(code, label) for code, label, *_ in AGE_BUCKETS])
+    count = serializers.IntegerField()
+    amount = serializers.CharField(help_text="Sum of the absolute amounts, a decimal string (`\"120.50\"`).")
+    net = serializers.CharField(help_text="Signed sum, a decimal string.")
+
+
+class ReconciliationAgeingSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    buckets = serializers.ListField(child=serializers.CharField())
+    rows = ReconciliationAgeingRowSerializer(many=True)
 
 
 class BreakResolveSerializer(serializers.Serializer):
     contra_account_id = serializers.IntegerField()
     reason = serializers.CharField(max_length=500)
+
+
+class ReconciliationSafeguardingFilterSerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    currency = serializers.CharField(required=False, max_length=12)
+    outcome = serializers.ChoiceField(choices=SafeguardingCheck.Outcome.choices, required=False)
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": "must not be before date_from"})
+        return attrs
 
 
 class SafeguardingSerializer(serializers.ModelSerializer):

@@ -11,7 +11,12 @@ urlpatterns = [
     path("matches/<int:match_id>/unmatch/", views.MatchUnmatchApi.as_view(), name="match-unmatch"),
     path("matches/<int:match_id>/confirm/", views.MatchConfirmApi.as_view(), name="match-confirm"),
     path("breaks/", views.BreakListApi.as_view(), name="break-list"),
+    path("breaks/ageing/", views.BreakAgeingApi.as_view(), name="break-ageing"),
+    path("breaks/<int:break_id>/", views.BreakDetailApi.as_view(), name="break-detail"),
+    path("breaks/<int:break_id>/assign/", views.BreakAssignApi.as_view(), name="break-assign"),
+    path("breaks/<int:break_id>/investigate/", views.BreakInvestigateApi.as_view(), name="break-investigate"),
     path("breaks/<int:break_id>/write-off/", views.BreakWriteOffApi.as_view(), name="break-write-off"),
     path("breaks/<int:break_id>/resolve/", views.BreakResolveApi.as_view(), name="break-resolve"),
     path("safeguarding/", views.SafeguardingListApi.as_view(), name="safeguarding-list"),
+    path("safeguarding/export.csv", views.SafeguardingExportApi.as_view(), name="safeguarding-export"),
 ]

@@ -1,6 +1,7 @@
 """Reconciliation over REST (``/api/v1/reconciliation/``): statement upload (multipart) and
-look-up, lines, matches (manual match, confirm a suggestion, unmatch), breaks (write-off, resolve
-by adjustment through maker-checker) and safeguarding checks.
+look-up, lines, matches (manual match, confirm a suggestion, unmatch), breaks (assign, start
+investigating, write-off, resolve by adjustment through maker-checker, the ageing report) and
+safeguarding checks (with a CSV export).
 
 Authorisation: the ``reconciliation`` scope for token clients, then the model permissions of
 ``required_perms`` (``reconciliation/roles.py``); the services check the write permissions again.
@@ -10,9 +11,11 @@ Refusals are ``application/problem+json`` with the services' stable codes (``dup
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,8 +26,8 @@ from core_banking.common.api.permissions import BankInternal, HasScope, Requires
 from core_banking.common.api.schema import path_id, problem_responses
 from core_banking.common.errors import NotFound
 from core_banking.common.maker_checker import Deferred
-from reconciliation import services
-from reconciliation.models import Break, Match, SafeguardingCheck, Statement, StatementLine
+from reconciliation import selectors, services
+from reconciliation.models import Break, Match, Statement, StatementLine
 
 from . import serializers as s
 
@@ -154,12 +157,72 @@ class BreakListApi(ReconciliationApi):
                    responses={200: s.BreakSerializer(many=True), **problem_responses(400, 401, 403)})
     def get(self, request):
         f = query_params(s.BreakFilterSerializer, request)
-        qs = Break.objects.all()
-        if f.get("status"):
-            qs = qs.filter(status=f["status"])
-        if f.get("external_account"):
-            qs = qs.filter(external_account_id=f["external_account"])
-        return paginated_response(serializer_class=s.BreakSerializer, queryset=qs, request=request, view=self)
+        root_cause = f.get("root_cause")
+        qs = selectors.break_search(
+            status=f.get("status", ""), external_account_id=f.get("external_account"), owner_id=f.get("owner"),
+            root_cause="" if root_cause == "unknown" else root_cause, bucket=f.get("age", ""))
+        return paginated_response(serializer_class=s.BreakSerializer, queryset=qs.order_by("-id"), request=request,
+                                  view=self)
+
+
+class BreakDetailApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_break"]}
+
+    @extend_schema(operation_id="reconciliation_breaks_retrieve", tags=TAGS, summary="A break with its history",
+                   parameters=[path_id("break_id")],
+                   responses={200: s.ReconciliationBreakDetailSerializer, **problem_responses(401, 403, 404)})
+    def get(self, request, break_id: int):
+        return Response(s.ReconciliationBreakDetailSerializer(_get(Break, break_id)).data)
+
+
+class BreakAgeingApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_break"]}
+
+    @extend_schema(operation_id="reconciliation_breaks_ageing", tags=TAGS,
+                   summary="Ageing of breaks: count and amount per currency, state and age bucket",
+                   description="Age = days since the item's value date; buckets `0-2d`, `3-7d`, `8-30d`, `over-30d`. "
+                   "Outstanding breaks (open, investigating) unless `include_closed`. Only non-empty cells are listed; "
+                   "amounts are decimal strings.",
+                   parameters=[s.ReconciliationAgeingQuerySerializer],
+                   responses={200: s.ReconciliationAgeingSerializer, **problem_responses(400, 401, 403)})
+    def get(self, request):
+        f = query_params(s.ReconciliationAgeingQuerySerializer, request)
+        as_of = selectors.today()
+        rows = selectors.breaks_ageing(as_of=as_of, external_account_id=f.get("external_account"),
+                                       include_closed=f["include_closed"])
+        body = {"as_of": as_of, "buckets": list(selectors.BUCKET_CODES),
+                "rows": [{**row, "amount": str(row["amount"]), "net": str(row["net"])} for row in rows]}
+        return Response(s.ReconciliationAgeingSerializer(body).data)
+
+
+class BreakAssignApi(ReconciliationApi):
+    required_perms = {"POST": [P + "change_break"]}
+
+    @extend_schema(operation_id="reconciliation_breaks_assign", tags=TAGS,
+                   summary="Assign a break (owner, root cause, note); an open break moves to investigating",
+                   parameters=[path_id("break_id")], request=s.ReconciliationBreakAssignSerializer,
+                   responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409, 422)})
+    def post(self, request, break_id: int):
+        serializer = s.ReconciliationBreakAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        brk = services.break_assign(break_id=break_id, actor=request.user, owner=data.get("owner"),
+                                    root_cause=data.get("root_cause"), note=data["note"])
+        return Response(s.BreakSerializer(brk).data)
+
+
+class BreakInvestigateApi(ReconciliationApi):
+    required_perms = {"POST": [P + "change_break"]}
+
+    @extend_schema(operation_id="reconciliation_breaks_investigate", tags=TAGS,
+                   summary="Start investigating an open break", parameters=[path_id("break_id")],
+                   request=s.ReconciliationBreakNoteSerializer,
+                   responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409)})
+    def post(self, request, break_id: int):
+        serializer = s.ReconciliationBreakNoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        brk = services.break_investigate(break_id=break_id, actor=request.user, note=serializer.validated_data["note"])
+        return Response(s.BreakSerializer(brk).data)
 
 
 class BreakWriteOffApi(ReconciliationApi):
@@ -193,12 +256,50 @@ class BreakResolveApi(ReconciliationApi):
         return Response(s.BreakSerializer(result).data)
 
 
+def _safeguarding_checks(request):
+    f = query_params(s.ReconciliationSafeguardingFilterSerializer, request)
+    return selectors.safeguarding_history(date_from=f.get("date_from"), date_to=f.get("date_to"),
+                                          currency=f.get("currency", ""), outcome=f.get("outcome", ""))
+
+
 class SafeguardingListApi(ReconciliationApi):
     required_perms = {"GET": [P + "view_safeguardingcheck"]}
 
     @extend_schema(operation_id="reconciliation_safeguarding_list", tags=TAGS,
                    summary="Daily safeguarding checks per currency",
-                   responses={200: s.SafeguardingSerializer(many=True), **problem_responses(401, 403)})
+                   parameters=[s.ReconciliationSafeguardingFilterSerializer],
+                   responses={200: s.SafeguardingSerializer(many=True), **problem_responses(400, 401, 403)})
     def get(self, request):
-        return paginated_response(serializer_class=s.SafeguardingSerializer, queryset=SafeguardingCheck.objects.all(),
-                                  request=request, view=self)
+        return paginated_response(serializer_class=s.SafeguardingSerializer, queryset=_safeguarding_checks(request)
+                                  .order_by("-id"), request=request, view=self)
+
+
+class CsvRenderer(BaseRenderer):
+    """Passes the CSV text through; a problem document (an error) is rendered as JSON, with the
+    problem's own content type set by the exception handler."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str):
+            return data.encode()
+        return JSONRenderer().render(data)
+
+
+class SafeguardingExportApi(ReconciliationApi):
+    required_perms = {"GET": [P + "view_safeguardingcheck"]}
+    renderer_classes = [CsvRenderer, JSONRenderer]
+    pagination_class = None
+
+    @extend_schema(operation_id="reconciliation_safeguarding_export", tags=TAGS,
+                   summary="The safeguarding checks as CSV",
+                   description="Columns `date,currency,client_money,safeguarded,difference,outcome`, newest first; "
+                   "amounts are decimal strings with the currency's decimals; outcome `ok`, `shortfall` or `excess`.",
+                   parameters=[s.ReconciliationSafeguardingFilterSerializer],
+                   responses={(200, "text/csv"): OpenApiTypes.STR, **problem_responses(400, 401, 403)})
+    def get(self, request):
+        body = selectors.safeguarding_csv(_safeguarding_checks(request))
+        return Response(body, content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="safeguarding.csv"'})
