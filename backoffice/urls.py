@@ -39,5 +39,7 @@ urlpatterns = [
 ]
 
 # Unknown URLs and crashes under /api/ answer application/problem+json, like the API views.
+handler400 = "core_banking.common.api.problems.bad_request"
+handler403 = "core_banking.common.api.problems.permission_denied"
 handler404 = "core_banking.common.api.problems.page_not_found"
 handler500 = "core_banking.common.api.problems.server_error"

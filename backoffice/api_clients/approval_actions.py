@@ -73,7 +73,7 @@ def change_validate(payload: Payload) -> Payload:
 
     _only(payload, {"client_id", "scopes", "is_active"})
     client_id = payload.get("client_id")
-    if isinstance(client_id, bool) or not str(client_id or "").isdigit():
+    if isinstance(client_id, bool) or not (str(client_id or "").isascii() and str(client_id or "").isdigit()):
         raise _bad("client_id must be a positive integer", "client_id")
     if not ApiClient.objects.filter(pk=int(client_id)).exists():
         raise _bad(f"API client {client_id} does not exist", "client_id")

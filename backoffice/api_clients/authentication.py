@@ -4,7 +4,9 @@
 Authorization header, or with another scheme, is left to the next authentication class (session
 authentication for staff using the browsable API and /api/docs/). A header in our schemes that
 fails is refused with 401 `authentication_failed` and one of the `detail` messages below, which
-are stable so clients can tell "renew the token" from "fix your configuration".
+are stable so clients can tell "renew the token" from "fix your configuration". Failures are
+counted per address and per token prefix; past ``API_THROTTLE_AUTH_FAILURES`` the answer is
+``429 throttled`` (``throttling.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from core_banking.audit.context import set_actor
 
-from . import tokens
+from . import throttling, tokens
 from .selectors import api_token_get_by_prefix
 from .services import api_token_mark_used
 
@@ -42,15 +44,18 @@ class ApiTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in KEYWORDS:
             return None
+        split = None
+        if len(parts) == 2:
+            try:
+                split = tokens.split_token(parts[1].decode("ascii"))
+            except UnicodeDecodeError:
+                split = None
+        prefix = split[0] if split else None
+        throttling.check(request, prefix)
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(MALFORMED_HEADER)
-        try:
-            raw = parts[1].decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed(MALFORMED_TOKEN) from exc
-        split = tokens.split_token(raw)
+            self._refuse(request, None, MALFORMED_HEADER)
         if split is None:
-            raise exceptions.AuthenticationFailed(MALFORMED_TOKEN)
+            self._refuse(request, None, MALFORMED_TOKEN)
         prefix, secret = split
         now = timezone.now()
 
@@ -71,12 +76,18 @@ class ApiTokenAuthentication(BaseAuthentication):
         if refused:
             # The prefix is public; never log the secret.
             logger.info("API token refused: %s (prefix %s)", refused, prefix)
-            raise exceptions.AuthenticationFailed(refused)
+            self._refuse(request, prefix, refused)
         user = token.client.user
 
         api_token_mark_used(token=token, now=now)
         set_actor(user)
         return user, token
+
+    @staticmethod
+    def _refuse(request, prefix: str | None, detail: str):
+        """Count the failure against the address and the prefix (``throttling``), then refuse."""
+        throttling.record_failure(request, prefix)
+        raise exceptions.AuthenticationFailed(detail)
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

@@ -76,7 +76,7 @@ def clean_owner(owner):
     if owner is None or owner == "":
         raise InvalidOwner("Every API client needs an owner: an active staff user.", field="owner")
     if not hasattr(owner, "pk"):
-        if isinstance(owner, bool) or not str(owner).isdigit():
+        if isinstance(owner, bool) or not (str(owner).isascii() and str(owner).isdigit()):
             raise InvalidOwner(f"{owner!r} is not a user id.", field="owner")
         owner = get_user_model().objects.filter(pk=int(owner)).first()
         if owner is None:

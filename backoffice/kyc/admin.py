@@ -201,7 +201,7 @@ class KycApplicationAdmin(admin.ModelAdmin):
             if action == "assign":
                 assignee = request.POST.get("assignee") or None
                 services.application_assign(application_id=application.pk, actor=request.user,
-                                            assignee_id=int(assignee) if assignee and assignee.isdigit() else None,
+                                            assignee_id=int(assignee) if assignee and assignee.isascii() and assignee.isdigit() else None,
                                             reason=request.POST.get("reason", ""))
             else:
                 services.application_transition(application_id=application.pk, action=action, actor=request.user,

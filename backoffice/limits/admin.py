@@ -358,7 +358,7 @@ class LimitUsageAdmin(NoWritesMixin, admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if term.isdigit() and len(term) < 19:
+        if term.isascii() and term.isdigit() and len(term) < 19:
             return queryset.filter(scope_id=int(term)), False
         return queryset.none(), False
 

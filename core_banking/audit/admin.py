@@ -39,7 +39,7 @@ class ActorFilter(admin.SimpleListFilter):
         if value == self.NOBODY:
             return queryset.filter(actor__isnull=True)
         if value:
-            return queryset.filter(actor_id=value) if value.isdigit() else queryset.none()
+            return queryset.filter(actor_id=value) if value.isascii() and value.isdigit() else queryset.none()
         return queryset
 
 

@@ -82,7 +82,7 @@ def _exact_search(queryset, search_term: str, *, id_field: str = "pk", ref_field
     if not term:
         return queryset, False
     by_ref = queryset.filter(**{ref_field: term})
-    if term.isdigit() and len(term) < 19:
+    if term.isascii() and term.isdigit() and len(term) < 19:
         return by_ref | queryset.filter(**{id_field: int(term)}), False
     return by_ref, False
 

@@ -34,10 +34,11 @@ or per HTTP method, with the permissions on the view::
             "POST": ["api_clients.add_apiclient"],
         }
 
-With a mapping, HEAD uses GET's permissions, and a method the view implements but the mapping
-does not list is refused (fail closed); a method the view does not implement passes, so the
-client gets the honest 405. These checks guard the door; services still check the permissions
-that depend on the object or state (see the design notes on maker-checker).
+With a mapping, HEAD uses GET's permissions, OPTIONS (the route's description) needs none, and a
+method the view implements but the mapping does not list is refused (fail closed); a method the
+view does not implement passes, so the client gets the honest 405. These checks guard the door;
+services still check the permissions that depend on the object or state (see the design notes on
+maker-checker).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class RequiresPermissions(BasePermission):
         declared = self.perms or getattr(view, "required_perms", ())
         if isinstance(declared, Mapping):
             method = request.method.upper()
+            if method == "OPTIONS" and "OPTIONS" not in declared:
+                return []  # the route's description (methods, media types): nothing to guard
             lookup = "GET" if method == "HEAD" and "HEAD" not in declared else method
             if lookup in declared:
                 return list(declared[lookup])

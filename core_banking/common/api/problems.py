@@ -1,13 +1,25 @@
-"""Render every API error as `application/problem+json` with a stable `code`."""
+"""Render every API error as `application/problem+json` with a stable `code`.
+
+A problem is answered as a plain Django ``HttpResponse`` holding JSON, never a DRF ``Response``:
+DRF would render it with whichever renderer the ``Accept`` header chose (an HTML page, or YAML for
+the schema view) under the problem+json label. ``response.data`` still holds the document for
+tests and middleware.
+
+Outside DRF views the root urlconf's ``handler400`` / ``handler403`` / ``handler404`` /
+``handler500`` answer problem+json under ``/api/`` (an unknown ``Host``, a CSRF refusal, no route,
+a crash) and Django's own pages elsewhere.
+"""
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from django.views import defaults
 from rest_framework import exceptions, status
-from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import exception_handler
 
 from core_banking.common.errors import DomainError
@@ -29,13 +41,15 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 }
 
 
-def problem_response(problem: dict, *, headers: dict | None = None) -> Response:
-    response = Response(problem, status=problem["status"], headers=headers)
-    response.content_type = PROBLEM_CONTENT_TYPE
+def problem_response(problem: dict, *, headers: dict | None = None) -> HttpResponse:
+    body = json.dumps(problem, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    response = HttpResponse(body.encode(), status=problem["status"], headers=headers,
+                            content_type=PROBLEM_CONTENT_TYPE)
+    response.data = problem
     return response
 
 
-def _drf_problem(exc: exceptions.APIException, response: Response) -> dict:
+def _drf_problem(exc: exceptions.APIException, response) -> dict:
     code, title = "error", "The request was refused"
     for klass, (known_code, known_title) in _DRF_CODES.items():
         if isinstance(exc, klass):
@@ -78,29 +92,48 @@ def problem_exception_handler(exc, context):
     return problem_response(problem, headers=headers)
 
 
-# --- Errors raised outside DRF views (no route, unexpected exception) -----------------------
-# Wired as `handler404` / `handler500` in the root urlconf: API paths get a problem document,
-# everything else Django's own pages.
+# --- Errors raised outside DRF views (bad host, CSRF, no route, unexpected exception) ---------
 API_PATH_PREFIX = "/api/"
 
 
-def _plain_problem(request, *, status_code: int, code: str, title: str, detail: str):
+def plain_problem(request, *, status_code: int, code: str, title: str, detail: str, **extra) -> HttpResponse:
     problem = {
         "type": f"https://corebank.dev/problems/{code.replace('_', '-')}",
         "title": title,
         "status": status_code,
         "code": code,
         "detail": detail,
+        **extra,
     }
     request_id = getattr(request, "request_id", "")
     if request_id:
         problem["request_id"] = request_id
-    return JsonResponse(problem, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return problem_response(problem)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PATH_PREFIX)
+
+
+def bad_request(request, exception=None):
+    """An unknown ``Host`` (``DisallowedHost``), a malformed request Django refuses itself."""
+    if _is_api(request):
+        return plain_problem(request, status_code=400, code="bad_request", title="Bad request",
+                             detail="The request was refused before reaching the API (for example, an unknown "
+                                    "Host header).")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return plain_problem(request, status_code=403, code="permission_denied", title="You may not do this",
+                             detail=str(exception) if exception and str(exception) else "You may not do this.")
+    return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception=None):
-    if request.path.startswith(API_PATH_PREFIX):
-        return _plain_problem(
+    if _is_api(request):
+        return plain_problem(
             request, status_code=404, code="not_found", title="Not found",
             detail=f"There is no API endpoint at {request.path}.",
         )
@@ -108,9 +141,10 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    if request.path.startswith(API_PATH_PREFIX):
-        return _plain_problem(
+    if _is_api(request):
+        return plain_problem(
             request, status_code=500, code="internal_error", title="Internal server error",
-            detail="The server failed to answer; quote the request_id when reporting it.",
+            detail="The server failed to answer; quote the request_id when reporting it. On a write, the outcome "
+                   "is unknown: retry with the same Idempotency-Key.",
         )
     return defaults.server_error(request)

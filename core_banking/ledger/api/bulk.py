@@ -30,6 +30,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import BaseParser, get_encoding
 from rest_framework.utils.json import strict_constant
 
+from core_banking.common.api.guard import JsonTooDeep, check_document
 from core_banking.common.errors import DomainError
 from core_banking.ledger.hashing import canonical_json
 
@@ -64,9 +65,13 @@ class BulkJSONParser(BaseParser):
             raise PayloadTooLarge(f"A bulk request body may be at most {MAX_BODY_BYTES // (1024 * 1024)} MB; "
                                   "split the batch.")
         try:
-            return json.loads(raw.decode(get_encoding(parser_context)), parse_constant=strict_constant)
+            document = json.loads(raw.decode(get_encoding(parser_context)), parse_constant=strict_constant)
+        except RecursionError as exc:
+            raise JsonTooDeep("The JSON body is nested too deeply.", field="(body)") from exc
         except ValueError as exc:  # UnicodeDecodeError is a ValueError too
             raise ParseError(f"JSON parse error - {exc}") from exc
+        check_document(document)  # the front door's depth and NUL checks (core_banking/common/api/guard.py)
+        return document
 
 
 class _GiveUp(Exception):

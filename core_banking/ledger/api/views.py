@@ -38,6 +38,7 @@ from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.ledger import selectors, services
 
 from . import serializers as s
+from .bulk import MAX_BODY_BYTES as BULK_MAX_BODY_BYTES
 from .bulk import BulkJSONParser, validated_bulk
 
 POST_ENTRY = "ledger.post_entry"
@@ -155,6 +156,7 @@ class EntryListCreateApi(LedgerApi):
 class EntryBulkCreateApi(LedgerApi):
     required_perms = {"POST": [POST_ENTRY]}
     parser_classes = [BulkJSONParser]
+    max_body_bytes = BULK_MAX_BODY_BYTES  # the front door lets the bulk parser read and check it
 
     @extend_schema(
         operation_id="ledger_entries_bulk_create",
@@ -199,7 +201,7 @@ class EntryBulkCreateApi(LedgerApi):
 def _bulk_validation_error(errors) -> ValidationFailed:
     """Validation errors of a batch, with the first failing entry's index in `entry_index`."""
     by_index = errors.get("entries")
-    if isinstance(by_index, dict) and by_index and all(str(k).isdigit() for k in by_index):
+    if isinstance(by_index, dict) and by_index and all(str(k).isascii() and str(k).isdigit() for k in by_index):
         first = min(int(k) for k in by_index)
         others = f" ({len(by_index)} entries are not valid)" if len(by_index) > 1 else ""
         return ValidationFailed(f"Entry {first} is not valid{others}.", entry_index=first, errors=errors)
