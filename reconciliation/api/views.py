@@ -59,8 +59,9 @@ class StatementListApi(ReconciliationApi):
                    responses={200: s.StatementSerializer(many=True), **problem_responses(401, 403)})
     def get(self, request):
         qs = Statement.objects.select_related("file")
-        if request.query_params.get("external_account", "").isdigit():
-            qs = qs.filter(external_account_id=int(request.query_params["external_account"]))
+        account = request.query_params.get("external_account", "")
+        if account.isascii() and account.isdigit():
+            qs = qs.filter(external_account_id=int(account))
         return paginated_response(serializer_class=s.StatementSerializer, queryset=qs, request=request, view=self)
 
     @extend_schema(operation_id="reconciliation_statements_upload", tags=TAGS,
