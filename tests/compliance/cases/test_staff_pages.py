@@ -114,3 +114,10 @@ def test_admin_lists_and_actions_go_through_the_services(case, people, client):
     support = sign_in(type(client)(), people.support)
     assert support.get(changelist).status_code == 403
     services.case_assign(case_id=case.pk, assignee=None, actor=people.officer)
+
+
+def test_the_staff_home_links_to_the_queue_only_for_compliance(people, client):
+    sign_in(client, people.reviewer)
+    assert reverse("compliance_staff:queue") in client.get(reverse("staff:home")).content.decode()
+    other = sign_in(type(client)(), people.support)
+    assert reverse("compliance_staff:queue") not in other.get(reverse("staff:home")).content.decode()
