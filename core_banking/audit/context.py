@@ -10,6 +10,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 
+@dataclass(eq=False)
+class HttpRequestAudit:
+    """The state-changing HTTP request being served, for its ``http.request`` audit event:
+    written in the transaction of the request's first audited change (``on_commit``: the callback
+    registered there, pending until that transaction commits) and known to be stored once it
+    commits (``committed``), so the middleware does not write it again after the response."""
+
+    method: str
+    path: str
+    view: str = ""
+    on_commit: object | None = None
+    committed: bool = False
+
+
 @dataclass(frozen=True)
 class RequestContext:
     actor_id: int | None = None
@@ -17,6 +31,7 @@ class RequestContext:
     request_id: str = ""
     client_ip: str | None = None
     channel: str = "system"  # web, api, command, task, system
+    http: HttpRequestAudit | None = None  # a state-changing staff or API request being served
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(

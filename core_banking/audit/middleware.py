@@ -4,12 +4,11 @@ import logging
 
 from django.db import transaction
 
-from .context import RequestContext, _current, current, new_request_id
-from .services import audit_record
+from .context import HttpRequestAudit, RequestContext, _current, current, new_request_id
+from .services import HTTP_REQUEST, http_request_event, http_request_recorded  # noqa: F401 - HTTP_REQUEST
 
 logger = logging.getLogger(__name__)
 
-HTTP_REQUEST = "http.request"
 AUDITED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDITED_PATH_PREFIXES = ("/admin/", "/staff/", "/api/")
 
@@ -23,10 +22,14 @@ class RequestContextMiddleware:
     """Sets the request context (request id, client address, session user) for the audit trail
     and echoes the request id in the `X-Request-ID` response header.
 
-    It also writes one "http.request" audit event for every state-changing request (POST, PUT,
-    PATCH, DELETE) to the admin, the staff pages or the API by an authenticated user, once the
-    response exists, so refused and failed requests are recorded too. The body is never
-    recorded; the model changes the request caused carry the same `request_id`."""
+    It also records one "http.request" audit event for every state-changing request (POST, PUT,
+    PATCH, DELETE) to the admin, the staff pages or the API by an authenticated user. A request
+    whose change commits has it written in that change's transaction (``audit.services.
+    http_request_in_transaction``, through ``audit_record``), so a database session that dies
+    after the commit cannot lose it; every other request (refused, failed, or changing nothing
+    audited) gets it here once the response exists, and a request whose change committed but that
+    then answered an error gets a second one with that status. The body is never recorded; the
+    model changes the request caused carry the same `request_id`."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -42,6 +45,7 @@ class RequestContextMiddleware:
             request_id=request_id,
             client_ip=client_ip(request),
             channel="api" if request.path.startswith("/api/") else "web",
+            http=HttpRequestAudit(method=request.method, path=request.path) if _audited(request) else None,
         )
         request.request_id = request_id
         token = _current.set(ctx)
@@ -59,13 +63,21 @@ class RequestContextMiddleware:
         response["X-Request-ID"] = request_id
         return response
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        http = current().http
+        if http is not None and getattr(request, "resolver_match", None) is not None:
+            http.view = request.resolver_match.view_name
+        return None
+
+
+def _audited(request) -> bool:
+    return request.method in AUDITED_METHODS and request.path_info.startswith(AUDITED_PATH_PREFIXES)
+
 
 def audit_http_request(request, *, status: int) -> None:
     """Record a state-changing staff or API request. Never raises: a failure to write is
     logged as an error carrying the whole event, so it is not lost silently either."""
-    if request.method not in AUDITED_METHODS:
-        return
-    if not request.path_info.startswith(AUDITED_PATH_PREFIXES):
+    if not _audited(request):
         return
     # Read the context now, not at the start: API authentication (DRF tokens) runs inside the
     # view and reports the user through `context.set_actor`.
@@ -79,21 +91,14 @@ def audit_http_request(request, *, status: int) -> None:
                 return
             actor = user  # e.g. the user a login request has just authenticated
             actor_name = user.get_username()
+        http = ctx.http or HttpRequestAudit(method=request.method, path=request.path)
+        if status < 400 and http_request_recorded(http):
+            return  # written with the change it made, in the same transaction
         resolver_match = getattr(request, "resolver_match", None)
-        details = {
-            "method": request.method,
-            "path": request.path,
-            "status": status,
-            "view": resolver_match.view_name if resolver_match else "",
-        }
+        http.view = resolver_match.view_name if resolver_match else http.view
         # A savepoint, so a failed insert cannot poison a transaction the caller still holds.
         with transaction.atomic():
-            audit_record(
-                action=HTTP_REQUEST,
-                object_repr=f"{request.method} {request.path}",
-                after=details,
-                actor=actor,
-            )
+            http_request_event(http, status=status, actor=actor).save()
     except Exception:
         logger.exception(
             "AUDIT EVENT NOT WRITTEN: %s %s status=%s actor=%s request_id=%s client_ip=%s",

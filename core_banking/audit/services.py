@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 from django.utils.functional import Promise
@@ -126,8 +126,57 @@ def audit_record(
         reason=reason,
         actor=actor,
     )
+    http_request_in_transaction()
     event.save()
     return event
+
+
+HTTP_REQUEST = "http.request"
+
+
+def http_request_event(http: context.HttpRequestAudit, *, status: int | None, actor=None) -> AuditEvent:
+    details = {"method": http.method, "path": http.path, "status": status, "view": http.view}
+    return _build_event(action=HTTP_REQUEST, object_repr=f"{http.method} {http.path}", after=details, actor=actor)
+
+
+def _pending(http: context.HttpRequestAudit, connection) -> bool:
+    """Written in the open transaction already: its commit callback is still pending (Django drops
+    the callbacks of a rolled-back transaction or savepoint, and the row went with them)."""
+    return http.on_commit is not None and any(item[1] is http.on_commit for item in connection.run_on_commit)
+
+
+def http_request_recorded(http: context.HttpRequestAudit) -> bool:
+    """Is the request's event stored with its change (committed, or pending in a transaction
+    still open around the whole request: ``ATOMIC_REQUESTS``, or a test's transaction)?"""
+    return http.committed or _pending(http, connections[router.db_for_write(AuditEvent)])
+
+
+def http_request_in_transaction() -> None:
+    """Write the current request's ``http.request`` event in the caller's transaction, once per
+    transaction, so that a committed change always has its request recorded: the row the
+    middleware writes after the response can be lost when the database session dies between the
+    commit and that write. Its ``status`` is null (the response did not exist yet); a request whose
+    change committed but that then failed gets a second event with the status from the middleware.
+    A no-op outside a state-changing request by a known actor; services that write an audit event
+    call it through ``audit_record``; write paths without one (a ledger posting) call it directly."""
+    ctx = context.current()
+    http = ctx.http
+    if http is None or http.committed or ctx.actor_id is None:
+        return
+    connection = connections[router.db_for_write(AuditEvent)]
+    if not connection.in_atomic_block:  # autocommit: stored as soon as it is written
+        http_request_event(http, status=None).save()
+        http.committed = True
+        return
+    if _pending(http, connection):
+        return
+    http_request_event(http, status=None).save()
+
+    def committed() -> None:
+        http.committed = True
+
+    http.on_commit = committed
+    transaction.on_commit(committed, using=connection.alias)
 
 
 def audit_record_many(
@@ -136,4 +185,5 @@ def audit_record_many(
     """Append many events in few INSERTs; each entry holds `audit_record`'s keyword arguments.
     For batch services (EOD, imports) that would otherwise insert one row per item."""
     events = [_build_event(**entry) for entry in entries]
+    http_request_in_transaction()
     return AuditEvent.objects.bulk_create(events, batch_size=batch_size)

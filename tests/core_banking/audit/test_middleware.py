@@ -38,12 +38,15 @@ def test_an_admin_post_records_the_request_and_the_change_under_one_request_id(
         "root",
         request_id,
     )
+    # Written in the change's own transaction, before the response existed: no status; that it
+    # is there says the change committed (a failed request gets its status, see below).
     assert request_event.after == {
         "method": "POST",
         "path": "/admin/auth/group/add/",
-        "status": 302,
+        "status": None,
         "view": "admin:auth_group_add",
     }
+    assert request_event.id < created.id
     assert (request_event.client_ip, request_event.channel) == ("198.51.100.7", "web")
     assert request_event.object_repr == "POST /admin/auth/group/add/"
 
@@ -113,10 +116,10 @@ def test_a_view_that_raises_is_still_recorded(superuser, new_events):
 def test_a_failure_to_audit_never_breaks_the_response_and_is_logged(
     superuser, new_events, monkeypatch, caplog
 ):
-    def broken_audit_record(**kwargs):
+    def broken_event(*args, **kwargs):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr("core_banking.audit.middleware.audit_record", broken_audit_record)
+    monkeypatch.setattr("core_banking.audit.middleware.http_request_event", broken_event)
 
     with caplog.at_level(logging.ERROR, logger="core_banking.audit.middleware"):
         response = _call(lambda request: HttpResponse(status=200), user=superuser)
@@ -135,3 +138,56 @@ def test_paths_outside_the_staff_tools_are_not_recorded(superuser, new_events):
     _call(lambda request: HttpResponse(), path="/healthz", user=superuser)
 
     assert new_events(action="http.request") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_keeps_its_request_event_when_the_session_dies_after_the_commit(superuser, caplog):
+    """The database session is terminated between the change's commit and the middleware's own
+    write: the request's event was written in the change's transaction, so it is there."""
+    import psycopg
+    from django.db import connection, transaction
+
+    from core_banking.audit.models import AuditEvent
+    from core_banking.audit.services import audit_record
+
+    def view(request):
+        with transaction.atomic():
+            audit_record(action="thing.changed", object_type="test.thing", object_id="1")
+        pid = connection.connection.info.backend_pid
+        settings = connection.settings_dict
+        with psycopg.connect(host=settings["HOST"] or None, port=settings["PORT"] or None,
+                             user=settings["USER"], dbname=settings["NAME"], autocommit=True) as killer:
+            killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return HttpResponse(status=201)
+
+    with caplog.at_level(logging.ERROR, logger="core_banking.audit.middleware"):
+        response = _call(view, user=superuser)
+    assert response.status_code == 201
+    connection.close()  # the terminated session
+    events = list(AuditEvent.objects.filter(request_id="abc123").order_by("id"))
+    assert [(e.action, (e.after or {}).get("status")) for e in events] == [
+        ("http.request", None), ("thing.changed", None)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_whose_change_rolled_back_is_recorded_once_with_its_status(superuser):
+    from django.db import transaction
+
+    from core_banking.audit.models import AuditEvent
+    from core_banking.audit.services import audit_record
+
+    def view(request):
+        try:
+            with transaction.atomic():
+                audit_record(action="thing.changed", object_type="test.thing", object_id="1")
+                raise ValueError("refused")
+        except ValueError:
+            pass
+        with transaction.atomic():  # a second change in its own transaction commits
+            audit_record(action="thing.changed", object_type="test.thing", object_id="2")
+        return HttpResponse(status=409)
+
+    _call(view, user=superuser)
+    events = [(e.action, e.object_id, (e.after or {}).get("status"))
+              for e in AuditEvent.objects.filter(request_id="abc123").order_by("id")]
+    assert events == [("http.request", "", None), ("thing.changed", "2", None), ("http.request", "", 409)]
