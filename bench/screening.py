@@ -7,18 +7,25 @@ first, middle and last names drawn from multi-cultural pools, 1-3 aliases each, 
 with a legal form), loaded through ``services.version_load`` as the only active version.
 
 Timed per size: the cold index build (``matching.build_index`` from the database, and the pure
-in-memory part), then ``--queries`` names (default 2,000: half spelling variants of listed names,
-half unrelated names) screened with ``Index.search``: names per second, latency percentiles and
-how many variants were found.
+in-memory part) with the memory it takes: the process's resident set before and after (the previous
+size's index released and the free heap handed back first) and the size of the objects the index
+holds (``index_size_mb``, a walk of its object graph, after the timing); then ``--queries`` names
+(default 2,000: half spelling variants of listed names, half unrelated names) screened with
+``Index.search``: names per second, latency percentiles and how many variants were found.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
+import os
 import random
+import resource
 import sys
 import time
+import types
 
 from bench import util
 
@@ -73,6 +80,39 @@ def variant(name: str, rng: random.Random) -> str:
     return " ".join(toks).title()
 
 
+def release_memory() -> None:
+    """Collect, and hand the free heap back to the system (glibc), so that the next RSS reading
+    counts what is really held."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def deep_size_mb(root) -> float:
+    """The memory of the objects reachable from ``root`` (each once; classes, modules and functions
+    left out): the index's own size, whatever the allocator kept from before."""
+    seen, stack, total = set(), [root], 0
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        stack.extend(gc.get_referents(obj))
+    return total / 2**20
+
+
+def rss_mb() -> float:
+    """The resident set size of this process (Linux ``/proc``; elsewhere the peak so far)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
@@ -89,6 +129,7 @@ def main(argv=None) -> None:
     from compliance.screening.models import WatchList
 
     rng = random.Random(7)
+    index = None
     doc = {"benchmark": "screening", "machine": util.machine_info(url), "queries": args.queries, "sizes": []}
     for size in (int(x) for x in args.sizes.split(",")):
         csv_text, names = generate(size, rng)
@@ -100,9 +141,13 @@ def main(argv=None) -> None:
                                         rescreen=False).version
         load_seconds = time.perf_counter() - started
         print(f"{code}: loaded {version.entry_count} entries in {load_seconds:.1f}s", file=sys.stderr)
+        index = None  # the previous size's index goes before this one is measured
+        release_memory()
+        rss_before = rss_mb()
         started = time.perf_counter()
         index = matching.build_index([version.pk])
         cold = time.perf_counter() - started
+        rss_after = rss_mb()
         queries = []
         for i in range(args.queries):
             if i % 2 == 0:
@@ -120,9 +165,12 @@ def main(argv=None) -> None:
             if not listed and result:
                 false_hits += 1
         total = time.perf_counter() - begin
-        row = {"entries": version.entry_count, "keys": len(index.keys), "blocking_keys": len(index.blocks),
+        row = {"entries": version.entry_count, "keys": len(index), "tokens": len(index.words),
+               "blocking_keys": len(index.blocks),
                "load_seconds": round(load_seconds, 2), "cold_index_build_seconds": round(cold, 3),
                "index_in_memory_seconds": round(index.build_seconds, 3),
+               "index_rss_mb": round(rss_after - rss_before, 1), "rss_after_build_mb": round(rss_after, 1),
+               "index_size_mb": round(deep_size_mb(index), 1),
                "names_per_second": round(len(queries) / total, 1), "latency": util.latency_summary(latencies),
                "variants_found": f"{found}/{len(queries) // 2}",
                "unrelated_names_with_candidates": f"{false_hits}/{len(queries) - len(queries) // 2}"}
