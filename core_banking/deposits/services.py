@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core_banking.accounts import services as accounts
@@ -34,6 +34,7 @@ from core_banking.accounts.models import Product
 from core_banking.audit.services import audit_record, to_jsonable
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import PermissionRefused, TransitionNotAllowed
+from core_banking.common.idempotency import idempotency_scope_for, replayed, run_idempotent, unique_key
 from core_banking.common.maker_checker import system_execution
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.exceptions import CustomerNotActive
@@ -45,7 +46,7 @@ from core_banking.ledger import services as ledger
 from core_banking.ledger.engine import Leg
 from core_banking.ledger.hashing import digest
 from core_banking.ledger.models import Currency, JournalEntry
-from core_banking.ledger.services import business_date_open, idempotency_scope_for
+from core_banking.ledger.services import business_date_open
 
 from . import calc
 from . import exceptions as exc
@@ -151,10 +152,6 @@ class OpenRequest:
         return digest({k: to_jsonable(v) for k, v in self.__dict__.items()})
 
 
-class _DuplicateInsert(Exception):
-    """A concurrent request with the same idempotency key inserted first; retry to replay it."""
-
-
 def _number() -> str:
     return "TD" + secrets.token_hex(5).upper()
 
@@ -178,13 +175,7 @@ def deposit_open(*, funding_account_id: int, amount: Decimal, term: int, idempot
                           amount=to_decimal(amount), term=int(term), instruction=instruction,
                           rate=None if rate is None else to_decimal(rate))
     scope = idempotency_scope_for(user_or_none(actor))
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                return _open(request, product, scope, idempotency_key, actor)
-        except _DuplicateInsert:
-            continue
-    raise ledger_exc.IdempotencyConflict("the request kept racing with a concurrent retry; try again")
+    return run_idempotent(lambda: _open(request, product, scope, idempotency_key, actor))
 
 
 def _check_terms(product: DepositProduct, request: OpenRequest) -> tuple[Decimal, Decimal]:
@@ -207,10 +198,9 @@ def _check_terms(product: DepositProduct, request: OpenRequest) -> tuple[Decimal
 
 
 def _open(request: OpenRequest, product: DepositProduct, scope: str, key: str, actor) -> tuple[TermDeposit, bool]:
-    existing = TermDeposit.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    """Runs inside run_idempotent's transaction."""
+    existing = replayed(TermDeposit.objects, scope=scope, key=key, request_hash=request.fingerprint(), what="deposit")
     if existing is not None:
-        if existing.request_hash != request.fingerprint():
-            raise ledger_exc.IdempotencyConflict(f"idempotency key {key!r} was used for a different deposit")
         return existing, True
     if not product.is_active:
         raise exc.DepositProductNotAvailable(f"deposit product {product.code} opens no new deposits")
@@ -247,13 +237,8 @@ def _open(request: OpenRequest, product: DepositProduct, scope: str, key: str, a
         description=f"Term deposit {number} opened", metadata={"deposit": number, "deposits": "open"},
     )
     deposit.opening_entry_id = posted.entry_id
-    try:
-        with transaction.atomic():
-            deposit.save()
-    except IntegrityError as error:
-        if "deposit_idempotency" in str(error):
-            raise _DuplicateInsert from error
-        raise
+    with unique_key("deposit_idempotency"):
+        deposit.save()
     # The principal leaves its account only through this app's services (maturity, withdrawal).
     accounts.account_transition(account_id=account.pk, action="block_debits", actor=actor,
                                 reason=f"term deposit {number}: principal leaves only at maturity or withdrawal")

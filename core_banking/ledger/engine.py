@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from core_banking.common.idempotency import ReplayRace
 from core_banking.common.money import check_fits, to_decimal
 from core_banking.ledger import exceptions as exc
 from core_banking.ledger import prepared
@@ -97,11 +98,6 @@ class Written:
     entry_id: int
     replayed: bool
     entry: object | None = None  # the JournalEntry, built without a query when just written
-
-
-class ReplayRace(Exception):  # noqa: N818 - control flow, never leaves the ledger services
-    """A concurrent request with the same idempotency key committed first: roll back and run
-    again, which then returns the committed entry (see services.run_idempotent)."""
 
 
 @dataclass(slots=True)

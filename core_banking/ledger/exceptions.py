@@ -1,6 +1,7 @@
 """Ledger refusals, each with a stable code (see core_banking.common.errors)."""
 
 from core_banking.common.errors import Conflict, DomainError, NotFound
+from core_banking.common.idempotency import IdempotencyConflict
 from core_banking.common.money import CurrencyMismatch, InvalidAmount
 
 __all__ = [
@@ -80,8 +81,3 @@ class PaymentEntry(Conflict):
 class DuplicateAccountCode(Conflict):
     code = "duplicate_account_code"
     title = "A ledger account with this code already exists"
-
-
-class IdempotencyConflict(Conflict):
-    code = "idempotency_conflict"
-    title = "The idempotency key was already used with a different request"

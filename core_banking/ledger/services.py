@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core_banking.audit.services import audit_record
+from core_banking.common.idempotency import idempotency_scope_for, replayed, run_idempotent
 from core_banking.common.maker_checker import guarded, passes
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.ledger import engine
@@ -51,11 +52,6 @@ class PostResult:
         if self._entry is None:
             object.__setattr__(self, "_entry", JournalEntry.objects.get(pk=self.entry_id))
         return self._entry
-
-
-def idempotency_scope_for(actor) -> str:
-    """Keys are unique per client: a user's (or API client's) keys never collide with another's."""
-    return f"user:{actor.pk}" if actor is not None else "system"
 
 
 def _request_hash(kind: str, legs: Sequence[Leg], **fields) -> str:
@@ -226,19 +222,6 @@ def transfer(
     )
 
 
-def run_idempotent(write):
-    """Run ``write`` in its own transaction (a savepoint inside a caller's); when a concurrent
-    request with the same idempotency key committed first, roll back and run it once more,
-    which then finds and returns the committed original."""
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                return write()
-        except engine.ReplayRace:
-            continue
-    raise exc.IdempotencyConflict("the request kept racing with a concurrent retry; try again")
-
-
 def _results(written: list[engine.Written]) -> list[PostResult]:
     return [PostResult(entry_id=w.entry_id, replayed=w.replayed, _entry=w.entry) for w in written]
 
@@ -383,10 +366,8 @@ def hold_create(
                            "description": description, "metadata": metadata or {}})
     with transaction.atomic():
         engine.lock_keys(scope, [f"hold:{idempotency_key}"])
-        existing = Hold.objects.filter(idempotency_scope=scope, idempotency_key=idempotency_key).first()
+        existing = replayed(Hold.objects, scope=scope, key=idempotency_key, request_hash=request_hash)
         if existing is not None:
-            if existing.request_hash != request_hash:
-                raise exc.IdempotencyConflict(f"idempotency key {idempotency_key!r} was used for a different request")
             return existing, True
         if debit_account_id == credit_account_id:
             raise exc.InvalidEntry("a hold needs two different accounts")
@@ -540,6 +521,32 @@ def fx_position_account(currency: str) -> LedgerAccount:
     return account
 
 
+def fx_bought(sell_amount: Decimal, rate: Decimal, exponent: int) -> Decimal:
+    """What ``sell_amount`` buys at ``rate``, rounded once (half even) to the bought currency's
+    ``exponent``; an amount that rounds to nothing is refused."""
+    bought = quantize(sell_amount * rate, exponent)
+    if bought <= 0:
+        raise exc.InvalidAmount("the converted amount rounds to zero")
+    return bought
+
+
+def fx_legs(*, from_account_id: int, to_account_id: int, sell_currency: str, buy_currency: str, sold: Decimal,
+            bought: Decimal) -> list[Leg]:
+    """The four legs of a conversion, the one place they are built (``fx_convert`` and the FX
+    payments use it), signed like every leg: debit positive. ``from_account_id`` is debited
+    ``sold`` against the sold currency's position account (``FXPOS-<CUR>``), and the bought
+    currency's position is debited ``bought`` against ``to_account_id``. A customer's account
+    (credit-normal) pays by a debit, so a payment passes its amounts as they are."""
+    sell_position = fx_position_account(sell_currency).pk
+    buy_position = fx_position_account(buy_currency).pk
+    return [
+        Leg(from_account_id, sold, sell_currency),
+        Leg(sell_position, -sold, sell_currency),
+        Leg(buy_position, bought, buy_currency),
+        Leg(to_account_id, -bought, buy_currency),
+    ]
+
+
 def fx_convert(
     *,
     from_account_id: int,
@@ -566,20 +573,13 @@ def fx_convert(
         raise exc.AccountNotFound("both accounts of a conversion must exist")
     if source.currency_id == target.currency_id:
         raise exc.CurrencyMismatch("a conversion needs two different currencies")
-    buy_amount = quantize(sell_amount * rate, target.currency.exponent)
-    if buy_amount <= 0:
-        raise exc.InvalidAmount("the converted amount rounds to zero")
-    source_position = fx_position_account(source.currency_id)
-    target_position = fx_position_account(target.currency_id)
-    legs = [
-        # The customer's source account gives up the sold currency to the bank's position ...
-        # (a leg's signed amount times the account's sign is its change in normal orientation).
-        Leg(source.pk, -sell_amount * source.sign, source.currency_id),
-        Leg(source_position.pk, sell_amount * source.sign, source.currency_id),
-        # ... and the bank's position in the bought currency pays the target account.
-        Leg(target_position.pk, -buy_amount * target.sign, target.currency_id),
-        Leg(target.pk, buy_amount * target.sign, target.currency_id),
-    ]
+    buy_amount = fx_bought(sell_amount, rate, target.currency.exponent)
+    # The source account's balance falls by the amount sold and the target's rises by the amount
+    # bought, each in its normal orientation: a credit-normal account (a customer's deposit) gives
+    # up money by a debit, a debit-normal one (cash, a nostro) by a credit. ``fx_legs`` takes
+    # debits, so each amount is turned by its account's sign.
+    legs = fx_legs(from_account_id=source.pk, to_account_id=target.pk, sell_currency=source.currency_id,
+                   buy_currency=target.currency_id, sold=-sell_amount * source.sign, bought=-buy_amount * target.sign)
     fx = {"pair": f"{source.currency_id}/{target.currency_id}", "rate": str(rate),
           "sell": str(sell_amount), "buy": str(buy_amount)}
     return entry_post(

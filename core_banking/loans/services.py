@@ -36,6 +36,7 @@ from core_banking.accounts.services import account_open, accounts_lock_for_payme
 from core_banking.audit.services import audit_record
 from core_banking.common.actors import user_or_none
 from core_banking.common.errors import TransitionNotAllowed
+from core_banking.common.idempotency import idempotency_scope_for, replayed
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.customers.models import Customer
 from core_banking.customers.services import customer_require_account_eligible
@@ -46,7 +47,7 @@ from core_banking.ledger import selectors as ledger_selectors
 from core_banking.ledger import services as ledger
 from core_banking.ledger.engine import Leg
 from core_banking.ledger.hashing import canonical_amount, digest
-from core_banking.ledger.services import business_date_open, idempotency_scope_for
+from core_banking.ledger.services import business_date_open
 
 from . import accrual, gl, selectors
 from . import allocation as alloc
@@ -437,12 +438,7 @@ def _refresh_delinquency(loan: Loan, day: dt.date, *, actor=None, reason: str = 
 
 
 def _replayed(scope: str, key: str, request_hash: str) -> Repayment | None:
-    existing = Repayment.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
-    if existing is None:
-        return None
-    if existing.request_hash != request_hash:
-        raise ledger_exc.IdempotencyConflict(f"idempotency key {key!r} was used for a different request")
-    return existing
+    return replayed(Repayment.objects, scope=scope, key=key, request_hash=request_hash)
 
 
 def _idempotent(*, loan_id: int, kind: str, amount, idempotency_key: str, actor):

@@ -233,12 +233,13 @@ class _Plan:
             fields["creditor_account_id"] = creditor.pk
         fields["amount"] = quantize(Decimal(fields["amount"]), 2)
         try:
-            preview = services.payment_preview(**fields)
+            checked = services.payment_request(**fields)
+            preview = services.payment_preview(checked)
             if debtor is not None and preview.total_debit > self._spendable(debtor):
                 self.counts["skipped (funds)"] += 1
                 return None
-            payment, _ = services.payment_create(idempotency_key=f"{KEY_PREFIX}:{self.day:03d}:{self.counts.total()}",
-                                                 **fields)
+            payment, _ = services.payment_create(checked,
+                                                 idempotency_key=f"{KEY_PREFIX}:{self.day:03d}:{self.counts.total()}")
         except DomainError as error:  # e.g. a limit the plan ran into: realistic, recorded, skipped
             self.counts[f"refused ({error.code})"] += 1
             return None

@@ -63,10 +63,6 @@ class PaymentIntent:
         """Who pays the fee: the payer, or the receiver of incoming money and cash deposits."""
         return self.creditor if self.kind in ("incoming", "cash_deposit") else self.debtor
 
-    @property
-    def customer_ids(self) -> list[int]:
-        return sorted({a.customer_id for a in (self.debtor, self.creditor) if a is not None})
-
 
 @dataclass(frozen=True)
 class FeeCharge:

@@ -3,8 +3,8 @@
 Every money-moving request carries a key chosen by the client, unique per client (the ledger
 scopes keys by the authenticated user). Retrying a request with the same key and the same body
 returns the original result with `Idempotent-Replayed: true` and status 200; the same key with a
-different body is a 409 `idempotency_conflict`. The ledger services enforce this with a unique
-index; this module only reads and checks the header.
+different body is a 409 `idempotency_conflict`. The services enforce this with a unique index
+(`core_banking/common/idempotency.py`); this module only reads and checks the header.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
 from core_banking.payments.models import Channel, FxQuote, FxRate, Payment, PaymentStatusChange
+from core_banking.payments.services import PaymentRequest, payment_request
 
 
 def _text(max_length: int, help_text: str = "") -> serializers.CharField:
@@ -31,6 +32,11 @@ class PaymentInputSerializer(serializers.Serializer):
     end_to_end_id = _text(64, "The scheme's end-to-end id (incoming payments, returns).")
     target_currency = _text(12, "FX conversion: the currency bought.")
     quote_id = _text(32, "FX conversion: a quote from /fx/quotes/ to honour.")
+
+    def payment_request(self) -> PaymentRequest:
+        """The checked request the payment services take, built once from the validated body
+        (the domain rules: currency, amount, IBANs, the accounts each kind needs)."""
+        return payment_request(**self.validated_data)
 
 
 class ReasonSerializer(serializers.Serializer):

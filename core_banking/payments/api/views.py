@@ -108,8 +108,8 @@ class PaymentListCreateApi(PaymentsApi):
         serializer = s.PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         selectors.payment_request_check_visible(visible_to=client_scope(request.user), **serializer.validated_data)
-        payment, replayed = services.payment_create(idempotency_key=key, actor=request.user,
-                                                    **serializer.validated_data)
+        payment, replayed = services.payment_create(serializer.payment_request(), idempotency_key=key,
+                                                    actor=request.user)
         return created_or_replayed(_detail(payment.pk), replayed=replayed)
 
 
@@ -127,7 +127,8 @@ class PaymentPreviewApi(PaymentsApi):
         serializer = s.PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         selectors.payment_request_check_visible(visible_to=client_scope(request.user), **serializer.validated_data)
-        return Response(s.PreviewOutputSerializer(services.payment_preview(**serializer.validated_data)).data)
+        preview = services.payment_preview(serializer.payment_request())
+        return Response(s.PreviewOutputSerializer(preview).data)
 
 
 class PaymentDetailApi(PaymentsApi):
