@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core_banking.audit.services import audit_record
+from core_banking.audit.services import audit_record, http_request_in_transaction
 from core_banking.common.idempotency import idempotency_scope_for, replayed, run_idempotent
 from core_banking.common.maker_checker import guarded, passes
 from core_banking.common.money import check_fits, quantize, to_decimal
@@ -234,10 +234,12 @@ def entries_post(specs: Sequence[EntrySpec], *, actor=None) -> list[PostResult]:
     if any(spec.kind == EntryKind.ADJUSTMENT for spec in specs) and not passes("ledger_adjustment"):
         raise exc.InvalidEntry("a manual adjustment is posted alone, through entry_post and maker-checker")
     scope = idempotency_scope_for(actor)
-    written = run_idempotent(
-        lambda: engine.write_entries(specs=specs, scope=scope, actor_id=getattr(actor, "pk", None))
-    )
-    return _results(written)
+
+    def write() -> list[engine.Written]:
+        http_request_in_transaction()  # the request's audit event commits with the entries
+        return engine.write_entries(specs=specs, scope=scope, actor_id=getattr(actor, "pk", None))
+
+    return _results(run_idempotent(write))
 
 
 def entries_post_bulk(
@@ -365,6 +367,7 @@ def hold_create(
                            "expires_at": expires_at, "external_ref": external_ref,
                            "description": description, "metadata": metadata or {}})
     with transaction.atomic():
+        http_request_in_transaction()
         engine.lock_keys(scope, [f"hold:{idempotency_key}"])
         existing = replayed(Hold.objects, scope=scope, key=idempotency_key, request_hash=request_hash)
         if existing is not None:
@@ -422,6 +425,7 @@ def hold_post(*, hold_id: int, idempotency_key: str, amount: Decimal | None = No
 
 def _hold_post(hold_id, idempotency_key, amount, actor, scope) -> PostResult:
     """Runs inside run_idempotent's transaction."""
+    http_request_in_transaction()
     hold = _locked_pending_hold(hold_id)
     if hold.status == Hold.Status.POSTED and hold.entry and hold.entry.idempotency_key == idempotency_key \
             and hold.entry.idempotency_scope == scope:

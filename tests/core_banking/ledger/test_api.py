@@ -967,3 +967,19 @@ def test_a_bulk_body_over_the_limit_is_refused_before_it_is_read(bank, poster, m
     assert_problem(not_json, status=400, code="malformed_request")
     assert_problem(nan, status=400, code="malformed_request")
     assert JournalEntry.objects.count() == 0
+
+
+def test_a_posting_carries_its_request_event_in_its_own_transaction(bank, poster):
+    """The http.request audit event is written with the entry (status null: before the response),
+    so a session that dies after the commit cannot lose it; a refused post gets it with its status."""
+    from core_banking.audit.models import AuditEvent
+
+    deposit(bank)
+    response = post(poster, payment(bank), key="audited-1")
+    assert response.status_code == 201, response.content
+    [event] = AuditEvent.objects.filter(action="http.request", request_id=response["X-Request-ID"])
+    assert (event.after["path"], event.after["status"], event.after["view"]) == (
+        ENTRIES, None, "ledger:entry-list")
+    refused = post(poster, {"postings": []}, key="audited-2")
+    [event] = AuditEvent.objects.filter(action="http.request", request_id=refused["X-Request-ID"])
+    assert event.after["status"] == refused.status_code == 400
