@@ -232,10 +232,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # Writes that move money (views with moves_money = True) have a rate of their own.
+        "core_banking.common.api.throttling.MoneyWriteThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "6000/minute"),
+        "money": os.environ.get("API_THROTTLE_MONEY", "1200/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

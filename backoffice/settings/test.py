@@ -22,7 +22,8 @@ else:
     CELERY_BROKER_URL = ""
     CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = True
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "100000/minute"}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/minute", "user": "100000/minute",  # noqa: F405
+                                            "money": "100000/minute"}
 API_THROTTLE_AUTH_FAILURES = "1000/minute"  # the throttle's own test lowers it
 # Uploaded KYC documents go to a throw-away directory, not to var/ (the storage is bound when the
 # model loads, so this is set here rather than per test).

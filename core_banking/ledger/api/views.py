@@ -98,6 +98,7 @@ def _entry_body(entry_id: int) -> dict:
 
 
 class EntryListCreateApi(LedgerApi):
+    moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     required_perms = {"GET": [VIEW_ENTRY], "POST": [POST_ENTRY]}
     pagination_class = DefaultCursorPagination
 
@@ -154,6 +155,7 @@ class EntryListCreateApi(LedgerApi):
 
 
 class EntryBulkCreateApi(LedgerApi):
+    moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     required_perms = {"POST": [POST_ENTRY]}
     parser_classes = [BulkJSONParser]
     max_body_bytes = BULK_MAX_BODY_BYTES  # the front door lets the bulk parser read and check it
@@ -223,6 +225,7 @@ class EntryDetailApi(LedgerApi):
 
 
 class EntryReverseApi(LedgerApi):
+    moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     required_perms = {"POST": [POST_ENTRY]}
 
     @extend_schema(
@@ -363,6 +366,7 @@ class AccountStatementApi(LedgerApi):
 
 
 class HoldCreateApi(LedgerApi):
+    moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     required_perms = {"POST": [POST_ENTRY]}
 
     @extend_schema(
@@ -406,6 +410,7 @@ class HoldDetailApi(LedgerApi):
 
 
 class HoldPostApi(LedgerApi):
+    moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     required_perms = {"POST": [POST_ENTRY]}
 
     @extend_schema(

@@ -68,6 +68,7 @@ def _detail(payment_id: int) -> dict:
 
 
 class PaymentListCreateApi(PaymentsApi):
+    moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     required_perms = {"GET": [VIEW], "POST": [INITIATE]}
     pagination_class = type("PaymentCursor", (DefaultCursorPagination,), {"ordering": ("-created_at", "-id")})
 
@@ -143,6 +144,7 @@ class PaymentDetailApi(PaymentsApi):
 
 
 class _PaymentActionApi(PaymentsApi):
+    moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     service = None
     input_serializer = s.RequiredReasonSerializer
 

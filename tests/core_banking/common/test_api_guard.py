@@ -136,3 +136,18 @@ def test_the_bulk_route_reads_its_larger_body_and_checks_it_the_same_way(poster)
                               HTTP_IDEMPOTENCY_KEY="bulk-deep")
     assert_problem(response, status=400, code="json_too_deep")
     assert not JournalEntry.objects.exists()
+
+
+def test_money_moving_writes_have_their_own_rate(poster, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "1000/minute", "anon": "1000/minute",
+                                                               "money": "2/minute"})
+    statuses = [poster.post(ENTRIES, entry(), format="json", HTTP_IDEMPOTENCY_KEY=f"m-{n}").status_code
+                for n in range(2)]
+    refused = poster.post(ENTRIES, entry(), format="json", HTTP_IDEMPOTENCY_KEY="m-3")
+    assert statuses == [201, 201]
+    assert_problem(refused, status=429, code="throttled")
+    assert int(refused["Retry-After"]) > 0
+    assert poster.get(ENTRIES).status_code == 200  # reads are not money writes
+    assert JournalEntry.objects.count() == 2
