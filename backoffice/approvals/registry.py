@@ -50,7 +50,8 @@ def _bad(detail: str, name: str = "payload") -> exc.InvalidApprovalPayload:
 
 def _int(payload: Payload, name: str) -> int:
     value = payload.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not (str(value).isascii() and str(value).isdigit()):
+    text = str(value)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
         raise _bad(f"{name} must be a positive integer", name)
     number = int(value)
     if not 0 < number < 2**63:

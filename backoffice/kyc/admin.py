@@ -199,9 +199,10 @@ class KycApplicationAdmin(admin.ModelAdmin):
         application = get_object_or_404(KycApplication, pk=application_id)
         try:
             if action == "assign":
-                assignee = request.POST.get("assignee") or None
+                assignee = request.POST.get("assignee") or ""
+                assignee_id = int(assignee) if assignee.isascii() and assignee.isdigit() else None
                 services.application_assign(application_id=application.pk, actor=request.user,
-                                            assignee_id=int(assignee) if assignee and assignee.isascii() and assignee.isdigit() else None,
+                                            assignee_id=assignee_id,
                                             reason=request.POST.get("reason", ""))
             else:
                 services.application_transition(application_id=application.pk, action=action, actor=request.user,
