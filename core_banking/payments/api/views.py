@@ -109,9 +109,10 @@ class PaymentListCreateApi(PaymentsApi):
         serializer = s.PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         selectors.payment_request_check_visible(visible_to=client_scope(request.user), **serializer.validated_data)
-        payment, replayed = services.payment_create(serializer.payment_request(), idempotency_key=key,
-                                                    actor=request.user)
-        return created_or_replayed(_detail(payment.pk), replayed=replayed)
+        # The body is rendered inside the payment's transaction: no read after the commit can fail.
+        body, replayed = services.payment_create(serializer.payment_request(), idempotency_key=key,
+                                                 actor=request.user, render=lambda payment: _detail(payment.pk))
+        return created_or_replayed(body, replayed=replayed)
 
 
 class PaymentPreviewApi(PaymentsApi):

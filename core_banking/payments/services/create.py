@@ -12,8 +12,10 @@ transaction took it and its first two history rows are written in one INSERT.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -96,9 +98,16 @@ def payment_create(
     debtor_account_id: int | None = None, creditor_account_id: int | None = None, creditor_iban: str = "",
     counterparty_iban: str = "", counterparty_name: str = "", counterparty_bic: str = "", remittance_info: str = "",
     end_to_end_id: str = "", target_currency: str = "", quote_id: str = "",
-) -> tuple[Payment, bool]:
+    render: Callable[[Payment], Any] | None = None,
+) -> tuple[Any, bool]:
     """Create a payment and post it (or hold it for review). Returns (payment, replayed). Takes a
-    ``PaymentRequest`` or its fields as keywords (see ``payment_request``)."""
+    ``PaymentRequest`` or its fields as keywords (see ``payment_request``).
+
+    With ``render`` (the API's response body from the payment), returns (``render(payment)``,
+    replayed) instead, rendered *inside* the payment's transaction: nothing is read after the
+    commit, so a connection lost between the commit and the answer cannot turn a committed payment
+    into an error response built from a failed read (the client's retry with the same key then
+    replays it)."""
     if not idempotency_key:
         raise exc.InvalidPayment("a payment needs an idempotency key", field="idempotency_key")
     request = _request(request, dict(
@@ -107,7 +116,14 @@ def payment_create(
         counterparty_name=counterparty_name, counterparty_bic=counterparty_bic, remittance_info=remittance_info,
         end_to_end_id=end_to_end_id, target_currency=target_currency, quote_id=quote_id))
     scope = idempotency_scope_for(actor)
-    return run_idempotent(lambda: _create(request, idempotency_key, scope, actor))
+    if render is None:
+        return run_idempotent(lambda: _create(request, idempotency_key, scope, actor))
+
+    def create_and_render() -> tuple[Any, bool]:
+        payment, was_replayed = _create(request, idempotency_key, scope, actor)
+        return render(payment), was_replayed
+
+    return run_idempotent(create_and_render)
 
 
 def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payment, bool]:

@@ -157,3 +157,40 @@ def test_fx_rates_and_quotes(app, bank, ada, eur_product):
     assert_problem(app.post("/api/v1/fx/quotes/", {"sell_currency": "EUR", "buy_currency": "JPY",
                                                    "sell_amount": "1.00"}, format="json"),
                    status=422, code="fx_rate_unavailable")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_payment_is_answered_201_even_if_the_session_dies_after_the_commit(app, accounts, monkeypatch):
+    """The response body is rendered inside the payment's transaction; the database session is
+    terminated right after the commit, and the client still gets its 201 with the payment."""
+    import psycopg
+    from django.db import connection, transaction
+
+    from core_banking.audit.models import AuditEvent
+    from core_banking.payments.services import create
+
+    def kill_after_commit():
+        pid = connection.connection.info.backend_pid
+        settings = connection.settings_dict
+        with psycopg.connect(host=settings["HOST"] or None, port=settings["PORT"] or None, user=settings["USER"],
+                             dbname=settings["NAME"], autocommit=True) as killer:
+            killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    original = create.audit_record
+
+    def audit_then_arm(**kwargs):
+        transaction.on_commit(kill_after_commit)
+        return original(**kwargs)
+
+    monkeypatch.setattr(create, "audit_record", audit_then_arm)
+    a, b = accounts
+    response = pay(app, transfer_body(a, b), key="dies-after-commit")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "posted" and body["amount"] == "25.00"
+    connection.close()
+    monkeypatch.setattr(create, "audit_record", original)
+    assert Payment.objects.get(pk=body["id"]).status == "posted"
+    assert AuditEvent.objects.filter(action="http.request", request_id=response["X-Request-ID"]).exists()
+    replay = pay(app, transfer_body(a, b), key="dies-after-commit")  # the client's retry, if it never got the 201
+    assert replay.status_code == 200 and replay.json()["id"] == body["id"]
