@@ -209,7 +209,7 @@ def document_upload(*, application_id: int, type: str, upload, expiry_date: dt.d
     if application.status not in (KycApplication.Status.DRAFT, KycApplication.Status.INFORMATION_REQUESTED):
         raise exc.ApplicationClosed(
             f"KYC application {application.pk} is {application.get_status_display().lower()}; documents are "
-            "taken while it is a draft or information is requested", status=application.status)
+            "taken while it is a draft or information is requested", application_status=application.status)
     content_type, size = document_validate(upload=upload, type=type, expiry_date=expiry_date)
     now = now or timezone.now()
     original = (getattr(upload, "name", "") or "document").rsplit("/", 1)[-1][:255]

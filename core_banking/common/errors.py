@@ -30,8 +30,14 @@ class DomainError(Exception):
             "code": self.code,
             "detail": self.detail,
         }
-        problem.update(self.extra)
+        # Extra members never replace the problem's own (a refusal that names an object's
+        # ``status`` once overwrote the HTTP status): they are kept under ``<name>_detail``.
+        for key, value in self.extra.items():
+            problem[f"{key}_detail" if key in _RESERVED else key] = value
         return problem
+
+
+_RESERVED = frozenset({"type", "title", "status", "code", "detail", "instance"})
 
 
 class ValidationFailed(DomainError):

@@ -123,7 +123,7 @@ class Quote:
 def early_repayment_quote(*, loan: Loan, day: dt.date, amount: Decimal | None = None) -> Quote:
     """Full payoff (``amount`` None) or a partial early repayment of ``amount`` (principal)."""
     if loan.status not in Loan.RUNNING:
-        raise exc.LoanNotRunning(f"loan {loan.pk} is {loan.get_status_display().lower()}", status=loan.status)
+        raise exc.LoanNotRunning(f"loan {loan.pk} is {loan.get_status_display().lower()}", loan_status=loan.status)
     exponent = loan.currency.exponent
     rows = list(Instalment.objects.filter(loan=loan, status__in=OPEN).order_by("due_date"))
     due_rows = [i for i in rows if i.due_date <= day]

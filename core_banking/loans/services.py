@@ -134,7 +134,7 @@ def amount_in(value, exponent: int, currency: str, *, positive: bool = True) -> 
 
 def _require_running(loan: Loan) -> None:
     if loan.status not in Loan.RUNNING:
-        raise exc.LoanNotRunning(f"loan {loan.pk} is {loan.get_status_display().lower()}", status=loan.status)
+        raise exc.LoanNotRunning(f"loan {loan.pk} is {loan.get_status_display().lower()}", loan_status=loan.status)
 
 
 # --- products --------------------------------------------------------------------------------
