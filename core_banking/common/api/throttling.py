@@ -19,7 +19,17 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class MoneyWriteThrottle(UserRateThrottle):
     scope = "money"
 
+    def __init__(self) -> None:  # the rate is read when a money write is counted, not per request
+        self.rate = None
+
+    def get_rate(self) -> str | None:
+        return self.THROTTLE_RATES.get(self.scope)  # no "money" rate configured: not throttled
+
     def allow_request(self, request, view) -> bool:
         if request.method not in UNSAFE or not getattr(view, "moves_money", False):
             return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
