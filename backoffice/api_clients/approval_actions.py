@@ -25,7 +25,8 @@ def _only(payload: Payload, allowed: set[str]) -> None:
         raise _bad("the payload must be an object", "payload")
     unknown = set(payload) - allowed
     if unknown:
-        raise _bad(f"unknown field(s): {', '.join(sorted(unknown))}", sorted(unknown)[0])
+        raise approval_exc.UnknownPayloadField(f"unknown field(s): {', '.join(sorted(unknown))}",
+                                               field=f"payload.{sorted(unknown)[0]}")
 
 
 def _maker(request_id: int):

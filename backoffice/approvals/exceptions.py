@@ -18,6 +18,13 @@ class InvalidApprovalPayload(ValidationFailed):
     title = "The action's payload is not valid"
 
 
+class UnknownPayloadField(InvalidApprovalPayload):
+    """A key the action's payload does not have (named in ``field``: ``payload.<key>``)."""
+
+    code = "unknown_field"
+    title = "The request has a field this endpoint does not accept"
+
+
 class ReasonRequired(ValidationFailed):
     code = "reason_required"
     title = "This action needs a reason"

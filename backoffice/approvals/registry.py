@@ -87,7 +87,8 @@ def _unknown(payload: Payload, allowed: set[str]) -> None:
         raise _bad("the payload must be an object")
     unknown = set(payload) - allowed
     if unknown:
-        raise _bad(f"unknown field(s): {', '.join(sorted(unknown))}", sorted(unknown)[0])
+        raise exc.UnknownPayloadField(f"unknown field(s): {', '.join(sorted(unknown))}",
+                                      field=f"payload.{sorted(unknown)[0]}")
 
 
 def _digest(payload: Payload) -> str:

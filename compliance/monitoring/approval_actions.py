@@ -53,7 +53,10 @@ def validate(payload: Payload) -> Payload:
                                         "version_create": ("rule_id", "version")}.get(operation, ("rule_id",))}
     unknown = set(payload) - allowed
     if unknown:
-        raise _bad(f"unknown field(s): {', '.join(sorted(unknown))}", sorted(unknown)[0])
+        from backoffice.approvals.exceptions import UnknownPayloadField
+
+        raise UnknownPayloadField(f"unknown field(s): {', '.join(sorted(unknown))}",
+                                  field=f"payload.{sorted(unknown)[0]}")
     reason = payload.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         raise _bad("reason is required (at most 500 characters)", "reason")

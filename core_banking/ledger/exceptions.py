@@ -18,7 +18,16 @@ __all__ = [
     "InvalidAmount",
     "InvalidEntry",
     "UnbalancedEntry",
+    "UnknownCurrency",
 ]
+
+
+class UnknownCurrency(DomainError):
+    """A currency code that is not in the currency table, or not active (no new business in it)."""
+
+    code = "unknown_currency"
+    status = 400
+    title = "The currency is not known"
 
 
 class UnbalancedEntry(DomainError):

@@ -89,7 +89,7 @@ def ledger_account_create(
     try:
         currency_obj = Currency.objects.get(code=currency, is_active=True)
     except Currency.DoesNotExist:
-        raise exc.CurrencyMismatch(f"unknown or inactive currency {currency!r}") from None
+        raise exc.UnknownCurrency(f"unknown or inactive currency {currency!r}", field="currency") from None
     if parent is not None and parent.type != type:
         raise exc.InvalidEntry(f"a {type} account cannot sit under the {parent.type} account {parent.code}")
     overdraft_limit = check_fits(to_decimal(overdraft_limit), currency_obj.exponent, currency=currency)

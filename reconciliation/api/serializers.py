@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from core_banking.common.api.strict import StrictInputSerializer
 from reconciliation.models import (
     Break,
     BreakHistory,
@@ -31,7 +32,19 @@ class StatementSerializer(serializers.ModelSerializer):
                   "rejected_count", "error_report", "file", "file_sha256", "imported_by", "imported_at"]
 
 
-class StatementUploadSerializer(serializers.Serializer):
+class StatementImportSerializer(serializers.Serializer):
+    """What an upload imported."""
+
+    file = serializers.IntegerField(help_text="The stored statement file's id.")
+    lines = serializers.IntegerField(help_text="Lines imported.")
+    rejected = serializers.IntegerField(help_text="Lines refused; `errors` says why.")
+    errors = serializers.ListField(child=serializers.DictField(), help_text="The refused lines and why.")
+    matching = serializers.ListField(child=serializers.DictField(),
+                                     help_text="What automatic matching did, per external account.")
+    statements = StatementSerializer(many=True)
+
+
+class StatementUploadSerializer(StrictInputSerializer):
     external_account = serializers.PrimaryKeyRelatedField(queryset=ExternalAccount.objects.filter(is_active=True))
     file = serializers.FileField(max_length=255)
     format = serializers.ChoiceField(choices=Format.choices, required=False)
@@ -69,13 +82,13 @@ class MatchFilterSerializer(serializers.Serializer):
     external_account = serializers.IntegerField(required=False)
 
 
-class MatchInputSerializer(serializers.Serializer):
+class MatchInputSerializer(StrictInputSerializer):
     line_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     posting_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-class ReconciliationReasonSerializer(serializers.Serializer):
+class ReconciliationReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -122,7 +135,7 @@ class ReconciliationBreakDetailSerializer(BreakSerializer):
         fields = [*BreakSerializer.Meta.fields, "history"]
 
 
-class ReconciliationBreakAssignSerializer(serializers.Serializer):
+class ReconciliationBreakAssignSerializer(StrictInputSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True, is_staff=True), required=False,
         help_text="The new owner (a member of staff who may work breaks); absent: unchanged.")
@@ -131,7 +144,7 @@ class ReconciliationBreakAssignSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class ReconciliationBreakNoteSerializer(serializers.Serializer):
+class ReconciliationBreakNoteSerializer(StrictInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
@@ -156,7 +169,7 @@ class ReconciliationAgeingSerializer(serializers.Serializer):
     rows = ReconciliationAgeingRowSerializer(many=True)
 
 
-class BreakResolveSerializer(serializers.Serializer):
+class BreakResolveSerializer(StrictInputSerializer):
     contra_account_id = serializers.IntegerField()
     reason = serializers.CharField(max_length=500)
 

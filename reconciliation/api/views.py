@@ -24,6 +24,7 @@ from core_banking.common.api.pagination import DefaultCursorPagination, paginate
 from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import BankInternal, HasScope, RequiresPermissions
 from core_banking.common.api.schema import path_id, problem_responses
+from core_banking.common.api.strict import refuse_body
 from core_banking.common.errors import NotFound
 from core_banking.common.maker_checker import Deferred
 from reconciliation import selectors, services
@@ -66,7 +67,7 @@ class StatementListApi(ReconciliationApi):
 
     @extend_schema(operation_id="reconciliation_statements_upload", tags=TAGS,
                    summary="Upload a statement file (camt.053, MT940, CSV)", request=s.StatementUploadSerializer,
-                   responses={201: s.StatementSerializer(many=True), **problem_responses(400, 401, 403, 409, 422)})
+                   responses={201: s.StatementImportSerializer, **problem_responses(400, 401, 403, 409, 422)})
     def post(self, request):
         serializer = s.StatementUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -147,6 +148,7 @@ class MatchConfirmApi(ReconciliationApi):
                    parameters=[path_id("match_id")], request=None,
                    responses={201: s.MatchSerializer, **problem_responses(401, 403, 404, 409)})
     def post(self, request, match_id: int):
+        refuse_body(request)
         return Response(s.MatchSerializer(services.match_confirm(match_id=match_id, actor=request.user)).data,
                         status=201)
 

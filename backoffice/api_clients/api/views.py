@@ -24,6 +24,7 @@ from backoffice.approvals.guard import submit
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions, require_perms
 from core_banking.common.api.schema import path_id, problem_responses
+from core_banking.common.api.strict import StrictInputSerializer, refuse_body
 from core_banking.common.errors import NotFound
 from core_banking.common.maker_checker import PendingApprovalSerializer, credential_of, deferred_response
 
@@ -52,7 +53,7 @@ class OwnerSerializer(serializers.Serializer):
 class ApiClientOutputSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     owner = OwnerSerializer(read_only=True, allow_null=True,
                             help_text="The staff member answerable for the client.")
 
@@ -65,8 +66,8 @@ class ApiClientOutputSerializer(serializers.ModelSerializer):
 
 class ApiTokenOutputSerializer(serializers.ModelSerializer):
     client = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ApiToken
@@ -130,7 +131,7 @@ class ApiClientListCreateApi(APIView):
     }
     pagination_class = DefaultCursorPagination
 
-    class ApiClientCreateInputSerializer(serializers.Serializer):
+    class ApiClientCreateInputSerializer(StrictInputSerializer):
         name = serializers.CharField(
             max_length=64, help_text="2-64 of [a-z0-9._-]; the user is named `api:<name>`."
         )
@@ -200,7 +201,7 @@ class ApiClientDetailApi(APIView):
         "PATCH": ["api_clients.change_apiclient"],
     }
 
-    class ApiClientChangeInputSerializer(serializers.Serializer):
+    class ApiClientChangeInputSerializer(StrictInputSerializer):
         scopes = serializers.ListField(child=serializers.CharField(max_length=50), required=False,
                                        help_text="The complete new list; omit to keep them.")
         is_active = serializers.BooleanField(required=False, help_text="Omit to keep it.")
@@ -258,7 +259,7 @@ class ApiTokenListIssueApi(APIView):
     }
     pagination_class = DefaultCursorPagination
 
-    class ApiTokenIssueInputSerializer(serializers.Serializer):
+    class ApiTokenIssueInputSerializer(StrictInputSerializer):
         expires_in_days = serializers.IntegerField(
             min_value=1,
             max_value=3650,
@@ -332,6 +333,7 @@ class ApiTokenRevokeApi(APIView):
         responses={200: ApiTokenOutputSerializer, **problem_responses(401, 403, 404, 409)},
     )
     def post(self, request, prefix: str):
+        refuse_body(request)
         token = api_token_get_by_prefix(prefix=prefix)
         if token is None:
             raise NotFound(f"There is no API token with prefix {prefix!r}.")

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from backoffice.approvals.models import ApprovalDecision, ApprovalHistory, ApprovalRequest
 from backoffice.approvals.registry import ACTION_TYPE_CHOICES
+from core_banking.common.api.strict import StrictInputSerializer
 
 
 class ApprovalRequestFilterSerializer(serializers.Serializer):
@@ -14,17 +15,17 @@ class ApprovalInboxFilterSerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
 
 
-class ApprovalRequestCreateSerializer(serializers.Serializer):
+class ApprovalRequestCreateSerializer(StrictInputSerializer):
     action_type = serializers.ChoiceField(choices=ACTION_TYPE_CHOICES)
     payload = serializers.DictField(help_text="The action's parameters (amounts as decimal strings).")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class ApprovalCommentSerializer(serializers.Serializer):
+class ApprovalCommentSerializer(StrictInputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class ApprovalReasonSerializer(serializers.Serializer):
+class ApprovalReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                                    help_text="Required to reject.")
 
@@ -38,7 +39,7 @@ class ApprovalDecisionOutputSerializer(serializers.ModelSerializer):
 
 
 class ApprovalHistoryOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ApprovalHistory

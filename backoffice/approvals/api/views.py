@@ -24,6 +24,7 @@ from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
+from core_banking.common.api.strict import refuse_body
 from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 
 from . import serializers as s
@@ -180,5 +181,6 @@ class RetryApi(ApprovalsApi):
                    parameters=[path_id("request_id")], request=None,
                    responses={200: s.ApprovalRequestDetailSerializer, **_DECIDE_ERRORS})
     def post(self, request, request_id: int):
+        refuse_body(request)
         services.request_retry(request_id=request_id, actor=request.user)
         return Response(request_detail(request_id))

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from backoffice.kyc.models import KycApplication, KycCheckResult, KycDocument, KycHistory, RejectionReason, RiskRating
 from core_banking.accounts.models import Product
+from core_banking.common.api.strict import StrictInputSerializer
 
 MAX_ID = 2**63 - 1
 
@@ -17,37 +18,37 @@ class KycFilterSerializer(serializers.Serializer):
     unassigned = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class KycCreateSerializer(serializers.Serializer):
+class KycCreateSerializer(StrictInputSerializer):
     customer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     product_kind = serializers.ChoiceField(choices=Product.Kind.choices, required=False, default="",
                                            help_text="The product the customer asks for (a risk factor).")
 
 
-class KycDocumentUploadSerializer(serializers.Serializer):
+class KycDocumentUploadSerializer(StrictInputSerializer):
     type = serializers.ChoiceField(choices=KycDocument.Type.choices)
     file = serializers.FileField(help_text="PDF, PNG or JPEG, at most 10 MB.")
     expiry_date = serializers.DateField(required=False, allow_null=True, default=None,
                                         help_text="Required for identity documents.")
 
 
-class KycAssignSerializer(serializers.Serializer):
+class KycAssignSerializer(StrictInputSerializer):
     assignee = serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True,
                                         help_text="User id of the reviewer; null unassigns.")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class KycReasonSerializer(serializers.Serializer):
+class KycReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                                    help_text="Required to request information.")
 
 
-class KycRejectSerializer(serializers.Serializer):
+class KycRejectSerializer(StrictInputSerializer):
     reason_code = serializers.ChoiceField(choices=RejectionReason.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
 class KycDocumentSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = KycDocument
@@ -62,7 +63,7 @@ class KycCheckSerializer(serializers.ModelSerializer):
 
 
 class KycHistorySerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = KycHistory
@@ -78,9 +79,9 @@ class KycTransitionSerializer(serializers.Serializer):
 
 class KycApplicationSerializer(serializers.ModelSerializer):
     customer_number = serializers.CharField(source="customer.number", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    first_approval_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    first_approval_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = KycApplication

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import StrictInputSerializer
 from core_banking.ledger.api.serializers import AmountField, CurrencyCodeField
 from core_banking.payments.models import Channel
 
@@ -96,7 +97,7 @@ class LimitRuleFilterSerializer(serializers.Serializer):
     channel = ChannelField(required=False, allow_blank=True)
 
 
-class _LimitsInput(serializers.Serializer):
+class _LimitsInput(StrictInputSerializer):
     channel = ChannelField(required=False, allow_blank=True)
     currency = CurrencyCodeField()
     max_single_amount = AmountField(required=False, allow_null=True)
@@ -130,7 +131,7 @@ class LimitRuleUpdateInputSerializer(_LimitsInput):
                                    help_text="Why: required from staff (the approval request's reason).")
 
 
-class LimitRuleDeleteInputSerializer(serializers.Serializer):
+class LimitRuleDeleteInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                                    help_text="Why: required from staff (the approval request's reason).")
 

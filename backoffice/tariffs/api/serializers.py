@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import StrictInputSerializer
 from core_banking.ledger.api.serializers import AmountField, CurrencyCodeField
 from core_banking.payments.models import Channel, FeeEvent
 
@@ -60,7 +61,7 @@ class VersionOutputSerializer(serializers.ModelSerializer):
     plan_id = serializers.IntegerField()
     effective_to = serializers.DateField(allow_null=True, read_only=True,
                                          help_text="The last day in force: the day before the next version starts.")
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
     rules = RuleOutputSerializer(many=True)
 
     class Meta:
@@ -84,7 +85,7 @@ class PlanFilterSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, max_length=32, help_text="An exact plan code.")
 
 
-class PlanCreateInputSerializer(serializers.Serializer):
+class PlanCreateInputSerializer(StrictInputSerializer):
     code = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=32,
                                   help_text="Stored upper-case, e.g. STANDARD; products name it.")
     name = serializers.CharField(max_length=200)
@@ -92,13 +93,13 @@ class PlanCreateInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
 
 
-class TierInputSerializer(serializers.Serializer):
+class TierInputSerializer(StrictInputSerializer):
     from_volume = AmountField(help_text="Monthly volume (fee currency) where the band starts; above 0.")
     percentage = FractionField(required=False, default=Decimal(0))
     fixed_amount = AmountField(required=False, default=Decimal(0))
 
 
-class RuleInputSerializer(serializers.Serializer):
+class RuleInputSerializer(StrictInputSerializer):
     event = serializers.ChoiceField(choices=FeeEvent.choices)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True, default="",
                                       help_text="Empty: any channel.")
@@ -122,7 +123,7 @@ class RuleCreateInputSerializer(RuleInputSerializer):
                                    help_text=REASON_HELP)
 
 
-class VersionCreateInputSerializer(serializers.Serializer):
+class VersionCreateInputSerializer(StrictInputSerializer):
     effective_from = serializers.DateField()
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     rules = serializers.ListField(child=RuleInputSerializer(), required=False, default=list,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backoffice.tickets.models import Priority, Ticket, TicketMessage, TicketStatusChange
+from core_banking.common.api.strict import StrictInputSerializer
 
 MAX_ID = 2**63 - 1  # ids are bigint: anything larger is a validation error, not a database error
 
@@ -25,7 +26,7 @@ class TicketQueueFilterSerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(StrictInputSerializer):
     customer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     category = serializers.CharField(max_length=32, help_text="Category code.")
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
@@ -44,7 +45,7 @@ class TicketCreateSerializer(serializers.Serializer):
                 "payment_id": data["payment"], "journal_entry_id": data["journal_entry"], "team_id": data["team"]}
 
 
-class TicketAssignSerializer(serializers.Serializer):
+class TicketAssignSerializer(StrictInputSerializer):
     assignee = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, allow_null=True,
                                         help_text="User id; null unassigns; leave out to keep the assignee.")
     team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, allow_null=True,
@@ -66,18 +67,18 @@ class TicketAssignSerializer(serializers.Serializer):
         return out
 
 
-class TicketReasonSerializer(serializers.Serializer):
+class TicketReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                                    help_text="Required to reopen, and to close a ticket that was not resolved.")
 
 
-class TicketMessageInputSerializer(serializers.Serializer):
+class TicketMessageInputSerializer(StrictInputSerializer):
     body = serializers.CharField(max_length=20000)
     visibility = serializers.ChoiceField(choices=TicketMessage.Visibility.choices)
 
 
 class TicketMessageOutputSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TicketMessage
@@ -85,7 +86,7 @@ class TicketMessageOutputSerializer(serializers.ModelSerializer):
 
 
 class TicketHistoryOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TicketStatusChange
@@ -102,8 +103,8 @@ class TicketTransitionSerializer(serializers.Serializer):
 class TicketOutputSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     customer_number = serializers.CharField(source="customer.number", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = Ticket

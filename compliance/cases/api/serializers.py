@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from compliance.cases.models import Alert, Case, CaseAttachment, CaseNote, CaseStatusChange, SuspiciousActivityReport
 from compliance.cases.selectors import ALERT_ORDERINGS, BUCKET_CODES, CASE_ORDERINGS
+from core_banking.common.api.strict import StrictInputSerializer
 
 MAX_ID = 2**63 - 1
 
@@ -41,7 +42,7 @@ class AlertSerializer(serializers.ModelSerializer):
     customer_number = serializers.CharField(source="customer.number", read_only=True)
     payment_reference = serializers.CharField(source="payment.reference", read_only=True, allow_null=True,
                                               default=None)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     age_bucket = serializers.CharField(read_only=True, required=False)
 
     class Meta:
@@ -54,7 +55,7 @@ class AlertSerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     customer_number = serializers.CharField(source="customer.number", read_only=True)
     customer_name = serializers.CharField(source="customer.display_name", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     age_bucket = serializers.CharField(read_only=True, required=False)
 
     class Meta:
@@ -81,7 +82,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CaseStatusChange
@@ -172,34 +173,34 @@ class CaseDetailSerializer(CaseSerializer):
                   "notes", "attachments", "history", "report", "available_transitions", "may_work", "may_decide"]
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=[("clear", "Clear (false positive)"), ("confirm", "Confirm")])
     note = serializers.CharField(max_length=5000, allow_blank=True,
                                  help_text="Why: required (`reason_required` when blank).")
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=["investigate", "escalate", "close_no_action", "report"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                                    help_text="Required to close.")
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(StrictInputSerializer):
     assignee = serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True,
                                         help_text="User id; null unassigns. A reviewer may only claim an unassigned "
                                         "case (their own id).")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class NoteInputSerializer(serializers.Serializer):
+class NoteInputSerializer(StrictInputSerializer):
     text = serializers.CharField(max_length=20000, allow_blank=True)
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class AttachmentUploadSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text="PDF, PNG, JPEG, TXT or CSV, at most 20 MB.")
     description = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class ReportFileSerializer(serializers.Serializer):
+class ReportFileSerializer(StrictInputSerializer):
     narrative = serializers.CharField(max_length=50000, allow_blank=True,
                                       help_text="Why the activity is suspicious: required.")

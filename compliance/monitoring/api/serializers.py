@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import StrictInputSerializer
 from core_banking.customers.models import Customer
 
 from ..kinds import Action, Kind
@@ -40,7 +41,7 @@ class MonitoringRuleFilterSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, max_length=40)
 
 
-class RuleVersionFieldsSerializer(serializers.Serializer):
+class RuleVersionFieldsSerializer(StrictInputSerializer):
     parameters = serializers.DictField(help_text=PARAMETERS_HELP)
     score = serializers.IntegerField(min_value=0, max_value=100)
     action = serializers.ChoiceField(choices=Action.choices, default=Action.ALERT)
@@ -57,7 +58,7 @@ class RuleVersionInputSerializer(RuleVersionFieldsSerializer):
     reason = serializers.CharField(max_length=500, help_text="Why (recorded on the approval request).")
 
 
-class MonitoringRuleCreateInputSerializer(serializers.Serializer):
+class MonitoringRuleCreateInputSerializer(StrictInputSerializer):
     code = serializers.CharField(max_length=40, help_text="Upper-case letters, digits, _ and -, e.g. TM-LARGE-SME.")
     kind = serializers.ChoiceField(choices=Kind.choices)
     name = serializers.CharField(max_length=200)
@@ -67,5 +68,5 @@ class MonitoringRuleCreateInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="Why (recorded on the approval request).")
 
 
-class MonitoringReasonSerializer(serializers.Serializer):
+class MonitoringReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)

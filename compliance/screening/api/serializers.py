@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from compliance.screening import loader
 from compliance.screening.models import ListVersion, ScreeningHit, WatchList
+from core_banking.common.api.strict import StrictInputSerializer
 
 
 class WatchListSerializer(serializers.ModelSerializer):
@@ -35,12 +36,12 @@ class ListVersionSerializer(serializers.ModelSerializer):
                   "rejected", "is_active", "loaded_by"]
 
 
-class ListUploadSerializer(serializers.Serializer):
+class ListUploadSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text="The list file (at most 200 MB).")
     format = serializers.ChoiceField(choices=list(loader.FORMATS), default="opensanctions-csv")
 
 
-class ScreenInputSerializer(serializers.Serializer):
+class ScreenInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=300)
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True, default="")
@@ -97,6 +98,6 @@ class ScreeningHitSerializer(serializers.ModelSerializer):
                   "decided_at", "decision_note", "created_at"]
 
 
-class HitDecideSerializer(serializers.Serializer):
+class HitDecideSerializer(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=[("cleared", "Cleared (false positive)"), ("confirmed", "Confirmed")])
     note = serializers.CharField(max_length=2000)

@@ -14,9 +14,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core_banking.accounts.models import Account, AccountStatusChange, Product
-from core_banking.customers.api.serializers import StrictSerializer
-from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
-from core_banking.ledger.models import Currency, LedgerAccount
+from core_banking.common.api.strict import StrictInputSerializer
+from core_banking.ledger.api.serializers import MAX_ID, ActiveCurrencyField, AmountField, CurrencyCodeField
+from core_banking.ledger.models import LedgerAccount
 
 
 def _text(max_length: int, help_text: str = "") -> serializers.CharField:
@@ -27,15 +27,12 @@ def _text(max_length: int, help_text: str = "") -> serializers.CharField:
 # --- products ------------------------------------------------------------------------------
 
 
-class ProductInputSerializer(StrictSerializer):
-    refused = {}
-
+class ProductInputSerializer(StrictInputSerializer):
     code = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", max_length=32,
                                   help_text="Unique; letters, digits and . _ -")
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Product.Kind.choices)
-    currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.filter(is_active=True),
-                                            help_text="An active currency code, e.g. EUR.")
+    currency = ActiveCurrencyField()
     gl_account_id = serializers.PrimaryKeyRelatedField(
         source="gl_account", queryset=LedgerAccount.objects.all(),
         help_text="The general-ledger header account (is_synthetic): a liability for deposit products, an "
@@ -94,7 +91,7 @@ class ProductReferenceField(serializers.Field):
         return value
 
 
-class AccountOpenInputSerializer(StrictSerializer):
+class AccountOpenInputSerializer(StrictInputSerializer):
     refused = {
         "status": "An account opens active; its lifecycle changes through its action endpoints.",
         "iban": "The IBAN is assigned by the bank.",
@@ -138,7 +135,7 @@ class CustomerAccountOutputSerializer(serializers.ModelSerializer):
 
 
 class StatusChangeOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AccountStatusChange
@@ -162,9 +159,7 @@ class AccountFilterSerializer(serializers.Serializer):
     iban = serializers.CharField(required=False, max_length=42, help_text="Exact IBAN (spaces ignored).")
 
 
-class ReasonInputSerializer(StrictSerializer):
-    refused = {}
-
+class ReasonInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500, help_text="Why; recorded in the history and the audit trail.")
 
 

@@ -22,7 +22,7 @@ from rest_framework import exceptions, status
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import exception_handler
 
-from core_banking.common.errors import DomainError
+from core_banking.common.errors import DomainError, ValidationFailed
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -39,6 +39,52 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
     exceptions.UnsupportedMediaType: ("unsupported_media_type", "Unsupported media type"),
     exceptions.Throttled: ("throttled", "Too many requests"),
 }
+
+
+# Validation errors whose `ErrorDetail.code` becomes the problem's code (see `strict.py`), in priority order.
+PROMOTED_CODES: dict[str, str] = {
+    "unknown_field": "The request has a field this endpoint does not accept",
+    "unknown_currency": "The currency is not known",
+}
+
+
+def promoted_error(errors) -> tuple[str, str, str] | None:
+    """``(code, field, message)`` of the first error in ``errors`` (a validation error's detail)
+    whose code is promoted, with the path of its field (``postings[1].fee``); else None."""
+    found: dict[str, tuple[str, str]] = {}
+    stack = [(errors, "")]
+    while stack:
+        value, path = stack.pop(0)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and key.isascii()):
+                    stack.append((item, f"{path}[{key}]"))
+                else:
+                    stack.append((item, f"{path}.{key}" if path else str(key)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                nested = isinstance(item, dict | list)
+                stack.append((item, f"{path}[{index}]" if nested else path))
+        else:
+            code = getattr(value, "code", None)
+            if code in PROMOTED_CODES and code not in found:
+                found[code] = (path or "(body)", str(value))
+    for code in PROMOTED_CODES:
+        if code in found:
+            return code, *found[code]
+    return None
+
+
+def validation_failed(errors, detail: str = "One or more fields are not valid.", **extra) -> ValidationFailed:
+    """A ``validation_error`` for serializer errors a view reports itself (with extra members),
+    under the promoted code (``unknown_field``, ...) when one of the errors has it."""
+    error = ValidationFailed(detail, **extra, errors=errors)
+    promoted = promoted_error(errors)
+    if promoted:
+        code, field, message = promoted
+        error.code, error.title, error.detail = code, PROMOTED_CODES[code], f"{field}: {message}"
+        error.extra = {"field": field, **error.extra}
+    return error
 
 
 def problem_response(problem: dict, *, headers: dict | None = None) -> HttpResponse:
@@ -63,6 +109,11 @@ def _drf_problem(exc: exceptions.APIException, response) -> dict:
     }
     if isinstance(exc, exceptions.ValidationError):
         problem["detail"] = "One or more fields are not valid."
+        promoted = promoted_error(exc.detail)
+        if promoted:
+            code, field, message = promoted
+            problem.update(type=f"https://corebank.dev/problems/{code.replace('_', '-')}",
+                           title=PROMOTED_CODES[code], code=code, detail=f"{field}: {message}", field=field)
         problem["errors"] = response.data
     else:
         detail = response.data.get("detail") if isinstance(response.data, dict) else None

@@ -4,9 +4,10 @@ The rules of substance (names by customer type, ISO country codes, beneficial ow
 related parties only for businesses) are the services' job and come back as
 ``invalid_customer``; these serializers refuse only what is malformed.
 
-Inputs refuse keys they do not know rather than dropping them: a client that sends
-``kyc_status`` learns that the API does not set it (the KYC review workflow does), instead of
-believing it did. Percentages, like amounts, are JSON strings (``"25.00"``), never numbers.
+Inputs refuse keys they do not know rather than dropping them (``unknown_field``,
+``core_banking.common.api.strict``): a client that sends ``kyc_status`` learns that the API does
+not set it (the KYC review workflow does), instead of believing it did. Percentages, like
+amounts, are plain decimal JSON strings (``"25.00"``), never numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import DecimalStringField, StrictInputSerializer
 from core_banking.customers import pii
 from core_banking.customers.models import Address, Customer, RelatedParty, TaxResidency
 
@@ -30,24 +32,14 @@ REFUSED = {
 }
 
 
-class StrictSerializer(serializers.Serializer):
-    """An input serializer that refuses unknown keys (with ``refused`` explaining known ones)."""
+class StrictSerializer(StrictInputSerializer):
+    """A customers input: refuses unknown keys, explaining the names other workflows own."""
 
     refused: Mapping[str, str] = REFUSED
 
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = [key for key in data if key not in writable]
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: [self.refused.get(key, "This field is not accepted here.")] for key in unknown}
-                )
-        return super().to_internal_value(data)
 
-
-class PercentField(serializers.DecimalField):
-    """A percentage as a JSON string with up to two decimal places, e.g. ``"25.00"``."""
+class PercentField(DecimalStringField):
+    """A percentage as a plain JSON string with up to two decimal places, e.g. ``"25.00"``."""
 
     default_error_messages = {
         "not_a_string": 'Send percentages as JSON strings, e.g. "25.00", not as numbers.',
@@ -56,13 +48,7 @@ class PercentField(serializers.DecimalField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_digits", 5)
         kwargs.setdefault("decimal_places", 2)
-        kwargs["coerce_to_string"] = True
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
 
 
 def _text(max_length: int, help_text: str = "") -> serializers.CharField:

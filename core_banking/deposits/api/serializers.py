@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import DecimalStringField, StrictInputSerializer
 from core_banking.deposits.models import (
     DepositAccrual,
     DepositProduct,
@@ -18,19 +19,15 @@ from core_banking.interest.daycount import Convention
 from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
 
 
-class RateField(serializers.DecimalField):
-    """An annual rate or a fraction, as a JSON string with up to 8 decimal places."""
+class RateField(DecimalStringField):
+    """An annual rate or a fraction, as a plain decimal JSON string with up to 8 decimal places."""
+
+    default_error_messages = {"not_a_string": 'Send rates as JSON strings, e.g. "0.03", not as numbers.'}
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_digits", 9)
         kwargs.setdefault("decimal_places", 8)
-        kwargs["coerce_to_string"] = True
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError('Send rates as JSON strings, e.g. "0.03", not as numbers.')
-        return super().to_internal_value(data)
 
     def to_representation(self, value) -> str:
         return format(value.normalize() if value else value.copy_abs(), "f")
@@ -39,7 +36,7 @@ class RateField(serializers.DecimalField):
 # --- products ------------------------------------------------------------------------------
 
 
-class DepositProductInputSerializer(serializers.Serializer):
+class DepositProductInputSerializer(StrictInputSerializer):
     code = serializers.RegexField(r"^[A-Z0-9][A-Z0-9_-]*$", max_length=32)
     name = serializers.CharField(max_length=200)
     currency = CurrencyCodeField()
@@ -87,7 +84,7 @@ class DepositProductFilterSerializer(serializers.Serializer):
 # --- deposits ------------------------------------------------------------------------------
 
 
-class DepositOpenInputSerializer(serializers.Serializer):
+class DepositOpenInputSerializer(StrictInputSerializer):
     product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     funding_account_id = serializers.IntegerField(min_value=1, max_value=MAX_ID,
                                                   help_text="The customer's account it is funded from and paid to.")
@@ -109,7 +106,7 @@ class DepositFilterSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=20, required=False)
 
 
-class DepositWithdrawInputSerializer(serializers.Serializer):
+class DepositWithdrawInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
@@ -125,7 +122,7 @@ class DepositOutputSerializer(serializers.ModelSerializer):
     customer = serializers.CharField(source="customer.number")
     account_iban = serializers.CharField(source="account.iban")
     funding_account_iban = serializers.CharField(source="funding_account.iban")
-    predecessor = serializers.CharField(source="predecessor.number", default=None)
+    predecessor = serializers.CharField(source="predecessor.number", default=None, allow_null=True)
     principal = AmountField(exponent_source="currency.exponent")
     rate = RateField()
     withholding_tax_rate = RateField()

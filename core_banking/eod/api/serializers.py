@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import StrictInputSerializer
 from core_banking.eod.models import EodChunk, EodRun, EodRunStatusChange, EodStepRun
 
 
@@ -53,7 +54,7 @@ class EodRunFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=EodRun.Status.choices, required=False)
 
 
-class EodStartInputSerializer(serializers.Serializer):
+class EodStartInputSerializer(StrictInputSerializer):
     business_date = serializers.DateField(
         help_text="The business date to close (YYYY-MM-DD): the open one starts its end of day; a date whose run "
         "failed or is still running is re-run. Required, so that a retried request never closes the next date.")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import StrictInputSerializer
 from core_banking.deposits.api.serializers import RateField
 from core_banking.interest.models import InterestCapitalisation, InterestRate, InterestRateSchedule, InterestRateTier
 from core_banking.ledger.api.serializers import AmountField
@@ -48,12 +49,12 @@ class InterestScheduleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InterestTierInputSerializer(serializers.Serializer):
+class InterestTierInputSerializer(StrictInputSerializer):
     from_balance = AmountField(help_text="Where the band starts (inclusive), in the schedule's currency.")
     rate = RateField(help_text="Annual rate of the band.")
 
 
-class InterestRateVersionInputSerializer(serializers.Serializer):
+class InterestRateVersionInputSerializer(StrictInputSerializer):
     effective_from = serializers.DateField(help_text="The open business date or later.")
     credit_rate = RateField(help_text="Annual, on credit balances (band 0 when tiered).")
     debit_rate = RateField(required=False, default=Decimal(0), help_text="Annual, on overdrawn balances.")

@@ -1,8 +1,9 @@
 """Serializers of the ledger API: inputs validate the shape of a request, outputs render rows.
 
 Money in JSON is always a string with its currency next to it. Inputs accept amounts only as
-JSON strings (``"10.50"``): a JSON number is parsed as a binary float, which may already have
-lost precision, and a float must never reach money code. Outputs give exactly as many decimal
+plain decimal JSON strings (``"10.50"``; ``core_banking.common.api.strict``): a JSON number is
+parsed as a binary float, which may already have lost precision, and a float must never reach
+money code; ``"1E+2"`` or ``" 1"`` is not an amount either. Outputs give exactly as many decimal
 places as the currency's exponent (``"10.50"`` EUR, ``"1000"`` JPY, ``"1.250"`` BHD).
 
 Domain rules (balance, exponent, funds, idempotency) are the services' job; these serializers
@@ -17,9 +18,10 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.fields import get_attribute
 
+from core_banking.common.api.strict import UNKNOWN_CURRENCY, DecimalStringField, StrictInputSerializer
 from core_banking.common.money import quantize
 from core_banking.ledger.hashing import canonical_json
-from core_banking.ledger.models import AccountType, BalanceRule, EntryKind, LedgerAccount
+from core_banking.ledger.models import AccountType, BalanceRule, Currency, EntryKind, LedgerAccount
 
 MAX_POSTINGS = 500
 MAX_BULK_ENTRIES = 10_000
@@ -32,13 +34,15 @@ POSTABLE_KINDS = [EntryKind.TRANSFER.value, EntryKind.ADJUSTMENT.value]
 # --- fields --------------------------------------------------------------------------------
 
 
-class AmountField(serializers.DecimalField):
-    """A money amount as a JSON string.
+class AmountField(DecimalStringField):
+    """A money amount as a plain decimal JSON string (``DecimalStringField``).
 
-    Input: a string only (never a JSON number), up to 20 integer and 18 decimal digits; whether
-    it fits its currency is checked by the ledger. Output: a plain decimal string, quantized to
-    the currency's exponent read from ``exponent_source`` (a dotted path on the instance), or
-    as given when the value is already quantized (selectors' results).
+    Input: a string only (never a JSON number), digits with an optional ``-`` and decimal point
+    (no exponent, ``+``, spaces or non-ASCII digits), up to 20 integer and 18 decimal digits;
+    whether it fits its currency's exponent is checked by the services (``invalid_amount``).
+    Output: a plain decimal string, quantized to the currency's exponent read from
+    ``exponent_source`` (a dotted path on the instance), or as given when the value is already
+    quantized (selectors' results).
     """
 
     default_error_messages = {
@@ -49,14 +53,8 @@ class AmountField(serializers.DecimalField):
     def __init__(self, *, exponent_source: str | None = None, **kwargs) -> None:
         kwargs.setdefault("max_digits", 38)
         kwargs.setdefault("decimal_places", 18)
-        kwargs["coerce_to_string"] = True
         self.exponent_source = exponent_source.split(".") if exponent_source else None
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data) -> Decimal:
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
 
     def get_attribute(self, instance):
         value = super().get_attribute(instance)
@@ -70,9 +68,46 @@ class AmountField(serializers.DecimalField):
 
 
 class CurrencyCodeField(serializers.RegexField):
+    """A currency or asset code that is in the currency table; any other is ``unknown_currency``
+    (whether it is active, and matches its account, is the services' check)."""
+
+    default_error_messages = {
+        UNKNOWN_CURRENCY: "Unknown currency {code}: it is not in the currency table.",
+    }
+
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("help_text", "Currency or asset code, e.g. EUR.")
         super().__init__(CURRENCY_CODE, max_length=12, **kwargs)
+
+    def to_internal_value(self, data) -> str:
+        code = super().to_internal_value(data)
+        # Known codes are remembered for the rest of this validation (a batch names EUR 10,000 times).
+        known = self.root.__dict__.setdefault("_known_currency_codes", set())
+        if code not in known:
+            if not Currency.objects.filter(code=code).exists():
+                self.fail(UNKNOWN_CURRENCY, code=code)
+            known.add(code)
+        return code
+
+
+class ActiveCurrencyField(serializers.SlugRelatedField):
+    """An active currency, by code, as its ``Currency`` row; any other code is ``unknown_currency``."""
+
+    default_error_messages = {
+        UNKNOWN_CURRENCY: "Unknown or inactive currency {code}.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "An active currency code, e.g. EUR.")
+        super().__init__(slug_field="code", queryset=Currency.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if error.get_codes() == ["does_not_exist"]:
+                self.fail(UNKNOWN_CURRENCY, code=data)
+            raise
 
 
 class BoundedListField(serializers.ListField):
@@ -115,7 +150,7 @@ def _text(max_length: int, help_text: str = "") -> serializers.CharField:
 # --- journal entries -----------------------------------------------------------------------
 
 
-class PostingInputSerializer(serializers.Serializer):
+class PostingInputSerializer(StrictInputSerializer):
     account_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     amount = AmountField(help_text='Signed: a debit is positive, a credit negative, e.g. "-10.50".')
     currency = CurrencyCodeField(
@@ -123,7 +158,7 @@ class PostingInputSerializer(serializers.Serializer):
     )
 
 
-class _EntryFieldsSerializer(serializers.Serializer):
+class _EntryFieldsSerializer(StrictInputSerializer):
     postings = BoundedListField(
         child=PostingInputSerializer(), min_length=2, max_length=MAX_POSTINGS,
         help_text="Per currency, the amounts sum to zero.",
@@ -143,22 +178,16 @@ class EntryInputSerializer(_EntryFieldsSerializer):
 class BulkEntryInputSerializer(_EntryFieldsSerializer):
     """A transfer in a batch (adjustments are posted one by one)."""
 
+    refused = {"kind": "A batch holds transfers only: a manual adjustment is posted alone, through "
+               "POST /api/v1/ledger/entries/, and needs approval."}
+
     idempotency_key = serializers.CharField(
         max_length=128, required=False,
         help_text="This entry's own key; by default `<Idempotency-Key header>#<index>`.",
     )
 
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    f"unknown field(s): {', '.join(unknown)}; a batch holds transfers only (a manual adjustment is "
-                    "posted alone, through POST /api/v1/ledger/entries/, and needs approval)")
-        return super().to_internal_value(data)
 
-
-class BulkInputSerializer(serializers.Serializer):
+class BulkInputSerializer(StrictInputSerializer):
     entries = BoundedListField(
         child=BulkEntryInputSerializer(), min_length=1, max_length=MAX_BULK_ENTRIES,
         help_text=f"1 to {MAX_BULK_ENTRIES} entries, written in one transaction: all or none.",
@@ -211,7 +240,7 @@ class EntryFilterSerializer(serializers.Serializer):
     created_to = serializers.DateTimeField(required=False, help_text="Creation instant, exclusive.")
 
 
-class ReverseInputSerializer(serializers.Serializer):
+class ReverseInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500, help_text="Why; recorded on the reversal and in the audit trail.")
 
 
@@ -234,7 +263,7 @@ class AccountOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class AccountCreateInputSerializer(serializers.Serializer):
+class AccountCreateInputSerializer(StrictInputSerializer):
     code = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$", max_length=64,
                                   help_text="Unique; letters, digits and . _ : / -")
     name = serializers.CharField(max_length=200)
@@ -317,7 +346,7 @@ class StatementOutputSerializer(serializers.Serializer):
 # --- holds ---------------------------------------------------------------------------------
 
 
-class HoldCreateInputSerializer(serializers.Serializer):
+class HoldCreateInputSerializer(StrictInputSerializer):
     debit_account_id = serializers.IntegerField(min_value=1, max_value=MAX_ID,
                                                 help_text="The account the funds are reserved on.")
     credit_account_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
@@ -333,12 +362,12 @@ class HoldCreateInputSerializer(serializers.Serializer):
         return value
 
 
-class HoldPostInputSerializer(serializers.Serializer):
+class HoldPostInputSerializer(StrictInputSerializer):
     amount = AmountField(required=False, allow_null=True, default=None,
                          help_text="Post for less than the hold; default: the full amount.")
 
 
-class HoldVoidInputSerializer(serializers.Serializer):
+class HoldVoidInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 

@@ -30,7 +30,7 @@ from core_banking.common.api.idempotency import REPLAYED_PARAMETER, created_or_r
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.params import query_params
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
-from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
+from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE, validation_failed
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.errors import ValidationFailed
 from core_banking.common.maker_checker import Deferred, PendingApprovalSerializer, deferred_response
@@ -206,8 +206,8 @@ def _bulk_validation_error(errors) -> ValidationFailed:
     if isinstance(by_index, dict) and by_index and all(str(k).isascii() and str(k).isdigit() for k in by_index):
         first = min(int(k) for k in by_index)
         others = f" ({len(by_index)} entries are not valid)" if len(by_index) > 1 else ""
-        return ValidationFailed(f"Entry {first} is not valid{others}.", entry_index=first, errors=errors)
-    return ValidationFailed("One or more fields are not valid.", errors=errors)
+        return validation_failed(errors, f"Entry {first} is not valid{others}.", entry_index=first)
+    return validation_failed(errors)
 
 
 class EntryDetailApi(LedgerApi):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core_banking.common.api.strict import DecimalStringField, StrictInputSerializer
 from core_banking.interest.daycount import Convention
 from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
 from core_banking.loans.models import Instalment, Loan, Repayment
@@ -28,22 +29,19 @@ def _id(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class RateField(serializers.DecimalField):
-    """An annual rate as a JSON string fraction: "0.12" is 12 %."""
+class RateField(DecimalStringField):
+    """An annual rate as a plain decimal JSON string fraction: "0.12" is 12 %."""
+
+    default_error_messages = {"not_a_string": 'Send the rate as a JSON string, e.g. "0.12".'}
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**{**RATE_FIELD, **kwargs})
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError('Send the rate as a JSON string, e.g. "0.12".')
-        return super().to_internal_value(data)
 
 
 # --- products --------------------------------------------------------------------------------
 
 
-class LoanProductInputSerializer(serializers.Serializer):
+class LoanProductInputSerializer(StrictInputSerializer):
     code = serializers.RegexField(r"^[A-Z0-9][A-Z0-9_-]*$", max_length=32)
     name = serializers.CharField(max_length=200)
     currency = CurrencyCodeField()
@@ -101,7 +99,7 @@ class LoanProductFilterSerializer(serializers.Serializer):
 # --- loans -----------------------------------------------------------------------------------
 
 
-class LoanApplyInputSerializer(serializers.Serializer):
+class LoanApplyInputSerializer(StrictInputSerializer):
     customer = _id()
     product = _id()
     account = _id(help_text="The customer's account the loan is paid into and repaid from.")
@@ -114,11 +112,11 @@ class LoanApplyInputSerializer(serializers.Serializer):
                                            help_text="Default: one repayment period after the start.")
 
 
-class LoanReasonSerializer(serializers.Serializer):
+class LoanReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class LoanRequiredReasonSerializer(serializers.Serializer):
+class LoanRequiredReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -220,18 +218,17 @@ class LoanRepaymentOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class LoanRepaymentInputSerializer(serializers.Serializer):
+class LoanRepaymentInputSerializer(StrictInputSerializer):
     amount = AmountField(help_text="Up to what is due today, as a string.")
 
 
-class LoanEarlyRepaymentInputSerializer(serializers.Serializer):
+class LoanEarlyRepaymentInputSerializer(StrictInputSerializer):
     amount = AmountField(required=False, allow_null=True, default=None,
                          help_text="Omit (or null) to pay the loan off in full; else the principal to prepay.")
 
 
 class LoanEarlyRepaymentQuerySerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=38, decimal_places=18, required=False,
-                                      help_text="Omit for a full payoff quote.")
+    amount = AmountField(required=False, help_text="Omit for a full payoff quote.")
 
 
 class LoanLineSerializer(serializers.Serializer):

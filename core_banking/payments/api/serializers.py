@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core_banking.common.api.strict import DecimalStringField, StrictInputSerializer
 from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
 from core_banking.payments.models import Channel, FxQuote, FxRate, Payment, PaymentStatusChange
 from core_banking.payments.services import PaymentRequest, payment_request
@@ -15,7 +16,7 @@ def _text(max_length: int, help_text: str = "") -> serializers.CharField:
                                  help_text=help_text)
 
 
-class PaymentInputSerializer(serializers.Serializer):
+class PaymentInputSerializer(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=Payment.Kind.choices)
     amount = AmountField(help_text='Positive, as a string, e.g. "25.00".')
     currency = CurrencyCodeField()
@@ -30,7 +31,8 @@ class PaymentInputSerializer(serializers.Serializer):
     counterparty_bic = _text(11)
     remittance_info = _text(140, "Unstructured remittance information shown to both sides.")
     end_to_end_id = _text(64, "The scheme's end-to-end id (incoming payments, returns).")
-    target_currency = _text(12, "FX conversion: the currency bought.")
+    target_currency = CurrencyCodeField(required=False, allow_blank=True, default="",
+                                        help_text="FX conversion: the currency bought.")
     quote_id = _text(32, "FX conversion: a quote from /fx/quotes/ to honour.")
 
     def payment_request(self) -> PaymentRequest:
@@ -39,11 +41,11 @@ class PaymentInputSerializer(serializers.Serializer):
         return payment_request(**self.validated_data)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class RequiredReasonSerializer(serializers.Serializer):
+class RequiredReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -60,8 +62,8 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(source="currency_id")
     fee_currency = serializers.CharField(source="fee_currency_id", allow_null=True)
     target_currency = serializers.CharField(source="target_currency_id", allow_null=True)
-    debtor_iban = serializers.CharField(source="debtor_account.iban", default=None)
-    creditor_iban = serializers.CharField(source="creditor_account.iban", default=None)
+    debtor_iban = serializers.CharField(source="debtor_account.iban", default=None, allow_null=True)
+    creditor_iban = serializers.CharField(source="creditor_account.iban", default=None, allow_null=True)
     fx_quote = serializers.CharField(source="fx_quote_id", allow_null=True)
     entry_id = serializers.IntegerField(allow_null=True)
     hold_id = serializers.IntegerField(allow_null=True)
@@ -129,20 +131,14 @@ class PreviewOutputSerializer(serializers.Serializer):
         return None if preview.target_amount is None else format(preview.target_amount, "f")
 
 
-class FxRateInputSerializer(serializers.Serializer):
+class FxRateInputSerializer(StrictInputSerializer):
     base = CurrencyCodeField()
     quote = CurrencyCodeField()
-    mid_rate = serializers.DecimalField(max_digits=28, decimal_places=12, coerce_to_string=True,
-                                        help_text="1 base = mid_rate quote, as a string.")
-    spread = serializers.DecimalField(max_digits=8, decimal_places=6, required=False, allow_null=True,
-                                      default=None, help_text="A fraction: 0.005 is 0.5%.")
+    mid_rate = DecimalStringField(max_digits=28, decimal_places=12, help_text="1 base = mid_rate quote, as a string.")
+    spread = DecimalStringField(max_digits=8, decimal_places=6, required=False, allow_null=True, default=None,
+                                help_text='A fraction, as a string: "0.005" is 0.5%.')
     valid_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
     source = _text(64)
-
-    def validate_mid_rate(self, value):
-        if not isinstance(self.initial_data.get("mid_rate"), str):
-            raise serializers.ValidationError("Send the rate as a JSON string.")
-        return value
 
 
 class FxRateOutputSerializer(serializers.ModelSerializer):
@@ -154,7 +150,7 @@ class FxRateOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "base", "quote", "mid_rate", "spread", "valid_from", "source", "created_at"]
 
 
-class FxQuoteInputSerializer(serializers.Serializer):
+class FxQuoteInputSerializer(StrictInputSerializer):
     sell_currency = CurrencyCodeField()
     buy_currency = CurrencyCodeField()
     sell_amount = AmountField()

@@ -80,7 +80,7 @@ def fx_quote_create(*, sell_currency: str, buy_currency: str, sell_amount: Decim
     sell = Currency.objects.filter(code=sell_currency, is_active=True).first()
     buy = Currency.objects.filter(code=buy_currency, is_active=True).first()
     if sell is None or buy is None:
-        raise ledger_exc.CurrencyMismatch(f"unknown or inactive currency in {sell_currency}/{buy_currency}")
+        raise ledger_exc.UnknownCurrency(f"unknown or inactive currency in {sell_currency}/{buy_currency}")
     sell_amount = check_fits(to_decimal(sell_amount), sell.exponent, currency=sell.code)
     if sell_amount <= 0:
         raise ledger_exc.InvalidAmount("the amount to convert must be positive")
@@ -105,7 +105,7 @@ def fx_rate_set(*, base: str, quote: str, mid_rate: Decimal, spread: Decimal | N
         raise exc.InvalidPayment("a rate needs two different currencies")
     for code in (base, quote):
         if not Currency.objects.filter(code=code, is_active=True).exists():
-            raise ledger_exc.CurrencyMismatch(f"unknown or inactive currency {code!r}")
+            raise ledger_exc.UnknownCurrency(f"unknown or inactive currency {code!r}")
     if spread is None:
         previous = FxRate.objects.filter(base_id=base, quote_id=quote).order_by("-valid_from").first()
         spread = previous.spread if previous else Decimal("0.005")

@@ -3,7 +3,7 @@
 ``payment_request(...)`` takes the request's fields as typed keywords, normalizes them (the
 amount to a ``Decimal`` that fits the currency, IBANs to their compact form, blanks stripped)
 and checks them against each other; it returns the frozen ``PaymentRequest`` or raises
-``invalid_payment`` / ``invalid_amount`` / ``invalid_iban`` / ``currency_mismatch``. The API's
+``invalid_payment`` / ``invalid_amount`` / ``invalid_iban`` / ``unknown_currency``. The API's
 ``PaymentInputSerializer.payment_request()`` builds it from the validated body; the services
 take it as it is and do not check it again.
 """
@@ -90,7 +90,7 @@ def payment_request(
         raise exc.InvalidPayment(f"unknown channel {channel!r}", field="channel")
     currency_row = Currency.objects.filter(code=currency or "", is_active=True).first()
     if currency_row is None:
-        raise ledger_exc.CurrencyMismatch(f"unknown or inactive currency {currency!r}")
+        raise ledger_exc.UnknownCurrency(f"unknown or inactive currency {currency!r}", field="currency")
     amount = check_fits(to_decimal(amount), currency_row.exponent, currency=currency_row.code)
     if amount <= 0:
         raise ledger_exc.InvalidAmount("a payment amount must be positive")

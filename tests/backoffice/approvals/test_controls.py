@@ -65,7 +65,7 @@ def test_an_adjustment_cannot_slip_through_the_bulk_path(account, bank):
 
     response = maker.post(f"{ENTRIES}bulk/", body, format="json", HTTP_IDEMPOTENCY_KEY="bulk-adj")
 
-    assert_problem(response, status=400, code="validation_error")
+    assert assert_problem(response, status=400, code="unknown_field")["field"] == "entries[0].kind"
     assert "adjustment" in response.content.decode()
     assert _entries() == before and not ApprovalRequest.objects.exists()
 

@@ -173,7 +173,7 @@ def test_a_token_without_an_initiator_role_may_not_change_limits_and_nothing_is_
     ({"profile": "RETAIL", "currency": "EUR"}, 422, "invalid_limit"),
     ({"profile": "RETAIL", "currency": "EUR", "daily_amount": "100.00", "monthly_amount": "50.00"}, 422,
      "invalid_limit"),
-    ({"profile": "RETAIL", "currency": "XXX", "daily_count": 1}, 422, "invalid_limit"),
+    ({"profile": "RETAIL", "currency": "XXX", "daily_count": 1}, 400, "unknown_currency"),
     ({"profile": "NOPE", "currency": "EUR", "daily_count": 1}, 404, "limit_not_found"),
     ({"profile": "RETAIL", "customer": 1, "currency": "EUR", "daily_count": 1}, 400, "validation_error"),
     ({"profile": "RETAIL", "currency": "EUR", "daily_amount": 100}, 400, "validation_error"),

@@ -654,8 +654,9 @@ def test_a_manual_adjustment_is_not_allowed_in_bulk(bank, poster):
     response = post(poster, {"entries": items}, key="adj", url=BULK)
 
     assert refused.value.code == "invalid_entry" and refused.value.extra["entry_index"] == 1
-    body = assert_problem(response, status=400, code="validation_error")
-    assert body["entry_index"] == 1 and "adjustment" in str(body["errors"]["entries"]["1"])
+    body = assert_problem(response, status=400, code="unknown_field")
+    assert body["entry_index"] == 1 and body["field"] == "entries[1].kind"
+    assert "adjustment" in str(body["errors"]["entries"]["1"])
     assert JournalEntry.objects.count() == 1 and not ApprovalRequest.objects.exists()
     assert posted(bank.cash) == Decimal("10.00")
 
