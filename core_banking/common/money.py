@@ -19,7 +19,6 @@ Rules, in one place:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
 from core_banking.common.errors import DomainError
@@ -27,6 +26,8 @@ from core_banking.common.errors import DomainError
 MAX_EXPONENT = 18
 # NUMERIC(38, 18) in the database: 20 integer digits, 18 fractional.
 MAX_INTEGER_DIGITS = 20
+# Significant digits of the arithmetic here: room for a 38-digit amount times a 20-digit weight.
+PRECISION = 60
 
 # ISO 4217 minor units that differ from the default of 2.
 _ISO_EXPONENT_EXCEPTIONS: dict[str, int] = {
@@ -78,8 +79,11 @@ def to_decimal(value: object) -> Decimal:
 
 
 def places(amount: Decimal) -> int:
-    """Number of significant decimal places (``10.50`` has 1, ``10.00`` has 0)."""
-    normalized = amount.normalize()
+    """Number of significant decimal places (``10.50`` has 1, ``10.00`` has 0), exact for the
+    38 digits of a stored amount (``normalize`` rounds to the context's precision)."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        normalized = amount.normalize()
     exponent = normalized.as_tuple().exponent
     assert isinstance(exponent, int)
     return max(0, -exponent)
@@ -92,13 +96,15 @@ _TOO_LARGE = Decimal(10) ** MAX_INTEGER_DIGITS
 def check_fits(amount: Decimal, exponent: int, *, currency: str = "") -> Decimal:
     """Refuse an amount with more decimal places than the currency allows, or too large to
     store; return it quantized to exactly ``exponent`` places."""
+    if not 0 <= exponent <= MAX_EXPONENT:
+        raise ValueError(f"exponent {exponent} is outside 0..{MAX_EXPONENT}")
     if abs(amount) >= _TOO_LARGE:
         raise InvalidAmount(f"{amount} is too large", currency=currency)
     if exponent + MAX_INTEGER_DIGITS <= 28:  # fits the default context's 28 digits
         fitted = amount.quantize(_UNITS[exponent])
     else:
         with localcontext() as ctx:
-            ctx.prec = 60
+            ctx.prec = PRECISION
             fitted = amount.quantize(_UNITS[exponent])
     if fitted != amount:
         raise InvalidAmount(
@@ -114,7 +120,7 @@ def quantize(amount: Decimal, exponent: int, *, rounding: str = ROUND_HALF_EVEN)
     if isinstance(amount, float):
         raise TypeError("money must never be a float")
     with localcontext() as ctx:
-        ctx.prec = 60
+        ctx.prec = PRECISION
         return amount.quantize(Decimal(1).scaleb(-exponent), rounding=rounding)
 
 
@@ -134,45 +140,13 @@ def allocate(total: Decimal, weights: Sequence[Decimal | int], exponent: int) ->
         raise ValueError("weights must not all be zero")
     total = to_decimal(total)
     unit = Decimal(1).scaleb(-exponent)
-    sign = -1 if total < 0 else 1
     magnitude = abs(total)
     with localcontext() as ctx:
-        ctx.prec = 60
+        ctx.prec = PRECISION
         exact = [magnitude * w / weight_sum for w in weights]
         parts = [e.quantize(unit, rounding=ROUND_DOWN) for e in exact]
         leftover_units = int(((magnitude - sum(parts, Decimal(0))) / unit).to_integral_value())
         order = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
         for i in order[:leftover_units]:
             parts[i] += unit
-    return [p * sign for p in parts]
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An amount with its currency code. Arithmetic only between the same currency."""
-
-    amount: Decimal
-    currency: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", to_decimal(self.amount))
-
-    def _same(self, other: Money) -> None:
-        if not isinstance(other, Money):
-            raise TypeError("can only combine Money with Money")
-        if other.currency != self.currency:
-            raise CurrencyMismatch(f"{self.currency} and {other.currency} cannot be combined")
-
-    def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
-
-    def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+    return [-p for p in parts] if total < 0 else parts
