@@ -228,6 +228,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core_banking.common.api.schema.AutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core_banking.common.api.negotiation.ContentNegotiation",
     "EXCEPTION_HANDLER": "core_banking.common.api.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -313,6 +314,20 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-{role}-2026!")
 # Dotted paths of callables run in order after the demo users exist, each called as
 # loader(stdout=<writer>). Apps append theirs (ledger demo data, customers, ...); each must be
 # idempotent, because seed_demo may run many times on the same database.
+# Modules whose ACTIONS (maker-checker action types) backoffice/approvals/registry.py assembles, in
+# order; an action type's code is declared once.
+APPROVAL_ACTION_MODULES: list[str] = [
+    "backoffice.approvals.actions.ledger",  # ledger_adjustment, reversal
+    "backoffice.limits.approval_actions",  # limit_change
+    "backoffice.tariffs.approval_actions",  # tariff_change
+    "backoffice.approvals.actions.accounts",  # account_freeze, account_unfreeze, account_close
+    "backoffice.approvals.actions.payments",  # payment_release
+    "backoffice.approvals.actions.customers",  # kyc_override
+    "backoffice.api_clients.approval_actions",  # api_client_create, api_client_change
+    "backoffice.staff.approval_actions",  # role_grant
+    "compliance.monitoring.approval_actions",  # monitoring_rule_change
+]
+
 DEMO_DATA_LOADERS: list[str] = [
     # Configuration first, then customers and three months of payments (which open the first
     # business date), then the ledger's own demo on top.

@@ -1,5 +1,6 @@
-"""The ``monitoring_rule_change`` action type's callables, registered in
-``backoffice/approvals/registry.py`` (as ``backoffice/api_clients/approval_actions.py`` is).
+"""The ``monitoring_rule_change`` maker-checker action type (listed in ``APPROVAL_ACTION_MODULES``):
+a compliance officer asks, another compliance officer approves (the maker never checks their own
+request).
 
 Payloads (JSON):
 
@@ -15,61 +16,46 @@ Version fields: ``parameters`` (per kind), ``score``, ``action``, ``customer_typ
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-Payload = dict[str, Any]
+from backoffice.approvals.action_type import ActionType, Payload, Result, bad, integer, only, policy
+from backoffice.staff.roles import COMPLIANCE_OFFICER
+
+from . import services
+from .exceptions import InvalidRule
+from .models import MonitoringRule
+from .services import rule_fields_validate, version_fields_validate
+
 OPERATIONS = ("rule_create", "version_create", "activate", "deactivate")
 
 
-def _bad(detail: str, name: str = "payload"):
-    from backoffice.approvals import exceptions
-
-    return exceptions.InvalidApprovalPayload(detail, field=name)
-
-
 def _rule_id(payload: Payload) -> int:
-    from .models import MonitoringRule
-
-    value = payload.get("rule_id")
-    if isinstance(value, bool) or not str(value or "").isdigit() or int(value) <= 0:
-        raise _bad("rule_id must be a positive integer", "rule_id")
-    rule = MonitoringRule.objects.filter(pk=int(value)).first()
-    if rule is None:
-        raise _bad(f"monitoring rule {value} does not exist", "rule_id")
-    return rule.pk
+    rule_id = integer(payload, "rule_id")
+    if not MonitoringRule.objects.filter(pk=rule_id).exists():
+        raise bad(f"monitoring rule {rule_id} does not exist", "rule_id")
+    return rule_id
 
 
 def validate(payload: Payload) -> Payload:
-    from .exceptions import InvalidRule
-    from .models import MonitoringRule
-    from .services import rule_fields_validate, version_fields_validate
-
-    if not isinstance(payload, dict):
-        raise _bad("the payload must be an object")
+    only(payload, {"operation", "reason", "code", "kind", "name", "description", "is_active", "version", "rule_id"})
     operation = payload.get("operation")
     if operation not in OPERATIONS:
-        raise _bad(f"operation must be one of {', '.join(OPERATIONS)}", "operation")
-    allowed = {"operation", "reason", *{"rule_create": ("code", "kind", "name", "description", "is_active", "version"),
-                                        "version_create": ("rule_id", "version")}.get(operation, ("rule_id",))}
-    unknown = set(payload) - allowed
-    if unknown:
-        from backoffice.approvals.exceptions import UnknownPayloadField
-
-        raise UnknownPayloadField(f"unknown field(s): {', '.join(sorted(unknown))}",
-                                  field=f"payload.{sorted(unknown)[0]}")
+        raise bad(f"operation must be one of {', '.join(OPERATIONS)}", "operation")
+    only(payload, {"operation", "reason", *{"rule_create": ("code", "kind", "name", "description", "is_active",
+                                                            "version"),
+                                            "version_create": ("rule_id", "version")}.get(operation, ("rule_id",))})
     reason = payload.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        raise _bad("reason is required (at most 500 characters)", "reason")
+        raise bad("reason is required (at most 500 characters)", "reason")
     out: Payload = {"operation": operation, "reason": reason.strip()}
     try:
         if operation == "rule_create":
             fields = rule_fields_validate(code=payload.get("code"), kind=payload.get("kind"),
                                           name=payload.get("name"), description=payload.get("description"))
             if MonitoringRule.objects.filter(code=fields["code"]).exists():
-                raise _bad(f"a monitoring rule with code {fields['code']!r} already exists", "code")
+                raise bad(f"a monitoring rule with code {fields['code']!r} already exists", "code")
             is_active = payload.get("is_active", True)
             if not isinstance(is_active, bool):
-                raise _bad("is_active must be true or false", "is_active")
+                raise bad("is_active must be true or false", "is_active")
             out.update(fields, is_active=is_active,
                        version=version_fields_validate(fields["kind"], payload.get("version") or {}))
         elif operation == "version_create":
@@ -79,7 +65,7 @@ def validate(payload: Payload) -> Payload:
         else:
             out["rule_id"] = _rule_id(payload)
     except InvalidRule as error:
-        raise _bad(error.detail, error.extra.get("field", "payload")) from error
+        raise bad(error.detail, error.extra.get("field", "payload")) from error
     return out
 
 
@@ -96,9 +82,7 @@ def describe(payload: Payload) -> str:
     return f"monitoring {payload['operation'].replace('_', ' ')} of {subject}: {payload['reason']}"
 
 
-def execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
-    from . import services
-
+def execute(payload: Payload, actor, *, request_id: int) -> Result:
     operation = payload["operation"]
     if operation == "rule_create":
         rule = services.rule_create(code=payload["code"], kind=payload["kind"], name=payload["name"],
@@ -117,3 +101,10 @@ def execute(payload: Payload, actor, *, request_id: int) -> dict[str, Any]:
 
 def _version(fields: Payload) -> Payload:
     return {**fields, "effective_from": dt.date.fromisoformat(fields["effective_from"])}
+
+
+ACTIONS = [
+    ActionType(code="monitoring_rule_change", label="Transaction monitoring rule change", validate=validate,
+               target=target, execute=execute, describe=describe,
+               defaults=policy(initiators=[COMPLIANCE_OFFICER], checkers=[COMPLIANCE_OFFICER])),
+]

@@ -3,7 +3,7 @@ activate and deactivate. Every write is a ``monitoring_rule_change`` through mak
 (``core_banking/common/maker_checker.py``): each service passes the gate, which returns the
 ``Deferred`` approval request unless an approved request of that type is executing (or engine
 work runs under ``system_execution``, as the seed does). A compliance officer asks; another
-compliance officer approves (``backoffice/approvals/registry.py``).
+compliance officer approves (``compliance/monitoring/approval_actions.py``).
 
 A version is never changed once written (append-only trigger): a change of parameters, score,
 action, segment or date is a new version with the next number. ``effective_from`` may not lie

@@ -92,7 +92,7 @@ def test_an_unknown_host_is_a_problem_under_the_api():
 
 
 def test_a_unicode_digit_as_an_id_is_refused_not_a_500(db):
-    from backoffice.approvals.registry import _int
+    from backoffice.approvals.action_type import integer as _int
     from core_banking.common.errors import DomainError
 
     with pytest.raises(DomainError):
