@@ -217,6 +217,13 @@ def test_invalid_payloads_are_refused(bank, account, people):
         ("ledger_adjustment", {"postings": [{"account_id": bank.cash["EUR"].pk, "amount": 10.5},
                                             {"account_id": account.ledger_account_id, "amount": "-10.5"}],
                                "description": "float"}),
+        # Amounts are plain decimal strings, as in the API: no exponent, integer or non-ASCII digit.
+        *(("ledger_adjustment", {"postings": [{"account_id": bank.cash["EUR"].pk, "amount": amount},
+                                              {"account_id": account.ledger_account_id, "amount": "-100"}],
+                                 "description": f"amount {amount!r}"})
+          for amount in ("1E+2", 100, "+100", " 100", "１００", "100.", "Infinity")),
+        ("limit_change", {"operation": "create", "profile_code": "STANDARD", "reason": "x",
+                          "fields": {"max_single_amount": "5e3"}}),
         ("account_freeze", {"account_id": account.pk, "reason": "x", "extra": 1}),
     ]
     for action_type, payload in cases:
@@ -245,3 +252,13 @@ def test_the_inbox(account, people):
     assert list(selectors.inbox_for_user(people.agent)) == []
     services.request_approve(request_id=request.pk, actor=people.officer)
     assert list(selectors.inbox_for_user(people.ops2)) == []  # no longer pending
+
+
+def test_an_action_type_declared_twice_stops_start_up():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from backoffice.approvals import registry
+
+    with pytest.raises(ImproperlyConfigured, match="limit_change"):
+        registry._assemble(["backoffice.limits.approval_actions", "backoffice.limits.approval_actions"])
+    assert list(registry._assemble(["backoffice.approvals.actions.payments"])) == ["payment_release"]
