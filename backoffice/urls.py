@@ -18,6 +18,7 @@ api_v1 = [
     path("loans/", include("core_banking.loans.api.urls")),
     path("", include("core_banking.interest.api.urls")),
     path("eod/", include("core_banking.eod.api.urls")),
+    path("events/", include("core_banking.events.api.urls")),
     path("reconciliation/", include("reconciliation.api.urls")),
     path("compliance/monitoring/", include("compliance.monitoring.api.urls")),
     path("compliance/screening/", include("compliance.screening.api.urls")),

@@ -7,6 +7,39 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture
+def bank(db):
+    """The bank of ``tests/banking.py``: cash, fee income and FX accounts in every test currency.
+    A package that needs another shape (the ledger's own tests) overrides it in its conftest."""
+    from tests import banking
+
+    return banking.setup_bank()
+
+
+@pytest.fixture
+def eur_product(bank):
+    """A plain EUR current account product (``CUR-EUR``)."""
+    from tests import banking
+
+    return banking.product(bank, code="CUR-EUR", name="Current account EUR")
+
+
+@pytest.fixture
+def ada(db):
+    """A retail customer whose KYC is approved."""
+    from tests import banking
+
+    return banking.customer(first_name="Ada", last_name="Lovelace")
+
+
+@pytest.fixture
+def bram(db):
+    """A second retail customer whose KYC is approved."""
+    from tests import banking
+
+    return banking.customer(first_name="Bram", last_name="de Vries")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _append_only_tables_let_the_test_flush_through():
     """Append-only tables (the audit trail, the ledger) refuse TRUNCATE with a pgtrigger

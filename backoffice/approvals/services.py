@@ -38,6 +38,7 @@ from core_banking.common.errors import DomainError, TransitionNotAllowed
 from core_banking.common.maker_checker import approved_execution
 
 from . import exceptions as exc
+from .events import approval_decided
 from .models import DECIDE, INITIATE, ApprovalDecision, ApprovalHistory, ApprovalPolicy, ApprovalRequest
 from .registry import ACTION_TYPES, action_type_get
 
@@ -59,6 +60,8 @@ def _require_user(actor, perm: str, what: str) -> None:
 def _history(request: ApprovalRequest, *, action: str, before: str, reason: str, actor, at) -> None:
     ApprovalHistory.objects.create(request=request, action=action, from_status=before, to_status=request.status,
                                    reason=reason, actor=user_or_none(actor), at=at)
+    if request.status != before and request.status != Status.PENDING:
+        approval_decided([(request.pk, request.action_type, request.target_key, before, request.status)])
 
 
 def _audit(request: ApprovalRequest, action: str, *, before: str | None, actor, reason: str = "",
@@ -314,16 +317,18 @@ def expire_requests(*, now: dt.datetime | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, decided_at = %s, updated_at = %s, "  # noqa: S608
-            f"status_reason = %s WHERE status = %s AND expires_at <= %s RETURNING id, action_type",
+            f"status_reason = %s WHERE status = %s AND expires_at <= %s RETURNING id, action_type, target_key",
             [Status.EXPIRED.value, at, at, "expired", Status.PENDING.value, at])
         rows = cursor.fetchall()
     if rows:
         ApprovalHistory.objects.bulk_create([
             ApprovalHistory(request_id=pk, action="expire", from_status=Status.PENDING, to_status=Status.EXPIRED,
-                            reason="not decided in time", at=now) for pk, _type in rows])
+                            reason="not decided in time", at=now) for pk, _type, _target in rows])
+        approval_decided([(pk, action_type, target, Status.PENDING, Status.EXPIRED)
+                          for pk, action_type, target in rows])
         audit_record_many([
             {"action": "approval.expired", "object_type": ApprovalRequest._meta.label_lower, "object_id": pk,
              "object_repr": f"#{pk} {action_type}", "before": {"status": "pending"},
              "after": {"status": "expired", "action_type": action_type}, "changes": ["status"],
-             "reason": "not decided in time"} for pk, action_type in rows])
+             "reason": "not decided in time"} for pk, action_type, _target in rows])
     return len(rows)

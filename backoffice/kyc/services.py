@@ -43,6 +43,7 @@ from core_banking.customers.models import Customer
 
 from . import checks, scoring
 from . import exceptions as exc
+from .events import kyc_decided
 from .models import (
     ADD,
     ADD_DOCUMENT,
@@ -461,6 +462,7 @@ def _approve(*, application_id: int, actor, reason: str, now: dt.datetime | None
         customers.customer_set_kyc_status(customer_id=application.customer_id, status=Customer.KycStatus.APPROVED,
                                           risk_rating=rating, next_review_date=next_review, actor=actor,
                                           reason=f"KYC application {application.pk} approved")
+    kyc_decided(application, "approved")
     return application
 
 
@@ -487,6 +489,7 @@ def application_reject(*, application_id: int, reason_code: str, actor, reason: 
         customers.customer_set_kyc_status(customer_id=application.customer_id, status=Customer.KycStatus.REJECTED,
                                           actor=actor,
                                           reason=f"KYC application {application.pk} rejected: {reason_code}")
+    kyc_decided(application, "rejected")
     return application
 
 

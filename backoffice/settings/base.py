@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "core_banking.deposits",
     "core_banking.loans",
     "core_banking.eod",
+    "core_banking.events",
     "compliance.cases",
     "compliance.monitoring",
     "compliance.screening",
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "backoffice.tickets",
     "backoffice.kyc",
     "backoffice.approvals",
+    "backoffice.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -228,7 +230,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core_banking.common.api.schema.AutoSchema",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core_banking.common.api.negotiation.ContentNegotiation",
     "EXCEPTION_HANDLER": "core_banking.common.api.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -459,6 +460,15 @@ STORAGES["reconciliation"] = {
 # --- Approvals (maker-checker) -------------------------------------------------------------
 # Seconds between runs of the task that expires approval requests past their time.
 APPROVALS_EXPIRY_INTERVAL = int(os.environ.get("APPROVALS_EXPIRY_INTERVAL", "300"))
+# Webhooks (backoffice/webhooks/relay.py): a relay pass every WEBHOOKS_RELAY_INTERVAL seconds, and
+# after each commit that emitted events; each POST times out after WEBHOOKS_TIMEOUT_SECONDS; a
+# failed one is retried after WEBHOOKS_BACKOFF_SECONDS x 2^(attempt-1) (at most an hour) and is
+# dead after WEBHOOKS_MAX_ATTEMPTS; a relay holds a claimed delivery for WEBHOOKS_LEASE_SECONDS.
+WEBHOOKS_RELAY_INTERVAL = int(os.environ.get("WEBHOOKS_RELAY_INTERVAL", "10"))
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+WEBHOOKS_BACKOFF_SECONDS = int(os.environ.get("WEBHOOKS_BACKOFF_SECONDS", "10"))
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+WEBHOOKS_LEASE_SECONDS = int(os.environ.get("WEBHOOKS_LEASE_SECONDS", "60"))
 
 # --- Bank calendar and end of day (core_banking/eod) --------------------------------------
 # Weekends (ISO weekdays), holidays (a financial market of the `holidays` package such as "ECB"
@@ -485,6 +495,7 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     tickets_escalation_interval=TICKETS_ESCALATION_INTERVAL,
     approvals_expiry_interval=APPROVALS_EXPIRY_INTERVAL,
     eod_start_interval=EOD_START_INTERVAL,
+    webhooks_relay_interval=WEBHOOKS_RELAY_INTERVAL,
 )
 
 # --- Bank identity ------------------------------------------------------------------------

@@ -24,7 +24,8 @@ def _nightly(task: str, *, hour: int, minute: int) -> dict[str, Any]:
 
 
 def beat_schedule(*, ledger_hold_expiry_interval: int, tickets_escalation_interval: int,
-                  approvals_expiry_interval: int, eod_start_interval: int = 300) -> dict[str, dict[str, Any]]:
+                  approvals_expiry_interval: int, eod_start_interval: int = 300,
+                  webhooks_relay_interval: int = 10) -> dict[str, dict[str, Any]]:
     """Every periodic task, by name, from the interval settings (seconds)."""
     entries = [
         # Holds past their expiry are voided (core_banking/ledger/tasks.py).
@@ -42,5 +43,8 @@ def beat_schedule(*, ledger_hold_expiry_interval: int, tickets_escalation_interv
         _every("eod.start", eod_start_interval),
         # Compliance cases past their SLA are escalated (compliance/cases/tasks.py).
         _every("compliance.escalate_overdue_cases", 900),
+        # The outbox's events to the webhook subscriptions (backoffice/webhooks/relay.py); each
+        # commit that emits events also wakes a pass.
+        _every("webhooks.relay", webhooks_relay_interval),
     ]
     return {entry["task"]: entry for entry in entries}

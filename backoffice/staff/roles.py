@@ -23,11 +23,13 @@ from django.apps.registry import Apps
 from django.db import DEFAULT_DB_ALIAS
 
 from backoffice.kyc.roles import KYC_ROLE_PERMISSIONS
+from backoffice.webhooks.roles import WEBHOOKS_ROLE_PERMISSIONS
 from compliance.cases.roles import CASES_ROLE_PERMISSIONS
 from compliance.monitoring.roles import MONITORING_ROLE_PERMISSIONS
 from compliance.screening.roles import SCREENING_ROLE_PERMISSIONS
 from core_banking.deposits.roles import DEPOSITS_ROLE_PERMISSIONS
 from core_banking.eod.roles import EOD_ROLE_PERMISSIONS
+from core_banking.events.roles import EVENTS_ROLE_PERMISSIONS
 from core_banking.interest.roles import INTEREST_ROLE_PERMISSIONS
 from core_banking.loans.roles import LOANS_ROLE_PERMISSIONS
 from reconciliation.roles import RECONCILIATION_ROLE_PERMISSIONS
@@ -275,9 +277,9 @@ for _role in STAFF_ROLE_NAMES:
 
 # Term deposits, loans, interest, the end of day, compliance and reconciliation keep theirs next to
 # their models too.
-for _catalogue in (DEPOSITS_ROLE_PERMISSIONS, LOANS_ROLE_PERMISSIONS, EOD_ROLE_PERMISSIONS,
+for _catalogue in (DEPOSITS_ROLE_PERMISSIONS, LOANS_ROLE_PERMISSIONS, EOD_ROLE_PERMISSIONS, EVENTS_ROLE_PERMISSIONS,
                    INTEREST_ROLE_PERMISSIONS, CASES_ROLE_PERMISSIONS, SCREENING_ROLE_PERMISSIONS,
-                   MONITORING_ROLE_PERMISSIONS, RECONCILIATION_ROLE_PERMISSIONS):
+                   MONITORING_ROLE_PERMISSIONS, RECONCILIATION_ROLE_PERMISSIONS, WEBHOOKS_ROLE_PERMISSIONS):
     for _role, _permissions in _catalogue.items():
         ROLE_PERMISSIONS[_role].extend(_permissions)
 

@@ -32,6 +32,7 @@ from core_banking.ledger.models import AccountBalance, BalanceRule, Currency, Ho
 
 from . import exceptions as exc
 from . import transitions
+from .events import account_event
 from .models import Account, AccountNumber, AccountStatusChange, Product
 
 
@@ -132,6 +133,7 @@ def account_open(
         account.activate(at=now)
     account.save()
     record_transition(AccountStatusChange, account, from_status="", reason="opened", actor=user_or_none(actor))
+    account_event(account, from_status="", reason="opened")
     audit_record(action="account.opened", obj=account, actor=actor,
                  after={"iban": iban, "customer": customer.number, "product": product.code,
                         "status": account.status, "overdraft_limit": str(limit)})
@@ -210,6 +212,7 @@ def _account_transition(*, account_id: int, spec: transitions.AccountTransition,
     account.status_reason = reason
     account.save()
     record_transition(AccountStatusChange, account, from_status=before, reason=reason, actor=user_or_none(actor))
+    account_event(account, from_status=before, reason=reason)
     audit_record(action=spec.audit_action, obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account
@@ -253,6 +256,7 @@ def _account_close(*, account_id: int, actor, reason: str) -> Account:
     ledger_account.is_active = False
     ledger_account.save(update_fields=["is_active"])
     record_transition(AccountStatusChange, account, from_status=before, reason=reason, actor=user_or_none(actor))
+    account_event(account, from_status=before, reason=reason)
     audit_record(action=_CLOSE.audit_action, obj=account, before={"status": before},
                  after={"status": account.status}, changes=["status"], reason=reason, actor=actor)
     return account

@@ -1,15 +1,20 @@
-"""Migration operations shared by the apps.
+"""Migration operations for what only PostgreSQL can do, shared by the apps.
 
-``AddConstraintOnPostgres``: a constraint only PostgreSQL can enforce (an exclusion constraint)
-is created there and skipped on the embedded SQLite database of ``make run``; the migration state
-holds it either way, so ``makemigrations`` stays quiet. The services check the same rule, so the
-quick start behaves alike; only the second line of defence is PostgreSQL's.
+The embedded SQLite database of ``make run`` skips them; production and ``make test`` run on
+PostgreSQL. The invariants they add are also checked by the services, so the quick start
+behaves alike; only the second line of defence is PostgreSQL's.
+
+- ``PostgresOnlySQL``: raw SQL (triggers, functions, CHECKs over JSON).
+- ``AddConstraintOnPostgres``: a constraint only PostgreSQL can enforce (an exclusion
+  constraint); the migration state holds it either way, so ``makemigrations`` stays quiet.
 """
 
 from django.db import migrations
 
 
-class AddConstraintOnPostgres(migrations.AddConstraint):
+class _OnPostgres:
+    """Run the operation's database side on PostgreSQL only."""
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
@@ -17,3 +22,11 @@ class AddConstraintOnPostgres(migrations.AddConstraint):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class PostgresOnlySQL(_OnPostgres, migrations.RunSQL):
+    pass
+
+
+class AddConstraintOnPostgres(_OnPostgres, migrations.AddConstraint):
+    pass

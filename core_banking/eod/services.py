@@ -40,7 +40,7 @@ from core_banking.common.history import record_transition
 from core_banking.common.seams import seam_all
 from core_banking.ledger import services as ledger
 
-from . import calendar
+from . import calendar, events
 from . import exceptions as exc
 from .models import EodChunk, EodRun, EodRunStatusChange, EodStepRun
 from .step import Step
@@ -179,10 +179,12 @@ def advance(run_id: int) -> list[int]:
             step.status = EodStepRun.Status.COMPLETED
             step.finished_at = timezone.now()
             step.save(update_fields=["status", "finished_at"])
+            events.step_completed(run, step)
         run.complete()
         run.current_step = ""
         run.finished_at = timezone.now()
         record_transition(EodRunStatusChange, run, from_status=EodRun.Status.RUNNING, reason="all steps completed")
+        events.run_completed(run)
         run.save(update_fields=["status", "current_step", "finished_at"])
         audit_record(action="eod.completed", obj=run, after={"business_date": run.business_date.isoformat()})
         return []
@@ -211,6 +213,8 @@ def _plan(run: EodRun, step_run: EodStepRun) -> list[int]:
     step_run.status = EodStepRun.Status.RUNNING if chunks else EodStepRun.Status.COMPLETED
     step_run.finished_at = None if chunks else now
     step_run.save(update_fields=["population", "chunks_total", "started_at", "status", "finished_at"])
+    if not chunks:
+        events.step_completed(run, step_run)
     run.current_step = step_run.name
     run.save(update_fields=["current_step"])
     return list(step_run.chunks.order_by("index").values_list("id", flat=True))

@@ -1,9 +1,9 @@
 """Invariants the database enforces itself, whoever writes (PostgreSQL only; see
-core_banking.common.migration_ops), plus the reference data the ledger needs to run."""
+core_banking.common.migration_operations), plus the reference data the ledger needs to run."""
 
 from django.db import migrations
 
-from core_banking.common.migration_ops import PostgresOnlySQL
+from core_banking.common.migration_operations import PostgresOnlySQL
 
 BALANCED_SQL = r"""
 CREATE OR REPLACE FUNCTION ledger_check_posting() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -13,7 +13,7 @@ two-leg transfer, a third of the bulk path's time. Now:
 
 from django.db import migrations
 
-from core_banking.common.migration_ops import PostgresOnlySQL
+from core_banking.common.migration_operations import PostgresOnlySQL
 
 FORWARD = r"""
 DROP TRIGGER IF EXISTS ledger_posting_balanced ON ledger_posting;

@@ -1,10 +1,10 @@
 """The product rules on JSON columns that PostgreSQL needs a function for: the allocation order
 is a permutation of the four components, the bucket boundaries are ascending whole days >= 1.
-(PostgreSQL only, see core_banking.common.migration_ops; the services check the same rules.)"""
+(PostgreSQL only, see core_banking.common.migration_operations; the services check the same rules.)"""
 
 from django.db import migrations
 
-from core_banking.common.migration_ops import PostgresOnlySQL
+from core_banking.common.migration_operations import PostgresOnlySQL
 
 FORWARD = """
 CREATE FUNCTION loans_is_allocation_order(value jsonb) RETURNS boolean

@@ -16,6 +16,7 @@ from core_banking.ledger.engine import Leg
 from core_banking.ledger.models import EntryKind, JournalEntry
 
 from .. import selectors
+from ..events import payment_events
 from ..models import BookingAccount, Payment, PaymentStatusChange
 from ..seams import PaymentIntent
 from .fx import conversion_legs
@@ -126,6 +127,7 @@ def history(payment: Payment, before: str, actor, reason: str = "") -> None:
     """The history row of ``payment``'s transition from ``before`` (captured when it was locked)."""
     record_transition(PaymentStatusChange, payment, from_status=before, reason=reason[:500],
                       actor=user_or_none(actor))
+    payment_events(payment, [(f"payment.{payment.status}", before, reason)])
 
 
 def history_first(payment: Payment, actor, reason: str) -> None:
@@ -138,6 +140,8 @@ def history_first(payment: Payment, actor, reason: str) -> None:
         PaymentStatusChange(payment=payment, from_status=Payment.Status.INITIATED, to_status=payment.status,
                             reason=reason[:500], actor=user),
     ])
+    payment_events(payment, [("payment.created", "", "initiated"),
+                             (f"payment.{payment.status}", Payment.Status.INITIATED, reason)])
 
 
 def summary(payment: Payment) -> dict[str, Any]:

@@ -47,21 +47,6 @@ def roles(db):
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
-def ada(db):
-    return banking.customer(first_name="Ada", last_name="Lovelace")
-
-
-@pytest.fixture
-def eur_product(bank):
-    return banking.product(bank, code="CUR-EUR", name="Current account EUR")
-
-
-@pytest.fixture
 def account(bank, ada, eur_product):
     account = banking.account(ada, eur_product)
     banking.fund(bank, account, "1000.00")

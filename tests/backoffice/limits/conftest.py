@@ -13,11 +13,6 @@ DAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
 def retail(db):
     """The RETAIL profile with no rules yet."""
     return services.profile_create(code="RETAIL", name="Retail customers")
@@ -26,11 +21,6 @@ def retail(db):
 @pytest.fixture
 def product(bank, retail):
     return banking.product(bank, limit_profile_code="RETAIL")
-
-
-@pytest.fixture
-def ada(db):
-    return banking.customer(first_name="Ada", last_name="Lovelace")
 
 
 @pytest.fixture

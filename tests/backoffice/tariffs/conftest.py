@@ -1,19 +1,12 @@
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from backoffice.tariffs import services
 from core_banking.payments.seams import PaymentIntent
 from tests import banking
 
 JAN_1 = dt.date(2026, 1, 1)
 MARCH_10 = dt.date(2026, 3, 10)
-
-
-@pytest.fixture
-def bank(db):
-    return banking.setup_bank()
 
 
 def rule(event="outgoing_payment", **fields):

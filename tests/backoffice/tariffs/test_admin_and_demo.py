@@ -11,7 +11,7 @@ from backoffice.tariffs import services
 from backoffice.tariffs.demo import load_demo
 from backoffice.tariffs.models import FeeRule, FeeTier, FeeUsage, TariffPlan, TariffVersion
 from backoffice.tariffs.policy import fees_for, periodic_fee_for
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.services import business_date_open
 from core_banking.payments.models import FeeEvent
 from tests import banking
 from tests.core_banking.ledger.interfaces import ensure_roles, staff_user
@@ -132,7 +132,7 @@ def test_the_rules_of_a_started_version_are_read_only(browser, standard):
 
 def test_a_rule_is_added_to_an_upcoming_version_with_its_tiers(browser, standard):
     upcoming = banking.as_system(services.version_create, plan_id=standard.pk,
-                                       effective_from=current_business_date() + dt.timedelta(days=5))
+                                       effective_from=business_date_open() + dt.timedelta(days=5))
     fields = {"version": str(upcoming.pk), "event": "cash_deposit", "channel": "", "currency": "EUR",
               "fixed_amount": "2.00", "percentage": "0.001", "min_fee": "0", "max_fee": "25.00",
               "free_allowance_count": "0", "allowance_period": "month", "description": "Cash deposit"}

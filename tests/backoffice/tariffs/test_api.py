@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from backoffice.approvals.models import ApprovalRequest
 from backoffice.tariffs.models import FeeRule, TariffPlan, TariffVersion
 from core_banking.audit.models import AuditEvent
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.services import business_date_open
 from tests.backoffice.api_clients.factories import ApiClientFactory, StaffUserFactory, grant, issue
 from tests.backoffice.api_clients.support import assert_problem, bearer
 from tests.core_banking.ledger.interfaces import ensure_roles, staff_api, staff_user, token_api
@@ -52,7 +52,7 @@ def standard(db):
 
 
 def future(days=10) -> str:
-    return (current_business_date() + dt.timedelta(days=days)).isoformat()
+    return (business_date_open() + dt.timedelta(days=days)).isoformat()
 
 
 # --- who may -------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_one_plan_and_one_version(standard):
 
 
 def test_a_version_ends_the_day_before_the_next_one_starts(standard):
-    starts = current_business_date() + dt.timedelta(days=10)
+    starts = business_date_open() + dt.timedelta(days=10)
     asked = operations_token().post(f"{PLANS}{standard.pk}/versions/",
                                     {"effective_from": starts.isoformat(), "reason": "yearly review"}, format="json")
     assert not TariffVersion.objects.filter(plan=standard, effective_from=starts).exists()  # until approved

@@ -9,7 +9,7 @@ from backoffice.tariffs import exceptions as exc
 from backoffice.tariffs import services
 from backoffice.tariffs.models import FeeRule, TariffPlan, TariffVersion
 from core_banking.audit.models import AuditEvent
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.services import business_date_open
 from tests import banking
 
 from .conftest import plan, rule
@@ -20,7 +20,7 @@ D = Decimal
 
 
 def future(days=10):
-    return current_business_date() + dt.timedelta(days=days)
+    return business_date_open() + dt.timedelta(days=days)
 
 
 @pytest.fixture
@@ -53,12 +53,12 @@ def test_updating_a_plan_audits_what_changed(standard):
 
 def test_a_plans_first_version_may_be_back_dated_but_not_the_next(standard):
     with pytest.raises(exc.InvalidTariff, match="cannot start before the current business date"):
-        services.version_create(plan_id=standard.pk, effective_from=current_business_date() - dt.timedelta(days=1))
+        services.version_create(plan_id=standard.pk, effective_from=business_date_open() - dt.timedelta(days=1))
     with pytest.raises(exc.TariffExists):
         services.version_create(plan_id=standard.pk, effective_from=dt.date(2026, 1, 1))
 
-    today = services.version_create(plan_id=standard.pk, effective_from=current_business_date())
-    assert today.effective_from == current_business_date()
+    today = services.version_create(plan_id=standard.pk, effective_from=business_date_open())
+    assert today.effective_from == business_date_open()
 
 
 def test_rules_are_added_only_before_the_version_starts(standard):

@@ -9,7 +9,7 @@ import pytest
 from backoffice.tariffs import services
 from backoffice.tariffs.models import FeeUsage
 from backoffice.tariffs.policy import fees_for, periodic_fee_for
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.services import business_date_open
 from core_banking.payments.exceptions import FxRateUnavailable
 from core_banking.payments.seams import PaymentIntent
 from tests import banking
@@ -310,7 +310,7 @@ def test_incoming_money_is_charged_to_the_receiver(bank):
 def test_a_new_version_applies_from_its_date(bank):
     standard = plan("STANDARD", rule(fixed_amount=D("0.35")))
     a = account_on(bank)
-    starts = current_business_date() + dt.timedelta(days=30)
+    starts = business_date_open() + dt.timedelta(days=30)
     new = services.version_create(plan_id=standard.pk, effective_from=starts, note="price rise",
                                   rules=[rule(fixed_amount=D("0.50"))])
 

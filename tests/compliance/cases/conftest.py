@@ -64,11 +64,6 @@ def people(db):
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
 def world(bank, settings):
     settings.CORE_BANKING_PAYMENT_CHECKS = [*settings.CORE_BANKING_PAYMENT_CHECKS, CHECK]
     product = banking.product(bank, code="CUR-EUR", name="Current account EUR")

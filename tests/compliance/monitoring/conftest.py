@@ -10,18 +10,8 @@ IBAN_DE = "DE89370400440532013000"
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
 def product(bank):
     return banking.product(bank)
-
-
-@pytest.fixture
-def ada(db):
-    return banking.customer(first_name="Ada", last_name="Lovelace")
 
 
 @pytest.fixture

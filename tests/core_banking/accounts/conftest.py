@@ -6,20 +6,10 @@ from tests import banking
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
 def product(bank):
     """A EUR current account with an overdraft of up to 1,000.00 (none by default)."""
     return banking.product(bank, code="CUR-EUR", name="Current account EUR", overdraft_allowed=True,
                            max_overdraft_limit=Decimal("1000.00"))
-
-
-@pytest.fixture
-def ada(db):
-    return banking.customer(first_name="Ada", last_name="Lovelace")
 
 
 @pytest.fixture

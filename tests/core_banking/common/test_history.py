@@ -29,11 +29,6 @@ NO_SUBJECT = 2_000_000_000
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
 def account(bank):
     return banking.account(banking.customer(), banking.product(bank))
 

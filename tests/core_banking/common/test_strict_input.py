@@ -156,16 +156,6 @@ def _roles(db):
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
-def ada(db):
-    return banking.customer(first_name="Ada", last_name="Lovelace")
-
-
-@pytest.fixture
 def accounts(bank, ada):
     product = banking.product(bank, code="CUR-EUR", name="Current account EUR")
     a = banking.account(ada, product)

@@ -47,16 +47,6 @@ def _business_date(request):
 
 
 @pytest.fixture
-def bank(db):
-    return banking.setup_bank()
-
-
-@pytest.fixture
-def ada(db):
-    return banking.customer(first_name="Ada", last_name="Lovelace")
-
-
-@pytest.fixture
 def current_product(bank):
     return banking.product(bank, code="CUR-EUR", name="Current account EUR")
 

@@ -196,9 +196,9 @@ def test_end_of_day_balances_reads_a_chunk_of_accounts_in_one_query(accounts, dj
     banking.fund(bank, ada, "1000.00")
     banking.fund(bank, ada, "250.50")
     banking.fund(bank, bob, "42.00")
-    from core_banking.ledger.engine import current_business_date
+    from core_banking.ledger.services import business_date_open
 
-    today = current_business_date()
+    today = business_date_open()
     with django_assert_max_num_queries(3):  # the business-date cutoff (two look-ups at most), the balances
         balances = selectors.end_of_day_balances([ada.pk, bob.pk, empty.pk], today)
 

@@ -277,10 +277,9 @@ def test_finance_sees_the_trial_balance(client, bank, payment):
 
 
 def test_the_trial_balance_as_of_a_business_date(client, bank, payment):
-    from core_banking.ledger.engine import current_business_date
-    from core_banking.ledger.services import business_date_roll
+    from core_banking.ledger.services import business_date_open, business_date_roll
 
-    day = current_business_date()
+    day = business_date_open()
     business_date_roll()
     transfer(debit_account_id=bank.cash.pk, credit_account_id=bank.bob.pk, amount=Decimal("1.00"),
              idempotency_key="later")

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from backoffice.approvals.models import ApprovalRequest
 from core_banking.common.maker_checker import system_execution
-from core_banking.ledger.engine import current_business_date
 from core_banking.ledger.models import AccountBalance, Hold, JournalEntry, LedgerAccount, Posting
 from core_banking.ledger.selectors import account_balance
-from core_banking.ledger.services import business_date_roll, entry_post, transfer
+from core_banking.ledger.services import business_date_open, business_date_roll, entry_post, transfer
 from core_banking.ledger.verify import verify_ledger
 
 from .interfaces import assert_problem, ensure_roles, grant, staff_api, staff_user, token_api
@@ -105,8 +104,8 @@ def test_posting_an_entry_returns_it_with_its_postings_and_balances(bank, financ
     assert body == {
         "id": entry.pk,
         "kind": "transfer",
-        "business_date": current_business_date().isoformat(),
-        "value_date": current_business_date().isoformat(),
+        "business_date": business_date_open().isoformat(),
+        "value_date": business_date_open().isoformat(),
         "created_at": body["created_at"],
         "external_ref": "INV-1",
         "description": "Invoice 1",
@@ -369,7 +368,7 @@ def test_the_list_filters_entries(bank, support):
     with system_execution():  # set-up: an adjustment outside maker-checker (tested above); the list is tested here
         pay = transfer(debit_account_id=bank.alice.pk, credit_account_id=bank.bob.pk, amount=Decimal("1.00"),
                        idempotency_key="p", external_ref="REF-9", kind="adjustment").entry
-    today = current_business_date().isoformat()
+    today = business_date_open().isoformat()
 
     def ids(**params):
         response = support.get(ENTRIES, params)
@@ -726,7 +725,7 @@ def test_opening_an_account_checks_the_rules(db):
 def test_balances_now_and_in_the_past(bank, finance):
     before = timezone.now()
     deposit(bank, "100.00")
-    opening_day = current_business_date()
+    opening_day = business_date_open()
     business_date_roll()
     transfer(debit_account_id=bank.alice.pk, credit_account_id=bank.bob.pk, amount=Decimal("30.00"),
              idempotency_key="pay")
@@ -749,7 +748,7 @@ def test_balances_now_and_in_the_past(bank, finance):
 
 
 def test_a_statement_with_opening_closing_and_running_balance(bank, finance):
-    day1 = current_business_date()
+    day1 = business_date_open()
     deposit(bank, "100.00")
     day2 = business_date_roll().date
     pay = transfer(debit_account_id=bank.alice.pk, credit_account_id=bank.bob.pk, amount=Decimal("30.00"),
@@ -878,7 +877,7 @@ def test_the_trial_balance_balances(bank, finance):
 
 def test_the_trial_balance_at_the_close_of_a_business_date(bank, finance):
     deposit(bank, "100.00")
-    day = current_business_date()
+    day = business_date_open()
     business_date_roll()
     deposit(bank, "50.00", key="later")
 

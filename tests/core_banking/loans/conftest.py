@@ -10,14 +10,14 @@ from decimal import Decimal
 import pytest
 
 from core_banking.ledger import services as ledger
-from core_banking.ledger.engine import current_business_date
+from core_banking.ledger.services import business_date_open
 from core_banking.loans import services
 from tests import banking
 from tests.core_banking.ledger.interfaces import ensure_roles, staff_user
 
 
 def roll_to(day: dt.date) -> None:
-    if current_business_date() < day:
+    if business_date_open() < day:
         ledger.business_date_roll(to_date=day)
 
 
@@ -25,11 +25,6 @@ def start_day() -> dt.date:
     """The 15th of a month at least three weeks ahead (business dates only move forward)."""
     later = dt.date.today() + dt.timedelta(days=21)
     return later.replace(day=15) if later.day <= 15 else (later.replace(day=1) + dt.timedelta(days=32)).replace(day=15)
-
-
-@pytest.fixture
-def bank(db):
-    return banking.setup_bank()
 
 
 @pytest.fixture
@@ -59,11 +54,6 @@ def make_product(loan_account_product, **fields):
 @pytest.fixture
 def loan_product(loan_account_product):
     return make_product(loan_account_product)
-
-
-@pytest.fixture
-def ada(db):
-    return banking.customer(first_name="Ada", last_name="Lovelace")
 
 
 @pytest.fixture

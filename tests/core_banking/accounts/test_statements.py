@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from core_banking.accounts.statements import StatementTooLong, account_statement, statement_csv, statement_pdf
-from core_banking.ledger.engine import current_business_date
 from core_banking.ledger.selectors import account_balance
+from core_banking.ledger.services import business_date_open
 from core_banking.ledger.verify import verify_ledger
 from core_banking.payments import services
 from tests import banking
@@ -31,7 +31,7 @@ def history(bank, eur_product, ada, bram):
 
 def test_statement_has_opening_running_and_closing_balances(history):
     a, _ = history
-    today = current_business_date()
+    today = business_date_open()
     statement = account_statement(account_id=a.pk, date_from=today, date_to=today)
     assert statement.opening_balance == Decimal("0.00")
     assert [line.balance for line in statement.lines] == [Decimal("500.00"), Decimal("380.00"), Decimal("349.50")]
@@ -44,7 +44,7 @@ def test_statement_has_opening_running_and_closing_balances(history):
 
 def test_csv_has_opening_and_closing_rows_and_defuses_formulas(history):
     a, _ = history
-    today = current_business_date()
+    today = business_date_open()
     rows = list(csv.reader(io.StringIO(statement_csv(account_statement(account_id=a.pk, date_from=today,
                                                                          date_to=today)))))
     assert rows[0][:3] == ["booked_at", "business_date", "value_date"]
@@ -56,7 +56,7 @@ def test_csv_has_opening_and_closing_rows_and_defuses_formulas(history):
 
 def test_pdf_renders_with_accents(history):
     a, _ = history
-    today = current_business_date()
+    today = business_date_open()
     pdf = statement_pdf(account_statement(account_id=a.pk, date_from=today, date_to=today))
     assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
     assert f"/Title (Statement {a.iban} {today} to {today})".encode() in pdf
@@ -64,7 +64,7 @@ def test_pdf_renders_with_accents(history):
 
 def test_a_period_too_long_for_one_document_is_refused(history):
     a, _ = history
-    today = current_business_date()
+    today = business_date_open()
     statement = account_statement(account_id=a.pk, date_from=today, date_to=today, max_lines=2)
     assert statement.truncated
     with pytest.raises(StatementTooLong):
