@@ -217,3 +217,15 @@ def test_the_schema_of_the_reconciliation_views_has_no_warnings():
     assert "text/csv" in export["200"]["content"] and "application/problem+json" in export["403"]["content"]
     assert "application/problem+json" in paths["/api/v1/reconciliation/breaks/{break_id}/assign/"]["post"][
         "responses"]["409"]["content"]
+
+
+def test_an_unknown_format_is_a_400_naming_the_parameter_not_a_404(people):
+    """Fuzz finding: `?format=AAA` on the CSV export answered DRF's `404 not_found` (as if the
+    resource were missing), a status the operation does not document."""
+    from tests.openapi import assert_documented
+
+    response = staff_api(people.ops).get(f"{BASE}safeguarding/export.csv", {"format": "AAA"})
+    body = assert_problem(response, 400, "validation_error")
+    assert "format" in body["errors"]
+    assert_documented(response, "GET", "/api/v1/reconciliation/safeguarding/export.csv")
+    assert staff_api(people.ops).get(f"{BASE}safeguarding/export.csv", {"format": "csv"}).status_code == 200

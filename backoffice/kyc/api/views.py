@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.kyc import selectors, services
-from backoffice.kyc.models import ADD, ADD_DOCUMENT, REVIEW, VIEW, VIEW_DOCUMENT
+from backoffice.kyc.models import ADD, ADD_DOCUMENT, DOCUMENT_CONTENT_TYPES, REVIEW, VIEW, VIEW_DOCUMENT
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
@@ -91,7 +91,10 @@ class KycListCreateApi(KycApi):
     @extend_schema(operation_id="kyc_applications_create", tags=[KYC], summary="Open a draft KYC application",
                    description="One open application per customer (`kyc_application_open`).",
                    request=s.KycCreateSerializer,
-                   responses={201: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 403, 409)})
+                   responses={201: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 403, 409),
+                              (404, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                                  ProblemSerializer, description="`customer_not_found`: no such customer, or one "
+                                  "this client does not see.")})
     def post(self, request):
         serializer = s.KycCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -141,7 +144,7 @@ class KycDocumentDownloadApi(KycApi):
                    description="Streams the file as an attachment, only to the assignee, compliance officers and "
                    "those who assign applications (`not_assignee` otherwise). Documents have no public URL.",
                    parameters=[path_id("application_id"), path_id("document_id")],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                   responses={**{(200, content_type): OpenApiTypes.BINARY for content_type in DOCUMENT_CONTENT_TYPES},
                               **problem_responses(401, 404), **REFUSED})
     def get(self, request, application_id: int, document_id: int):
         document = selectors.document_for_download(application_id=application_id, document_id=document_id,

@@ -7,7 +7,8 @@ the paginated envelope) working when responses are keyed by `(status, media type
 `problem_responses` does. It also documents, centrally, what every operation of a kind can answer:
 
 * every write (POST, PUT, PATCH, DELETE) a `400` (`unknown_field` at least: bodies are strict,
-  see `strict.py`);
+  see `strict.py`), and every other operation a `400` too: the front door (`guard.py`) refuses a
+  NUL in any query string with `invalid_character`;
 * every cursor-paginated list a `404` `not_found` for an invalid `cursor`;
 * a `DecimalStringField` (amounts, rates) with the `pattern` of exactly what it accepts.
 
@@ -33,6 +34,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 INVALID_CURSOR = "Not found (`not_found`): an invalid or tampered `cursor`."
 INVALID_CURSOR_TOO = "An invalid or tampered `cursor` is `not_found` too."
 UNKNOWN_FIELD = "A field this endpoint does not accept is `unknown_field` (named in `field`)."
+FRONT_DOOR = ("Refused at the API's front door (`core_banking/common/api/guard.py`): `invalid_character` (a NUL, "
+              "`%00`, in the query string or the JSON body), `json_too_deep`, `malformed_request`.")
+FRONT_DOOR_TOO = "The front door's refusals are `400` too: `invalid_character`, `json_too_deep`."
 _DESCRIPTIONS = {
     400: "The request is not valid: `validation_error` with `errors` per field; `unknown_field` (a field this "
     "endpoint does not accept, named in `field`); `unknown_currency`; or a domain code.",
@@ -75,6 +79,10 @@ class AutoSchema(openapi.AutoSchema):
                 responses["400"] = self._problem(400, _DESCRIPTIONS[400])
             elif "unknown_field" not in responses["400"].get("description", ""):
                 responses["400"]["description"] = _also(responses["400"].get("description", ""), UNKNOWN_FIELD)
+        if "400" not in responses:
+            responses["400"] = self._problem(400, FRONT_DOOR)
+        elif "invalid_character" not in responses["400"].get("description", ""):
+            responses["400"]["description"] = _also(responses["400"].get("description", ""), FRONT_DOOR_TOO)
         if self.method == "GET" and self._get_paginator() is not None and self._is_list_view():
             if "404" not in responses:
                 responses["404"] = self._problem(404, INVALID_CURSOR)

@@ -8,6 +8,7 @@ start answer share the one ``EodRun`` shape for that reason.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core_banking.common.api.strict import StrictInputSerializer
@@ -94,11 +95,20 @@ class CalendarDaySerializer(serializers.Serializer):
                                        "failed); null when it has none.")
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "18:00"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as ``HH:MM``. Not OpenAPI's ``format: time``, which is RFC 3339's full time
+    with seconds and a UTC offset (``18:00:00+01:00``)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 EodCalendarSerializer = type("EodCalendarSerializer", (serializers.Serializer,), {
     "__module__": __name__,
     "__doc__": "The open business date and its cut-off, and the bank calendar over a range.",
     "open_business_date": serializers.DateField(),
-    "cutoff": serializers.TimeField(format="%H:%M", help_text="BANK_CUTOFF, in the bank's time zone."),
+    "cutoff": HourMinuteField(help_text="BANK_CUTOFF, in the bank's time zone."),
     "cutoff_at": serializers.DateTimeField(help_text="The open business date's cut-off instant."),
     "past_cutoff": serializers.BooleanField(help_text="The cut-off has passed: the end of day is due."),
     "next_business_date": serializers.DateField(help_text="What the open date's end of day will open."),

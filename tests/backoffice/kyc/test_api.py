@@ -134,3 +134,28 @@ def test_approval_through_the_api_sets_the_customer_status(ada, people):
     assert ada.kyc_status == "approved"
     services.open_periodic_reviews()
     assert KycApplication.objects.filter(customer=ada).count() == 1
+
+
+def test_a_downloaded_image_is_answered_with_a_documented_content_type(ada, people):
+    """Fuzz finding: a PNG passport scan was answered `image/png`, the schema said only
+    `application/octet-stream`; every stored content type is documented now."""
+    from backoffice.kyc.models import DOCUMENT_CONTENT_TYPES
+    from tests.openapi import assert_documented, operation
+
+    path = "/api/v1/kyc/applications/{application_id}/documents/{document_id}/download/"
+    assert set(operation("GET", path)["responses"]["200"]["content"]) == set(DOCUMENT_CONTENT_TYPES)
+    application = draft(ada, people.ops, docs=[])
+    document = add_document(application, people.ops, "passport", name="scan.png", content=PNG,
+                            content_type="image/png")
+    response = staff_api(people.ops).get(f"{BASE}/{application.pk}/documents/{document.pk}/download/")
+    assert response["Content-Type"] == "image/png"
+    assert_documented(response, "GET", path)
+
+
+def test_opening_an_application_for_an_unknown_customer_is_a_documented_404(people):
+    """Fuzz finding: `customer_not_found` (404) was not among the documented answers."""
+    from tests.openapi import assert_documented
+
+    response = staff_api(people.ops).post(f"{BASE}/", {"customer": 2**62}, format="json")
+    assert_problem(response, status=404, code="customer_not_found")
+    assert_documented(response, "POST", "/api/v1/kyc/applications/")

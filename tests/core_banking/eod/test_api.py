@@ -201,3 +201,18 @@ def test_the_schema_documents_the_eod_endpoints_without_warnings():
     assert components["EodRunStatusEnum"]["enum"] == ["running", "completed", "failed"]
     assert components["EodStepStatusEnum"]["enum"] == ["pending", "running", "completed", "failed"]
     assert components["EodChunkStatusEnum"]["enum"] == ["pending", "running", "done", "failed"]
+
+
+def test_the_cut_off_is_documented_as_hh_mm_not_as_an_rfc3339_time(eod_steps, population, ops):
+    """Fuzz finding: `cutoff` ("18:00") was documented `format: time`, which is RFC 3339's full
+    time with seconds and an offset; the answer broke its own schema. It is `HH:MM` by pattern."""
+    import re
+
+    from tests.openapi import openapi_schema
+
+    documented = openapi_schema()["components"]["schemas"]["EodCalendar"]["properties"]["cutoff"]
+    assert "format" not in documented and documented["type"] == "string"
+    body = ops.get(f"{BASE}calendar/").json()
+    assert re.fullmatch(documented["pattern"], body["cutoff"]), body["cutoff"]
+    for wrong in ("18:00:00", "24:00", "8:00"):
+        assert not re.fullmatch(documented["pattern"], wrong)
