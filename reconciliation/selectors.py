@@ -315,3 +315,50 @@ def safeguarding_csv(checks) -> str:
                                                                        check.difference)),
                          check.outcome])
     return out.getvalue()
+
+
+# --- staff pages: the payment's story and the operations dashboard --------------------------------
+
+
+def matches_for_postings(posting_ids) -> list[Match]:
+    """The matches (active or suggested; undone ones too, marked) that hold any of the given
+    ledger postings, with their statement lines: one query for the links, one for the lines."""
+    ids = [i for i in posting_ids if i is not None]
+    if not ids:
+        return []
+    match_ids = set(MatchPosting.objects.filter(posting_id__in=ids).values_list("match_id", flat=True))
+    if not match_ids:
+        return []
+    matches = list(Match.objects.filter(pk__in=match_ids).select_related("external_account", "matched_by")
+                   .order_by("-id"))
+    return _with_items(matches)
+
+
+def match_rate(*, since: dt.date) -> dict[str, Any]:
+    """Statement lines booked since ``since``: how many, how many matched, the rate (percent)."""
+    counts = (StatementLine.objects.filter(booking_date__gte=since)
+              .aggregate(total=Count("id"), matched=Count("id", filter=Q(status=LineStatus.MATCHED))))
+    total, matched = counts["total"] or 0, counts["matched"] or 0
+    return {"total": total, "matched": matched, "rate": round(100 * matched / total, 1) if total else None}
+
+
+def open_breaks_summary() -> dict[str, Any]:
+    """Open breaks (open or investigating) per ageing bucket and in total."""
+    rows = breaks_ageing(as_of=today())
+    buckets = {code: 0 for code, *_ in AGE_BUCKETS}
+    for row in rows:
+        buckets[row["bucket"]] = buckets.get(row["bucket"], 0) + row.get("count", 0)
+    return {"total": sum(buckets.values()),
+            "buckets": [{"bucket": label, "count": buckets[code]} for code, label, *_ in AGE_BUCKETS]}
+
+
+def safeguarding_latest() -> list[SafeguardingCheck]:
+    """The latest safeguarding check per currency (one query: DISTINCT ON on PostgreSQL, a
+    grouped sub-select elsewhere)."""
+    from django.db import connection
+
+    checks = SafeguardingCheck.objects.select_related("currency")
+    if connection.vendor == "postgresql":
+        return list(checks.order_by("currency_id", "-date").distinct("currency_id"))
+    latest = SafeguardingCheck.objects.filter(currency_id=OuterRef("currency_id")).order_by("-date").values("pk")[:1]
+    return list(checks.filter(pk=Subquery(latest)).order_by("currency_id"))

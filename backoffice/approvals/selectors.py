@@ -37,10 +37,14 @@ def checkable_action_types(user) -> list[str]:
     """The action types whose policy names one of ``user``'s roles as a checker."""
     if not user.has_perm(DECIDE):
         return []
-    for code in ACTION_TYPES:
-        policy_for(code)  # the defaults exist once anyone looks
+    policies = list(ApprovalPolicy.objects.all())
+    known = {p.action_type for p in policies}
+    if any(code not in known for code in ACTION_TYPES):
+        for code in ACTION_TYPES:
+            policy_for(code)  # the defaults exist once anyone looks
+        policies = list(ApprovalPolicy.objects.all())
     roles = set(user.groups.values_list("name", flat=True))
-    return [p.action_type for p in ApprovalPolicy.objects.all() if roles & set(p.checker_roles)]
+    return [p.action_type for p in policies if roles & set(p.checker_roles)]
 
 
 def inbox_condition_for_user(user, *, now=None) -> Q:
@@ -120,3 +124,35 @@ def request_next_step(request) -> str:
     if status == "executed":
         return "Executed: the action took effect when the last approval arrived."
     return f"{status.capitalize()}: nothing was done."
+
+
+# --- staff pages -----------------------------------------------------------------------------
+
+
+def requests_for_targets(target_keys, *, pending_only: bool = True, limit: int = 50) -> list[ApprovalRequest]:
+    """The requests about the given targets (``account:<id>``, ``customer:<id>``, ...), the
+    ones in flight (pending) by default, oldest expiry first."""
+    keys = [k for k in target_keys if k]
+    if not keys:
+        return []
+    requests = ApprovalRequest.objects.filter(target_key__in=keys)
+    if pending_only:
+        requests = requests.filter(status=ApprovalRequest.Status.PENDING)
+    return list(_with_related(requests).order_by("expires_at", "id")[:limit])
+
+
+def request_page(request_id: int) -> ApprovalRequest:
+    """One request with its decisions and history (and who made them) for its staff page."""
+    from django.db.models import Prefetch
+
+    from .models import ApprovalHistory
+
+    request = (ApprovalRequest.objects.filter(pk=request_id).select_related("maker")
+               .prefetch_related(Prefetch("decisions", queryset=ApprovalDecision.objects.select_related("checker")
+                                          .order_by("id")),
+                                 Prefetch("history", queryset=ApprovalHistory.objects.select_related("actor")
+                                          .order_by("id")))
+               .first())
+    if request is None:
+        raise exc.ApprovalRequestNotFound(f"approval request {request_id} does not exist")
+    return request

@@ -88,3 +88,96 @@ def _target(application: KycApplication, action: str) -> str:
     if action == "approve" and application.risk_rating == "high" and application.first_approval_by_id is None:
         return application.status  # the first of two approvals
     return target
+
+
+# --- staff pages: my reviews, the backlog, a customer's applications -----------------------------
+
+#: Days a submitted application may wait for its decision (the review SLA the queues order by
+#: and the dashboard counts breaches of); ``KYC_REVIEW_SLA_DAYS`` in settings overrides it.
+REVIEW_SLA_DAYS = 5
+REVIEW_STATES = (KycApplication.Status.SUBMITTED, KycApplication.Status.IN_REVIEW,
+                 KycApplication.Status.RESUBMITTED)
+
+
+def review_sla_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "KYC_REVIEW_SLA_DAYS", REVIEW_SLA_DAYS))
+
+
+def _with_due_at(applications: QuerySet[KycApplication]) -> QuerySet[KycApplication]:
+    import datetime as dt
+
+    from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+    from django.db.models.functions import Coalesce
+
+    sla = dt.timedelta(days=review_sla_days())
+    return applications.annotate(due_at=ExpressionWrapper(Coalesce(F("submitted_at"), F("created_at")) + Value(sla),
+                                                          output_field=DateTimeField()))
+
+
+def my_reviews(user, *, limit: int = 200) -> list[KycApplication]:
+    """The open applications assigned to ``user`` waiting for a reviewer (submitted, in review,
+    resubmitted), by review SLA: the oldest submission first (``kyc_app_assignee_status``)."""
+    applications = KycApplication.objects.filter(assignee=user, status__in=REVIEW_STATES)
+    return list(_with_due_at(applications).select_related("customer").order_by("due_at", "id")[:limit])
+
+
+def unassigned_reviews(*, limit: int = 200) -> list[KycApplication]:
+    """Applications waiting for a reviewer that nobody has picked up, by review SLA."""
+    applications = KycApplication.objects.filter(assignee__isnull=True, status__in=REVIEW_STATES)
+    return list(_with_due_at(applications).select_related("customer").order_by("due_at", "id")[:limit])
+
+
+def kyc_backlog(*, now=None) -> dict[str, Any]:
+    """Open applications per status and how many waiting for review are past the review SLA."""
+    import datetime as dt
+
+    from django.db.models import Count
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=review_sla_days())
+    rows = (KycApplication.objects.filter(status__in=KycApplication.OPEN_STATES)
+            .annotate(since=Coalesce("submitted_at", "created_at")).order_by().values("status")
+            .annotate(n=Count("id"), breached=Count("id", filter=Q(status__in=REVIEW_STATES, since__lte=cutoff))))
+    by_status = {r["status"]: r for r in rows}
+    return {"by_status": [{"status": s.label, "count": by_status.get(s.value, {}).get("n", 0),
+                           "breached": by_status.get(s.value, {}).get("breached", 0)}
+                          for s in KycApplication.Status if s.value in KycApplication.OPEN_STATES],
+            "total": sum(r["n"] for r in rows), "breached": sum(r["breached"] for r in rows)}
+
+
+def customer_applications(customer_id: int, *, limit: int = 20) -> list[KycApplication]:
+    """A customer's applications, newest first, with their documents' metadata prefetched
+    (``kyc_app_customer_time``); who may see the documents is decided per application
+    (``documents_for`` / ``kyc_may_see_documents``)."""
+    from django.db.models import Prefetch
+
+    return list(KycApplication.objects.filter(customer_id=customer_id)
+                .select_related("assignee", "decided_by")
+                .prefetch_related(Prefetch("documents", queryset=KycDocument.objects.order_by("id")))
+                .order_by("-created_at", "-id")[:limit])
+
+
+def latest_open_application(customer_id: int) -> KycApplication | None:
+    return (KycApplication.objects.filter(customer_id=customer_id, status__in=KycApplication.OPEN_STATES)
+            .order_by("-created_at", "-id").first())
+
+
+def application_page(application_id: int) -> KycApplication:
+    """One application with what its staff page shows (customer, people, history, documents)."""
+    from django.db.models import Prefetch
+
+    from .models import KycHistory
+
+    application = (KycApplication.objects.filter(pk=application_id)
+                   .select_related("customer", "assignee", "first_approval_by", "decided_by")
+                   .prefetch_related(Prefetch("history", queryset=KycHistory.objects.select_related("actor")
+                                              .order_by("id")),
+                                     Prefetch("documents", queryset=KycDocument.objects.order_by("id")))
+                   .first())
+    if application is None:
+        raise exc.ApplicationNotFound(f"KYC application {application_id} does not exist")
+    return application

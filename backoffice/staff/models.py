@@ -23,6 +23,11 @@ class StaffProfile(models.Model):
 
     class Meta:
         verbose_name = "staff profile"
+        permissions = [
+            # The operations dashboard (backoffice/staff/pages/dashboard.py): the bank's figures of
+            # the day (payments, fees, end of day, backlogs, alerts, reconciliation, safeguarding).
+            ("view_operations_dashboard", "Can see the operations dashboard"),
+        ]
 
     def __str__(self) -> str:
         return f"Staff profile of {self.user}"

@@ -78,6 +78,7 @@ _JUDGED_RECORDS = (
 # Group name -> permissions ("app_label.codename"). Group names are the role names.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATIONS: [
+        "staff.view_operations_dashboard",
         "ledger.view_journalentry",
         "ledger.view_ledgeraccount",
         # Customers and their accounts: onboarding data, opening, lifecycle, overdrafts.
@@ -140,6 +141,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     COMPLIANCE_OFFICER: [
         *_JUDGED_RECORDS,
+        "staff.view_operations_dashboard",
         "audit.view_auditevent",
         "payments.view_payment",
         "payments.review_payment",
@@ -170,6 +172,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "limits.view_limitusage",
     ],
     FINANCE: [
+        "staff.view_operations_dashboard",
         "ledger.view_journalentry",
         "ledger.view_ledgeraccount",
         "ledger.post_entry",

@@ -120,3 +120,38 @@ def available_transitions(ticket: Ticket, user) -> list[dict[str, Any]]:
 def _target(ticket: Ticket, action: str) -> str:
     meta = getattr(ticket, action)._django_fsm
     return meta.get_transition(ticket.status).target
+
+
+# --- staff pages -----------------------------------------------------------------------------
+
+
+def ticket_find(*, number: str, limit: int = 20) -> list[Ticket]:
+    """A ticket by its number (exact, the unique index), for the staff search box."""
+    number = (number or "").strip().upper()
+    if not number:
+        return []
+    return list(_with_related(Ticket.objects.filter(number=number))[:limit])
+
+
+def customer_open_tickets(customer_id: int, *, limit: int = 50) -> list[Ticket]:
+    """A customer's active tickets, next SLA due first (``ticket_customer_time`` index)."""
+    tickets = with_due_at(Ticket.objects.filter(customer_id=customer_id, status__in=Ticket.ACTIVE_STATES))
+    return list(_with_related(tickets).order_by("next_due_at", "id")[:limit])
+
+
+def ticket_backlog(*, now=None) -> dict[str, Any]:
+    """The active tickets per status, and how many of them are past an SLA (breached flag set by
+    the escalation task, or due time already passed): one grouped query."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    late = (Q(response_breached=True) | Q(resolution_breached=True)
+            | Q(first_response_at__isnull=True, response_due_at__lte=now) | Q(resolution_due_at__lte=now))
+    rows = (Ticket.objects.filter(status__in=Ticket.ACTIVE_STATES).order_by().values("status")
+            .annotate(n=Count("id"), breached=Count("id", filter=late)))
+    by_status = {r["status"]: r for r in rows}
+    return {"by_status": [{"status": s.label, "count": by_status.get(s.value, {}).get("n", 0),
+                           "breached": by_status.get(s.value, {}).get("breached", 0)}
+                          for s in Ticket.Status if s.value in Ticket.ACTIVE_STATES],
+            "total": sum(r["n"] for r in rows), "breached": sum(r["breached"] for r in rows)}

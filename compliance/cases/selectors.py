@@ -231,3 +231,46 @@ def available_transitions(case: Case, user) -> list[dict[str, Any]]:
 
 def may_decide(case: Case, user) -> bool:
     return case.is_open and case_may_work(case, user) and user.has_perm(DECIDE)
+
+
+# --- staff pages: search, customer 360°, the payment's story, queues, the dashboard --------------
+
+
+def case_find(*, number: str, limit: int = 20) -> list[Case]:
+    """A case by its number (exact, the unique index), for the staff search box."""
+    number = (number or "").strip().upper()
+    if not number:
+        return []
+    return list(Case.objects.filter(number=number).select_related("customer", "assignee")[:limit])
+
+
+def customer_compliance(customer_id: int, *, limit: int = 50) -> dict[str, list]:
+    """A customer's cases (open first) and alerts (newest first), each list one query
+    (``compliance_alert_customer`` and the case's customer index)."""
+    cases = (Case.objects.filter(customer_id=customer_id).select_related("assignee")
+             .annotate(open_rank=CaseWhen(When(status__in=OPEN_STATES, then=Value(0)), default=Value(1)))
+             .order_by("open_rank", "-opened_at", "-id"))
+    alerts = (Alert.objects.filter(customer_id=customer_id).select_related("case", "payment")
+              .order_by("-created_at", "-id"))
+    return {"cases": list(cases[:limit]), "alerts": list(alerts[:limit])}
+
+
+def payment_alerts(payment_id: int) -> list[Alert]:
+    """The screening and monitoring alerts a payment raised, with their decisions, oldest first."""
+    return list(Alert.objects.filter(payment_id=payment_id).select_related("case", "decided_by")
+                .order_by("created_at", "id"))
+
+
+def my_cases(user, *, limit: int = 200) -> list[Case]:
+    """The open cases assigned to ``user``, by SLA (due first)."""
+    return list(case_search(open_only=True, assignee_id=user.pk, ordering="due")[:limit])
+
+
+def alerts_by_rule(*, since: dt.datetime) -> list[dict[str, Any]]:
+    """Alerts raised since ``since`` per source and rule, most first (one grouped query on the
+    ``compliance_alert_queue`` index's creation time)."""
+    from django.db.models import Count
+
+    return list(Alert.objects.filter(created_at__gte=since).order_by().values("source", "rule_code")
+                .annotate(n=Count("id"), open=Count("id", filter=Q(status=Alert.Status.OPEN)))
+                .order_by("-n", "source", "rule_code"))

@@ -107,3 +107,18 @@ def account_get(*, account_id: int, visible_to=None) -> Account:
     if account is None:
         raise exc.AccountNotFound(f"account {account_id} does not exist")
     return account
+
+
+def account_find(*, iban: str = "", number: str = "", limit: int = 20) -> list[Account]:
+    """Accounts for the staff search box: by IBAN or account number, exact (both unique
+    indexes), with their posted and available balances."""
+    from django.db.models import Q
+
+    condition = Q()
+    if iban:
+        condition |= Q(iban=iban.replace(" ", "").upper())
+    if number:
+        condition |= Q(number=number.strip())
+    if not condition:
+        return []
+    return list(_accounts().filter(condition).order_by("number")[:limit])

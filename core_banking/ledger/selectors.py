@@ -360,3 +360,33 @@ def hold_get(*, hold_id: int, visible_to=None) -> Hold:
     if hold is None:
         raise exc.HoldNotFound(f"hold {hold_id} does not exist")
     return hold
+
+
+# --- staff pages -----------------------------------------------------------------------------
+
+
+def journal_entry_find(*, entry_id: int | None = None, external_ref: str = "", limit: int = 20) -> list[JournalEntry]:
+    """Entries for the staff search box: by id (the primary key) or external reference (its
+    index), exact, with their postings (one prefetch)."""
+    condition = Q()
+    if entry_id is not None:
+        condition |= Q(pk=entry_id)
+    if external_ref:
+        condition |= Q(external_ref=external_ref.strip())
+    if not condition:
+        return []
+    return list(JournalEntry.objects.prefetch_related(
+        Prefetch("postings", queryset=Posting.objects.select_related("currency", "account").order_by("id")))
+        .filter(condition).order_by("-id")[:limit])
+
+
+def holds_for_accounts(*, ledger_account_ids, status: str = Hold.Status.PENDING, limit: int = 100) -> list[Hold]:
+    """Holds on the given ledger accounts (either side), pending by default, newest first."""
+    ids = [i for i in ledger_account_ids if i is not None]
+    if not ids:
+        return []
+    holds = Hold.objects.filter(Q(debit_account_id__in=ids) | Q(credit_account_id__in=ids))
+    if status:
+        holds = holds.filter(status=status)
+    return list(holds.select_related("currency", "debit_account", "credit_account").order_by("-created_at", "-id")
+                [:limit])

@@ -167,3 +167,85 @@ def payment_request_check_visible(*, visible_to, debtor_account_id=None, credito
         compact = creditor_iban.replace(" ", "").upper()
         if not Account.objects.filter(iban=compact, customer__created_by=visible_to).exists():
             raise exc.InvalidPayment(f"no account of ours has IBAN {creditor_iban}", field="creditor_iban")
+
+
+# --- staff pages: transaction look-up, the payment's story, the operations dashboard ------------
+
+
+def payment_find(*, reference: str = "", amount: Decimal | None = None, business_date: dt.date | None = None,
+                 iban: str = "", limit: int = 20) -> list:
+    """Payments for the staff search box: a reference or end-to-end id (exact, unique index /
+    ``payment_end_to_end``), else an amount, a business date and/or an IBAN, combined with AND
+    (``payment_amount_time``, ``payment_date_status``, ``payment_cpty_iban_time`` and the
+    account-side indexes). Nothing to look for: nothing found (never a scan of every payment)."""
+    if not (reference or amount is not None or business_date is not None or iban):
+        return []
+    qs = payment_search(reference=reference, iban=iban, amount_min=amount, amount_max=amount,
+                        business_date_from=business_date, business_date_to=business_date)
+    return list(qs[:limit])
+
+
+def payment_story(*, payment_id: int) -> dict:
+    """Everything the engine knows of one payment, for the support agent's "full story": the
+    payment with both accounts and their customers, its status history (with who did it), the
+    journal entry with every posting (and the return entry), the hold and the fee breakdown.
+    Compliance decisions and the reconciliation match are read by the page from their own apps
+    (the engine never imports them). A fixed number of queries whatever the payment."""
+    from django.db.models import Prefetch
+
+    from core_banking.ledger.models import Posting
+
+    from .models import Payment, PaymentStatusChange
+
+    postings = Posting.objects.select_related("account", "currency").order_by("id")
+    payment = (
+        Payment.objects.select_related(
+            "debtor_account__customer", "creditor_account__customer", "currency", "fee_currency",
+            "target_currency", "entry", "return_entry", "hold", "hold__debit_account", "hold__credit_account",
+            "created_by")
+        .prefetch_related(Prefetch("status_changes", queryset=PaymentStatusChange.objects.select_related("actor")
+                                   .order_by("id")),
+                          Prefetch("entry__postings", queryset=postings),
+                          Prefetch("return_entry__postings", queryset=postings))
+        .filter(pk=payment_id).first()
+    )
+    if payment is None:
+        raise exc.PaymentNotFound(f"payment {payment_id} does not exist")
+    entries = [e for e in (payment.entry, payment.return_entry) if e is not None]
+    return {
+        "payment": payment,
+        "history": list(payment.status_changes.all()),
+        "entries": entries,
+        "postings": [p for e in entries for p in e.postings.all()],
+        "hold": payment.hold,
+        "fees": payment.fees or [],
+    }
+
+
+def payment_daily_counts(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
+    """Payments per business date and status in a date range: an index-only scan of
+    ``payment_date_status`` (business_date, status) grouped in the database."""
+    from django.db.models import Count
+
+    from .models import Payment
+
+    return list(Payment.objects.filter(business_date__gte=date_from, business_date__lte=date_to)
+                .order_by().values("business_date", "status").annotate(n=Count("id"))
+                .order_by("business_date", "status"))
+
+
+def fee_income_daily(*, date_from: dt.date, date_to: dt.date) -> list[dict]:
+    """Fee income per business date and currency, read from the ledger: the credits to the
+    fee-income booking accounts (income is credited, so the sign is turned), one grouped query
+    over those few accounts' postings."""
+    from django.db.models import Sum
+
+    from core_banking.ledger.models import Posting
+
+    accounts = BookingAccount.objects.filter(purpose=BookingAccount.Purpose.FEE_INCOME).values("ledger_account_id")
+    rows = (Posting.objects.filter(account_id__in=accounts, business_date__gte=date_from,
+                                   business_date__lte=date_to)
+            .order_by().values("business_date", "currency_id").annotate(total=Sum("amount"))
+            .order_by("business_date", "currency_id"))
+    return [{"business_date": r["business_date"], "currency": r["currency_id"], "income": -r["total"]}
+            for r in rows]

@@ -14,19 +14,14 @@ permission and the services check again. Every change goes through ``reconciliat
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 
-from backoffice.staff.two_factor import two_factor_satisfied
+from backoffice.staff.decorators import staff_page
 from core_banking.common.errors import DomainError, NotFound
 from core_banking.common.maker_checker import Deferred
 from reconciliation import selectors, services
@@ -55,24 +50,6 @@ BOARD_LIMIT = 500
 SAFEGUARDING_LIMIT = 1000
 
 
-def reconciliation_page(view):
-    """Signed-in staff past the second factor with ``reconciliation.view_statementline``."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("staff:login"))
-        if not user.is_staff or not two_factor_satisfied(user) or not user.has_perm(VIEW):
-            raise PermissionDenied
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.detail) from error
-
-    return never_cache(csrf_protect(wrapped))
-
-
 def _status(error: DomainError) -> int:
     return 403 if error.code == "permission_denied" else 400
 
@@ -87,12 +64,12 @@ def _account(account_id: int) -> ExternalAccount:
 # --- index and upload ----------------------------------------------------------------------------
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def index_view(request: HttpRequest) -> HttpResponse:
     return render(request, "reconciliation/index.html", {"accounts": selectors.account_overview()})
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def upload_view(request: HttpRequest) -> HttpResponse:
     """GET: the form (``?account=`` preselects one). POST: ``services.statement_import``; the
     result is shown on the page; a refusal is a form error (status 400, nothing written)."""
@@ -155,7 +132,7 @@ def _workspace_context(request: HttpRequest, account: ExternalAccount, **forms) 
     }
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def workspace_view(request: HttpRequest, account_id: int) -> HttpResponse:
     return render(request, "reconciliation/workspace.html", _workspace_context(request, _account(account_id)))
 
@@ -163,7 +140,7 @@ def workspace_view(request: HttpRequest, account_id: int) -> HttpResponse:
 WORKSPACE_ACTIONS = {"match", "confirm", "unmatch", "automatch"}
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def workspace_action_view(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
     """POST from the workspace. Success redirects back (keeping the filters); a refusal or an
     invalid form re-renders the workspace with the error next to its form."""
@@ -226,7 +203,7 @@ def _account_match(account: ExternalAccount, match_id: int) -> Match:
 # --- breaks ------------------------------------------------------------------------------------------
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def breaks_view(request: HttpRequest) -> HttpResponse:
     form = BreakFilterForm(request.GET or None)
     f = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -246,7 +223,7 @@ def breaks_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def ageing_view(request: HttpRequest) -> HttpResponse:
     include_closed = request.GET.get("include_closed") == "1"
     today = selectors.today()
@@ -296,7 +273,7 @@ def _break_context(request: HttpRequest, brk: Break, **forms) -> dict:
     }
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def break_view(request: HttpRequest, break_id: int) -> HttpResponse:
     return render(request, "reconciliation/break.html", _break_context(request, _break(break_id)))
 
@@ -304,7 +281,7 @@ def break_view(request: HttpRequest, break_id: int) -> HttpResponse:
 BREAK_ACTIONS = {"assign", "claim", "investigate", "write_off", "resolve"}
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def break_action_view(request: HttpRequest, break_id: int, action: str) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -370,7 +347,7 @@ def _safeguarding_filters(request: HttpRequest) -> tuple[SafeguardingFilterForm,
                   "outcome": f.get("outcome") or ""}
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def safeguarding_view(request: HttpRequest) -> HttpResponse:
     form, filters = _safeguarding_filters(request)
     checks = selectors.safeguarding_history(**filters).select_related("currency")
@@ -388,7 +365,7 @@ def safeguarding_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-@reconciliation_page
+@staff_page(VIEW)
 def safeguarding_export_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("reconciliation.view_safeguardingcheck"):
         raise PermissionDenied

@@ -24,3 +24,38 @@ def duration_words(value: timedelta | None) -> str:
 def role_label(role: str) -> str:
     """`compliance_officer` -> "Compliance officer"."""
     return role.replace("_", " ").capitalize()
+
+
+@register.filter
+def money(value, exponent=2) -> str:
+    """An amount rounded to its currency's exponent with thousands grouping: ``1234.5|money:2`` ->
+    ``1,234.50`` (``core_banking.common.money.quantize``, the one rounding point; never a float)."""
+    from decimal import Decimal
+
+    from core_banking.common.money import quantize
+
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        return f"{quantize(amount, int(exponent)):,f}"
+    except (ArithmeticError, ValueError, TypeError):
+        return str(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ mapping|get_item:key }}`` for a dict in a template."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def absolute(value):
+    """``-12.5|absolute`` -> ``12.5`` (credits shown in a credit column)."""
+    try:
+        return abs(value)
+    except TypeError:
+        return value

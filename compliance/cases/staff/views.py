@@ -12,46 +12,23 @@ next to the form that caused it, and changes nothing.
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 
-from backoffice.staff.two_factor import two_factor_satisfied
+from backoffice.staff.decorators import staff_page
 from compliance.cases import selectors, services
 from compliance.cases.api.views import attachment_response, report_response
 from compliance.cases.models import MANAGE, OPEN_STATES, REPORT, VIEW, VIEW_ALERT, VIEW_REPORT, Alert, case_may_work
-from core_banking.common.errors import DomainError, NotFound
+from core_banking.common.errors import DomainError
 
 from .forms import AssignForm, AttachmentForm, DecideForm, NoteForm, QueueFilterForm, ReportForm, TransitionForm
 
 QUEUE_LIMIT = 200
 
 
-def compliance_page(view):
-    """Signed-in staff past the second factor with ``compliance_cases.view_case``."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("staff:login"))
-        if not user.is_staff or not two_factor_satisfied(user) or not user.has_perm(VIEW):
-            raise PermissionDenied
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.detail) from error
-
-    return never_cache(csrf_protect(wrapped))
-
-
-@compliance_page
+@staff_page(VIEW)
 def queue_view(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     f = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -108,7 +85,7 @@ def _case_context(request: HttpRequest, case_id: int, **forms) -> dict:
     return context
 
 
-@compliance_page
+@staff_page(VIEW)
 def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "compliance/case.html", _case_context(request, case_id))
 
@@ -116,7 +93,7 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
 ACTIONS = {"transition", "assign", "claim", "note", "decide", "attachment", "report"}
 
 
-@compliance_page
+@staff_page(VIEW)
 def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     """POST from the case page. Success redirects back to the page (with a message); a refusal or
     an invalid form re-renders the page with the error next to its form."""
@@ -182,7 +159,7 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
     return HttpResponseRedirect(reverse("compliance_staff:case", args=[case_id]))
 
 
-@compliance_page
+@staff_page(VIEW)
 def attachment_download_view(request: HttpRequest, case_id: int, attachment_id: int):
     try:
         attachment = selectors.attachment_for_download(case_id=case_id, attachment_id=attachment_id,
@@ -192,7 +169,7 @@ def attachment_download_view(request: HttpRequest, case_id: int, attachment_id: 
     return attachment_response(attachment)
 
 
-@compliance_page
+@staff_page(VIEW)
 def report_export_view(request: HttpRequest, case_id: int):
     try:
         report = selectors.report_for_export(case_id=case_id, user=request.user)
