@@ -23,7 +23,10 @@ run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=1 STAFF_2FA_EXEMPT_DEMO_USERS=1 $(PY) manage.py seed_demo
-	DEBUG=1 STAFF_2FA_EXEMPT_DEMO_USERS=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	# Served with DEBUG off: staff never see Django's debug pages (tracebacks, URL lists), but the
+	# back office's own 403/404/500 pages; static files come from the collected copy (WhiteNoise).
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-make-run-local-only-not-a-secret} STAFF_2FA_EXEMPT_DEMO_USERS=1 \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override the defaults).
 test: install

@@ -29,6 +29,7 @@ from django.db.models import F, Func, Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.common.history import StatusHistory
+from core_banking.common.money_display import format_money
 
 from .storage import statement_storage
 
@@ -50,7 +51,7 @@ class ExternalAccount(models.Model):
         SAFEGUARDING = "safeguarding", "Safeguarding"
 
     name = models.CharField(max_length=200)
-    bank_bic = models.CharField(max_length=11, blank=True)
+    bank_bic = models.CharField(verbose_name="bank BIC", max_length=11, blank=True)
     account_identifier = models.CharField(
         max_length=64, help_text="IBAN or the bank's own identifier (MT940 :25:, camt Acct/Id)")
     currency = models.ForeignKey("ledger.Currency", on_delete=models.PROTECT, related_name="+")
@@ -185,7 +186,7 @@ class StatementLine(models.Model):
     reference = models.CharField(max_length=140, blank=True, help_text="End-to-end id / customer reference")
     bank_reference = models.CharField(max_length=140, blank=True)
     counterparty_name = models.CharField(max_length=200, blank=True)
-    counterparty_iban = models.CharField(max_length=64, blank=True)
+    counterparty_iban = models.CharField(verbose_name="counterparty IBAN", max_length=64, blank=True)
     description = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=LineStatus.choices, default=LineStatus.UNMATCHED)
@@ -204,7 +205,7 @@ class StatementLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Line {self.statement_id}#{self.position} {self.amount} {self.currency}"
+        return f"Line {self.statement_id}#{self.position} {format_money(self.amount, self.currency)}"
 
 
 class MatchRule(models.TextChoices):
@@ -335,7 +336,8 @@ class Break(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Break {self.pk} {self.amount} ({self.status})"
+        return (f"Break {self.pk}: {format_money(self.amount, self.external_account.currency_id)} "
+                f"({self.get_status_display().lower()})")
 
     @transition(field=status, source=Status.OPEN, target=Status.INVESTIGATING)
     def investigate(self) -> None:

@@ -118,8 +118,8 @@ REQUEST_FIELDS = ("action_type", "status", "summary", "target_key", "amount", "c
 class ApprovalRequestAdmin(admin.ModelAdmin):
     change_form_template = "admin/approvals/approvalrequest/change_form.html"
     action_form = ApprovalActionForm
-    list_display = ("id", "action_type", "status", "summary", "amount", "currency", "maker", "approvals",
-                    "expires_at", "failed")
+    list_display = ("id", "action_label", "status", "summary", "amount", "maker", "approvals", "expires_at",
+                    "failed")
     list_filter = (QueueFilter, "status", "action_type")
     list_select_related = ("maker",)
     search_fields = ("=id", "target_key", "summary")
@@ -130,6 +130,14 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(VIEW)
+
+    @admin.display(description="action", ordering="action_type")
+    def action_label(self, obj: ApprovalRequest) -> str:
+        """The action in words ("Freeze an account"), not its code."""
+        from .registry import ACTION_TYPES
+
+        action = ACTION_TYPES.get(obj.action_type)
+        return action.label if action is not None else obj.action_type.replace("_", " ")
 
     def has_add_permission(self, request) -> bool:
         return False  # requests are made through the API or the services, with their validation

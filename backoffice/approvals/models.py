@@ -116,7 +116,8 @@ class ApprovalRequest(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.action_type} ({self.status})"
+        what = self.summary or self.action_type.replace("_", " ")
+        return f"Request {self.pk}: {what} ({self.get_status_display().lower()})"
 
     # --- lifecycle (fields only; services lock, check, record) --------------------------------
 
@@ -165,7 +166,8 @@ class ApprovalDecision(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.request_id}: {self.decision} by {self.checker_id}"
+        verb = "Approval" if self.decision == "approve" else "Rejection"
+        return f"{verb} of request {self.request_id} by {self.checker}"
 
 
 class ApprovalHistory(models.Model):
@@ -186,4 +188,4 @@ class ApprovalHistory(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.request_id}: {self.action} {self.from_status} -> {self.to_status}"
+        return f"Request {self.request_id}: {self.action.replace('_', ' ')} ({self.from_status} → {self.to_status})"

@@ -19,7 +19,8 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
-from core_banking.common.money import iso_exponent, quantize, to_decimal
+from core_banking.common import money_display
+from core_banking.common.money import to_decimal
 
 Target = dict[str, Any]
 
@@ -27,19 +28,12 @@ Target = dict[str, Any]
 # --- formatting ---------------------------------------------------------------------------------
 
 
-def _exponent(currency: str) -> int:
-    from core_banking.ledger.models import Currency
-
-    exponent = Currency.objects.filter(pk=currency).values_list("exponent", flat=True).first()
-    return iso_exponent(currency) if exponent is None else exponent
-
-
 def format_money(amount, currency: str) -> str:
-    """``Decimal("12345.6"), "EUR"`` -> ``"12,345.60 EUR"`` (quantized to the currency's exponent)."""
+    """``Decimal("12345.6"), "EUR"`` -> ``"12,345.60 EUR"``: the one money display
+    (``core_banking.common.money_display``); ``-`` when there is no amount."""
     if amount is None:
         return "-"
-    value = quantize(amount if isinstance(amount, Decimal) else to_decimal(amount), _exponent(currency))
-    return f"{value:,f} {currency}".strip()
+    return money_display.format_money(amount if isinstance(amount, Decimal) else to_decimal(amount), currency)
 
 
 def _url(user, app_label: str, model: str, pk) -> str | None:

@@ -311,4 +311,4 @@ class KycHistory(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.application_id}: {self.action} {self.from_status} -> {self.to_status}"
+        return f"KYC-{self.application_id}: {self.action.replace('_', ' ')} ({self.from_status} → {self.to_status})"

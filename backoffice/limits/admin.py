@@ -26,6 +26,7 @@ from backoffice.approvals.admin_mixins import REASON_FIELD, MakerCheckerAdminMix
 from core_banking.common.errors import DomainError
 from core_banking.common.maker_checker import ADMIN
 from core_banking.common.money import quantize
+from core_banking.common.money_display import format_money
 
 from . import services
 from .models import AMOUNT_LIMITS, LIMIT_FIELDS, LimitProfile, LimitRule, LimitUsage, LimitUsageRecord
@@ -44,13 +45,13 @@ class NoWritesMixin:
         return False
 
 
-def _amount_display(field: str, *, exponent_of=lambda obj: obj.currency.exponent):
+def _amount_display(field: str, *, currency_of=lambda obj: obj.currency_id):
     """A list column showing an amount in its currency's decimal places (not the 18 stored)."""
 
     @admin.display(description=field.replace("_", " "), ordering=field)
     def display(model_admin, obj) -> str:
         value = getattr(obj, field)
-        return "—" if value is None else format(quantize(value, exponent_of(obj)), "f")
+        return format_money(value, currency_of(obj))
 
     display.__name__ = f"{field}_display"
     return display
@@ -369,7 +370,7 @@ class LimitUsageAdmin(NoWritesMixin, admin.ModelAdmin):
 
 @admin.register(LimitUsageRecord)
 class LimitUsageRecordAdmin(NoWritesMixin, admin.ModelAdmin):
-    amount_display = _amount_display("amount", exponent_of=lambda record: record.usage.currency.exponent)
+    amount_display = _amount_display("amount", currency_of=lambda record: record.usage.currency_id)
     list_display = ("payment", "usage", "amount_display", "count", "created_at", "released_at")
     list_filter = (("released_at", admin.EmptyFieldListFilter),)
     search_fields = ("=payment__reference",)

@@ -52,6 +52,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core_banking.accounts.models import Account
+from core_banking.common.money_display import format_money
 from core_banking.customers.models import Customer
 from core_banking.ledger.models import AMOUNT, Currency
 from core_banking.payments.models import Channel, Payment
@@ -228,8 +229,8 @@ class LimitUsage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (f"{self.scope_kind} {self.scope_id} {self.channel or 'every channel'} {self.period} "
-                f"{self.period_start.isoformat()}: {self.amount} {self.currency_id} in {self.count}")
+        return (f"{self.scope_kind.capitalize()} {self.scope_id}, {self.channel or 'every channel'}, {self.period} "
+                f"from {self.period_start.isoformat()}: {format_money(self.amount, self.currency_id)} in {self.count}")
 
 
 class LimitUsageRecord(models.Model):
@@ -252,4 +253,5 @@ class LimitUsageRecord(models.Model):
 
     def __str__(self) -> str:
         state = "released" if self.released_at else "counted"
-        return f"payment {self.payment_id} -> usage {self.usage_id}: {self.amount} in {self.count} ({state})"
+        money = format_money(self.amount, self.usage.currency_id)
+        return f"Payment {self.payment_id} on usage {self.usage_id}: {money} in {self.count} ({state})"

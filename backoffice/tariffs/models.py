@@ -36,6 +36,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core_banking.accounts.models import Account
+from core_banking.common.money_display import format_money, format_percent
 from core_banking.customers.models import Customer
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
 from core_banking.payments.models import Channel, FeeEvent, Payment
@@ -170,7 +171,9 @@ class FeeTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"from {self.from_volume}: {self.percentage} + {self.fixed_amount}"
+        currency = self.rule.currency_id
+        return (f"From {format_money(self.from_volume, currency)}: {format_percent(self.percentage)} + "
+                f"{format_money(self.fixed_amount, currency)}")
 
 
 class CustomerTariff(models.Model):
@@ -245,7 +248,8 @@ class FeeUsageRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"payment {self.payment_id}: +{self.count} / +{self.volume} on {self.usage_id}"
+        return (f"Payment {self.payment_id}: +{self.count} / +{format_money(self.volume, self.payment.currency_id)} "
+                f"on usage {self.usage_id}")
 
 
 class PeriodicFeeCharge(models.Model):
@@ -292,4 +296,5 @@ class PeriodicFeeCharge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.event} {self.period_start:%Y-%m}: {self.status} {self.amount}"
+        return (f"{self.event} on account {self.account_id} for {self.period_start:%Y-%m}: {self.status} "
+                f"{format_money(self.amount, self.currency_id)}")

@@ -94,7 +94,8 @@ class CategorySla(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category.code} {self.priority}: {self.response_minutes}/{self.resolution_minutes} min"
+        return (f"{self.category.code}, {self.priority} priority: reply within {self.response_minutes} min, resolve "
+                f"within {self.resolution_minutes} min")
 
 
 class TicketNumber(models.Model):
@@ -263,7 +264,8 @@ class TicketMessage(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.visibility} #{self.pk}"
+        kind = "Internal note" if self.visibility == "internal_note" else "Reply to the customer"
+        return f"{kind} {self.pk} on ticket T{self.ticket_id:08d}"
 
 
 class TicketStatusChange(models.Model):
@@ -284,4 +286,4 @@ class TicketStatusChange(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.ticket_id}: {self.action} {self.from_status} -> {self.to_status}"
+        return f"Ticket T{self.ticket_id:08d}: {self.action.replace('_', ' ')} ({self.from_status} → {self.to_status})"

@@ -205,7 +205,7 @@ class CaseStatusChange(StatusHistory):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.case_id}: {self.action} {self.from_status} -> {self.to_status}"
+        return f"Case {self.case_id}: {self.action.replace('_', ' ')} ({self.from_status} → {self.to_status})"
 
 
 class CaseNote(models.Model):
@@ -220,7 +220,7 @@ class CaseNote(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="compliance_note_not_empty")]
 
     def __str__(self) -> str:
-        return f"{self.case_id}: note #{self.pk}"
+        return f"Note {self.pk} on case {self.case_id}"
 
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024

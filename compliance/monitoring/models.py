@@ -29,6 +29,7 @@ from django.db.models import Q
 
 from core_banking.accounts.models import Account
 from core_banking.common.history import append_only_triggers
+from core_banking.common.money_display import format_money
 from core_banking.customers.models import Customer
 from core_banking.ledger.models import AMOUNT
 from core_banking.payments.models import Payment
@@ -103,7 +104,7 @@ class MonitoredFlow(models.Model):
     amount = models.DecimalField(**AMOUNT, help_text="As sent, in ``currency``.")
     currency = models.CharField(max_length=12)
     amount_base = models.DecimalField(**AMOUNT, help_text="In the bank's base currency (FX mid rate).")
-    counterparty_iban = models.CharField(max_length=34, blank=True)
+    counterparty_iban = models.CharField(verbose_name="counterparty IBAN", max_length=34, blank=True)
     counterparty_country = models.CharField(max_length=2, blank=True)
     business_date = models.DateField()
     at = models.DateTimeField()
@@ -125,7 +126,8 @@ class MonitoredFlow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.direction} {self.amount} {self.currency} customer {self.customer_id} ({self.business_date})"
+        return (f"{self.direction} {format_money(self.amount, self.currency)} of customer {self.customer_id} "
+                f"({self.business_date})")
 
 
 class CustomerDay(models.Model):
@@ -149,4 +151,4 @@ class CustomerDay(models.Model):
     def __str__(self) -> str:
         cash = " cash" if self.is_cash else ""
         return (f"customer {self.customer_id} {self.business_date} {self.direction}{cash}: "
-                f"{self.amount_base} in {self.count}")
+                f"{format_money(self.amount_base, settings.BANK_BASE_CURRENCY)} in {self.count}")

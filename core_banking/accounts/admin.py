@@ -33,9 +33,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from core_banking.audit.services import audit_record
+from core_banking.common import admin_activity as activity
 from core_banking.common import maker_checker
 from core_banking.common.errors import DomainError
 from core_banking.common.money import quantize
+from core_banking.common.money_display import format_money
 from core_banking.ledger.admin import NoWritesMixin
 from core_banking.ledger.models import Currency
 
@@ -78,10 +80,9 @@ def available_transitions(account: Account, user) -> list[dict]:
     return out
 
 
-def _in_units(amount: Decimal | None, exponent: int) -> str:
-    if amount is None:
-        return "—"
-    return format(quantize(amount, exponent), "f")
+def _in_units(amount: Decimal | None, currency) -> str:
+    """An amount in its currency's places, grouped, with the code (``money_display``)."""
+    return format_money(amount, currency)
 
 
 # --- products ------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.display(description="max. overdraft", ordering="max_overdraft_limit")
     def max_overdraft(self, product: Product) -> str:
-        return _in_units(product.max_overdraft_limit, product.currency.exponent)
+        return _in_units(product.max_overdraft_limit, product.currency)
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ class AccountActionForm(ActionForm):
 class AccountAdmin(admin.ModelAdmin):
     change_form_template = "admin/accounts/account/change_form.html"
     action_form = AccountActionForm
-    list_display = ("iban", "name", "customer", "product", "currency", "status", "posted", "available", "opened_at")
+    list_display = ("iban", "status", "available", "posted", "customer", "name", "product", "opened_at")
     list_filter = ("status", "currency", "product")
     list_select_related = ("customer", "product", "currency")
     search_fields = ("=iban", "=number", "=customer__number", "^name", "^customer__last_name",
@@ -205,12 +206,13 @@ class AccountAdmin(admin.ModelAdmin):
         (None, {"fields": ("iban", "number", "name", "customer", "product", "currency")}),
         ("Status", {"fields": ("status", "status_reason", "opened_at", "activated_at", "closed_at")}),
         ("Money", {"fields": ("posted", "held", "available", "overdraft", "ledger_account")}),
+        ("Recent transactions and statement", {"fields": activity.ACCOUNT_FIELDS}),
         ("Record", {"fields": ("created_by",)}),
     )
     # Everything but the name: the services own the rest.
     readonly_fields = ("iban", "number", "customer", "product", "currency", "status", "status_reason", "opened_at",
                        "activated_at", "closed_at", "posted", "held", "available", "overdraft", "ledger_account",
-                       "created_by")
+                       "created_by", *activity.ACCOUNT_FIELDS)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -238,22 +240,30 @@ class AccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="posted balance", ordering="posted_balance")
     def posted(self, account: Account) -> str:
-        return _in_units(getattr(account, "posted_balance", None), account.currency.exponent)
+        return _in_units(getattr(account, "posted_balance", None), account.currency)
 
     @admin.display(description="held")
     def held(self, account: Account) -> str:
-        return _in_units(getattr(account, "held_balance", None), account.currency.exponent)
+        return _in_units(getattr(account, "held_balance", None), account.currency)
 
     @admin.display(description="available balance")
     def available(self, account: Account) -> str:
         posted, held = getattr(account, "posted_balance", None), getattr(account, "held_balance", None)
         if posted is None or held is None:
             return "—"
-        return _in_units(posted - held, account.currency.exponent)
+        return _in_units(posted - held, account.currency)
 
     @admin.display(description="overdraft limit")
     def overdraft(self, account: Account) -> str:
-        return _in_units(account.overdraft_limit, account.currency.exponent)
+        return _in_units(account.overdraft_limit, account.currency)
+
+    @admin.display(description="recent transactions")
+    def recent_transactions(self, account: Account):
+        return activity.account_transactions(account)
+
+    @admin.display(description="statement")
+    def statement_links(self, account: Account):
+        return activity.account_statement_links(account)
 
     # --- the change page: only what this user may fire ---
 

@@ -101,7 +101,7 @@ class Account(FSMModelMixin, models.Model):
         CLOSED = "closed", "Closed"
 
     number = models.CharField(max_length=34, unique=True, editable=False)
-    iban = models.CharField(max_length=34, unique=True, editable=False)
+    iban = models.CharField(verbose_name="IBAN", max_length=34, unique=True, editable=False)
     name = models.CharField(max_length=200, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="accounts")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="accounts")
@@ -203,4 +203,4 @@ class AccountStatusChange(StatusHistory):
         ordering = ["account", "id"]
 
     def __str__(self) -> str:
-        return f"{self.account_id}: {self.from_status} -> {self.to_status}"
+        return f"Account {self.account_id}: {self.from_status} → {self.to_status}"

@@ -14,18 +14,21 @@
 from __future__ import annotations
 
 import copy
+import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.http import HttpResponseRedirect
 
+from core_banking.common import admin_activity as activity
 from core_banking.common.errors import DomainError
 
 from . import exceptions as exc
 from . import pii, services
 from .models import Address, Customer, RelatedParty, TaxResidency
 
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
 VIEW, ADD, CHANGE = "customers.view_customer", "customers.add_customer", "customers.change_customer"
 ADMIN_REASON = "changed in the admin"
 
@@ -260,8 +263,9 @@ class CustomerAdmin(admin.ModelAdmin):
     form = CustomerForm
     list_display = ("number", "display_name", "type", "status", "kyc_status", "risk_rating", "email", "created_at")
     list_filter = ("type", "status", "kyc_status", "risk_rating")
-    search_fields = ("=number", "^first_name", "^last_name", "^legal_name", "=email", "=phone")
-    search_help_text = "A customer number, the start of a first, last or legal name, an exact e-mail or phone."
+    search_fields = ("=number", "=accounts__iban", "^first_name", "^last_name", "^legal_name", "=email", "=phone")
+    search_help_text = ("A customer number, an account's IBAN, the start of a first, last or legal name, an exact "
+                        "e-mail or phone.")
     ordering = ("-id",)
     show_full_result_count = False
     inlines = (AddressInline, TaxResidencyInline, RelatedPartyInline)
@@ -277,6 +281,12 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         return _masked(super().get_list_display(request), self._masks_for(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        compact = search_term.replace(" ", "").upper()
+        if _IBAN.match(compact):  # typed with its spaces, as printed: NL91 CBNK 0417 1643 00
+            return queryset.filter(accounts__iban=compact).distinct(), True
+        return super().get_search_results(request, queryset, search_term)
 
     def get_search_fields(self, request):
         # Finding a customer by an exact e-mail or phone would confirm what the mask hides.
@@ -314,7 +324,11 @@ class CustomerAdmin(admin.ModelAdmin):
             ("Contact", {"fields": ("email", "phone")}),
         ]
         if obj is not None:
-            fieldsets.insert(1, ("KYC (set by the KYC review)", {"fields": self.kyc_fields}))
+            # A person has no business section, a business no person section.
+            other = "Business" if obj.type == Customer.Type.PERSON else "Person"
+            fieldsets = [fieldset for fieldset in fieldsets if fieldset[0] != other]
+            fieldsets.insert(1, ("Accounts and activity", {"fields": activity.CUSTOMER_FIELDS}))
+            fieldsets.insert(2, ("KYC (set by the KYC review)", {"fields": self.kyc_fields}))
             fieldsets.append(("Record", {"fields": self.record_fields}))
             masks = self._masks_for(request)
             fieldsets = [(title, {**spec, "fields": _masked(spec["fields"], masks)}) for title, spec in fieldsets]
@@ -324,7 +338,21 @@ class CustomerAdmin(admin.ModelAdmin):
         if obj is None:
             return ()
         return ("number", "type", "status", "risk_rating", *self.kyc_fields, *self.record_fields,
-                *self._masks_for(request).values())
+                *activity.CUSTOMER_FIELDS, *self._masks_for(request).values())
+
+    # --- what a person opening the customer needs: accounts, recent payments, open tickets ---
+
+    @admin.display(description="accounts")
+    def accounts_overview(self, customer: Customer):
+        return activity.customer_accounts(customer)
+
+    @admin.display(description="recent payments")
+    def recent_payments(self, customer: Customer):
+        return activity.customer_payments(customer)
+
+    @admin.display(description="open tickets")
+    def open_tickets(self, customer: Customer):
+        return activity.customer_tickets(customer)
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

@@ -42,9 +42,10 @@ class Customer(models.Model):
     type = models.CharField(max_length=8, choices=Type.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     kyc_status = models.CharField(
-        max_length=12, choices=KycStatus.choices, default=KycStatus.NOT_STARTED, db_index=True
+        verbose_name="KYC status", max_length=12, choices=KycStatus.choices, default=KycStatus.NOT_STARTED,
+        db_index=True,
     )
-    kyc_approved_at = models.DateTimeField(null=True, blank=True)
+    kyc_approved_at = models.DateTimeField(verbose_name="KYC approved at", null=True, blank=True)
     next_review_date = models.DateField(null=True, blank=True, db_index=True)
     risk_rating = models.CharField(max_length=6, choices=RiskRating.choices, default=RiskRating.MEDIUM)
     # Person
@@ -134,7 +135,8 @@ class Address(models.Model):
 class TaxResidency(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tax_residencies")
     country = models.CharField(**COUNTRY)
-    tax_id = models.CharField(max_length=64, blank=True, help_text="Tax identification number (TIN)")
+    tax_id = models.CharField(verbose_name="tax ID", max_length=64, blank=True,
+                              help_text="Tax identification number (TIN)")
 
     class Meta:
         verbose_name_plural = "tax residencies"

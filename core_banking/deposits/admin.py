@@ -25,7 +25,7 @@ from django.utils.html import format_html
 
 from core_banking.audit.services import audit_record
 from core_banking.common.errors import DomainError
-from core_banking.common.money import quantize
+from core_banking.common.money_display import format_money
 from core_banking.ledger.admin import NoWritesMixin
 from core_banking.ledger.models import Currency
 
@@ -37,8 +37,9 @@ VIEW_ACCRUAL = "deposits.view_depositaccrual"
 WITHDRAW = "deposits.withdraw_termdeposit"
 
 
-def _in_units(amount: Decimal | None, exponent: int) -> str:
-    return "—" if amount is None else format(quantize(amount, exponent), "f")
+def _in_units(amount: Decimal | None, currency) -> str:
+    """An amount in its currency's places, grouped, with the code (``money_display``)."""
+    return format_money(amount, currency)
 
 
 # --- products ------------------------------------------------------------------------------
@@ -172,11 +173,11 @@ class TermDepositAdmin(NoWritesMixin, admin.ModelAdmin):
 
     @admin.display(description="principal", ordering="principal")
     def principal_display(self, deposit: TermDeposit) -> str:
-        return format_html("{} {}", _in_units(deposit.principal, deposit.currency.exponent), deposit.currency_id)
+        return _in_units(deposit.principal, deposit.currency)
 
     @admin.display(description="accrued interest")
     def accrued_display(self, deposit: TermDeposit) -> str:
-        return _in_units(deposit.accrued_interest, deposit.currency.exponent)
+        return _in_units(deposit.accrued_interest, deposit.currency)
 
     @admin.display(description="accruals")
     def accrual_rows(self, deposit: TermDeposit):
@@ -186,9 +187,9 @@ class TermDepositAdmin(NoWritesMixin, admin.ModelAdmin):
     @admin.display(description="at maturity")
     def maturity_projection(self, deposit: TermDeposit) -> str:
         p = selectors.deposit_projection(deposit)
-        exponent = deposit.currency.exponent
-        return (f"interest {_in_units(p.interest_at_maturity, exponent)}, tax {_in_units(p.tax_at_maturity, exponent)}"
-                f", pays {_in_units(p.maturity_amount, exponent)} {deposit.currency_id}")
+        currency = deposit.currency
+        return (f"interest {_in_units(p.interest_at_maturity, currency)}, tax {_in_units(p.tax_at_maturity, currency)}"
+                f", pays {_in_units(p.maturity_amount, currency)}")
 
     @admin.action(description="Withdraw selected deposits early (reason needed)", permissions=["withdraw"])
     def withdraw_early(self, request, queryset):

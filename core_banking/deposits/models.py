@@ -40,6 +40,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account, Product
 from core_banking.common.history import StatusHistory, append_only_triggers
+from core_banking.common.money_display import format_money
 from core_banking.customers.models import Customer
 from core_banking.interest.daycount import Convention
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
@@ -310,7 +311,8 @@ class DepositAccrual(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.deposit_id} {self.accrual_date.isoformat()}: {self.amount}"
+        return (f"Interest on deposit {self.deposit_id} for {self.accrual_date.isoformat()}: "
+                f"{format_money(self.amount, self.deposit.currency_id)}")
 
 
 class DepositStatusChange(StatusHistory):

@@ -42,6 +42,7 @@ class EodRun(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-business_date"]
+        verbose_name, verbose_name_plural = "end-of-day run", "end-of-day runs"
         permissions = [("start_eodrun", "Can start or re-run the end of day")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["running", "completed", "failed"]),
@@ -72,10 +73,11 @@ class EodRunStatusChange(StatusHistory):
     run = models.ForeignKey(EodRun, on_delete=models.PROTECT, related_name="history")
 
     class Meta(StatusHistory.Meta):
+        verbose_name, verbose_name_plural = "end-of-day run status change", "end-of-day run status changes"
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.run_id}: {self.from_status} -> {self.to_status}"
+        return f"End-of-day run {self.run_id}: {self.from_status} → {self.to_status}"
 
 
 class EodStepRun(models.Model):
@@ -101,6 +103,7 @@ class EodStepRun(models.Model):
 
     class Meta:
         ordering = ["run", "position"]
+        verbose_name, verbose_name_plural = "end-of-day step", "end-of-day steps"
         constraints = [
             models.UniqueConstraint(fields=["run", "position"], name="eod_step_one_per_position"),
             models.UniqueConstraint(fields=["run", "name"], name="eod_step_one_per_name"),
@@ -142,6 +145,7 @@ class EodChunk(models.Model):
 
     class Meta:
         ordering = ["step", "index"]
+        verbose_name, verbose_name_plural = "end-of-day chunk", "end-of-day chunks"
         indexes = [models.Index(fields=["step", "status"], name="eod_chunk_step_status")]
         constraints = [
             models.UniqueConstraint(fields=["step", "index"], name="eod_chunk_one_per_index"),

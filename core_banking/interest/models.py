@@ -35,6 +35,7 @@ from django.db.models import Q
 
 from core_banking.accounts.models import Account
 from core_banking.common.history import append_only_triggers
+from core_banking.common.money_display import format_money, format_percent
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
 
 from .calc import AccrualBasis, Frequency, TierMode
@@ -140,7 +141,8 @@ class InterestRateTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"from {self.from_balance}: {self.rate}"
+        return (f"From {format_money(self.from_balance, self.rate_version.schedule.currency_id)}: "
+                f"{format_percent(self.rate)}")
 
 
 class InterestAccrual(models.Model):
@@ -182,7 +184,8 @@ class InterestAccrual(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.business_date.isoformat()}: {self.amount}"
+        return (f"Interest on account {self.account_id} for {self.business_date.isoformat()}: "
+                f"{format_money(self.amount, self.account.currency_id)}")
 
 
 class InterestCapitalisation(models.Model):

@@ -22,14 +22,16 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core_banking.common.admin_filters import AmountRangeFilter, amount_term
 from core_banking.common.errors import DomainError
-from core_banking.common.money import check_fits, quantize
+from core_banking.common.money import check_fits
+from core_banking.common.money_display import format_money
 from core_banking.ledger import selectors, services
 from core_banking.ledger.models import (
     AMOUNT,
@@ -46,10 +48,9 @@ VIEW_TRIAL_BALANCE = "ledger.view_trial_balance"
 VIEW_ENTRY = "ledger.view_journalentry"
 
 
-def _in_units(amount: Decimal | None, exponent: int) -> str:
-    if amount is None:
-        return "—"
-    return format(quantize(amount, exponent), "f")
+def _in_units(amount: Decimal | None, currency) -> str:
+    """An amount in its currency's places, grouped, with the code (``money_display``)."""
+    return format_money(amount, currency)
 
 
 class NoWritesMixin:
@@ -76,12 +77,19 @@ class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
         return super().has_view_permission(request, obj) or request.user.has_perm(VIEW_ENTRY)
 
 
-def _exact_search(queryset, search_term: str, *, id_field: str = "pk", ref_field: str = "external_ref"):
-    """Exact matches only (id or reference), which the indexes answer on a large table."""
+def _exact_search(queryset, search_term: str, *, id_field: str = "pk", ref_field: str = "external_ref",
+                  amount_field: str | None = None):
+    """Exact matches only (id, reference, or an amount of either sign where ``amount_field`` is
+    given), which the indexes answer on a large table."""
     term = search_term.strip()
     if not term:
         return queryset, False
+    amount = amount_term(term) if amount_field else None
+    if amount is not None and "." in term:  # 12.50 is an amount; 1250 may be an id or an amount
+        return queryset.filter(Q(**{amount_field: amount}) | Q(**{amount_field: -amount})), False
     by_ref = queryset.filter(**{ref_field: term})
+    if amount is not None:
+        by_ref = by_ref | queryset.filter(Q(**{amount_field: amount}) | Q(**{amount_field: -amount}))
     if term.isascii() and term.isdigit() and len(term) < 19:
         return by_ref | queryset.filter(**{id_field: int(term)}), False
     return by_ref, False
@@ -218,14 +226,14 @@ class LedgerAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="posted balance", ordering="posted_balance")
     def posted(self, account: LedgerAccount) -> str:
-        return _in_units(getattr(account, "posted_balance", None), account.currency.exponent)
+        return _in_units(getattr(account, "posted_balance", None), account.currency)
 
     @admin.display(description="available balance")
     def available(self, account: LedgerAccount) -> str:
         posted, held = getattr(account, "posted_balance", None), getattr(account, "held_balance", None)
         if posted is None or held is None:
             return "—"
-        return _in_units(posted - held, account.currency.exponent)
+        return _in_units(posted - held, account.currency)
 
     # --- the trial balance page ---
 
@@ -282,11 +290,11 @@ class PostingAmountsMixin:
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, posting: Posting) -> str:
-        return _in_units(posting.amount, posting.currency.exponent)
+        return _in_units(posting.amount, posting.currency)
 
     @admin.display(description="balance after")
     def balance_after_display(self, posting: Posting) -> str:
-        return _in_units(posting.balance_after, posting.currency.exponent)
+        return _in_units(posting.balance_after, posting.currency)
 
 
 class PostingInline(NoWritesMixin, PostingAmountsMixin, admin.TabularInline):
@@ -309,7 +317,7 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "created_at", "business_date", "kind", "external_ref", "description", "reverses_entry")
     list_filter = ("kind", "business_date")
     search_fields = ("=external_ref", "=id")
-    search_help_text = "An entry id or an exact external reference."
+    search_help_text = "An entry ID, an exact external reference, or an amount of one of its postings (1,217.57)."
     ordering = ("-id",)
     inlines = (PostingInline,)
     fieldsets = (
@@ -324,6 +332,10 @@ class JournalEntryAdmin(ReadOnlyAdmin):
                        "idempotency_key", "request_hash", "chain", "chain_seq", "hash")
 
     def get_search_results(self, request, queryset, search_term):
+        amount = amount_term(search_term)
+        if amount is not None and "." in search_term:
+            entries = Posting.objects.filter(Q(amount=amount) | Q(amount=-amount)).values("entry_id")
+            return queryset.filter(pk__in=entries), False
         return _exact_search(queryset, search_term)
 
     @admin.display(description="reverses")
@@ -343,17 +355,18 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 class PostingAdmin(PostingAmountsMixin, ReadOnlyAdmin):
     list_display = ("id", "entry", "account", "currency", "amount_display", "balance_after_display", "posted_at",
                     "business_date")
-    list_filter = ("business_date",)
+    list_filter = ("business_date", "currency", ("amount", AmountRangeFilter))
     list_select_related = ("entry", "account", "currency")
     search_fields = ("=entry__id", "=entry__external_ref")
-    search_help_text = "An entry id or an exact external reference."
+    search_help_text = "An entry ID, an exact external reference or an amount (1,217.57; either sign)."
     ordering = ("-id",)
     fields = ("entry", "account", "currency", "amount_display", "shard", "balance_after_display", "posted_at",
               "business_date", "value_date")
     readonly_fields = fields
 
     def get_search_results(self, request, queryset, search_term):
-        return _exact_search(queryset, search_term, id_field="entry_id", ref_field="entry__external_ref")
+        return _exact_search(queryset, search_term, id_field="entry_id", ref_field="entry__external_ref",
+                             amount_field="amount")
 
 
 # --- holds and business days ---------------------------------------------------------------
@@ -378,11 +391,11 @@ class HoldAdmin(ReadOnlyAdmin):
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, hold: Hold) -> str:
-        return _in_units(hold.amount, hold.currency.exponent)
+        return _in_units(hold.amount, hold.currency)
 
     @admin.display(description="posted amount")
     def posted_amount_display(self, hold: Hold) -> str:
-        return _in_units(hold.posted_amount, hold.currency.exponent)
+        return _in_units(hold.posted_amount, hold.currency)
 
 
 @admin.register(BusinessDay)

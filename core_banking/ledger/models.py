@@ -37,6 +37,8 @@ from django.db import models
 from django.db.models import F, Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from core_banking.common.money_display import format_money
+
 AMOUNT = {"max_digits": 38, "decimal_places": 18}
 
 
@@ -106,7 +108,7 @@ class LedgerAccount(models.Model):
         "concurrent postings do not queue on one row.",
     )
     is_active = models.BooleanField(default=True)
-    external_id = models.CharField(max_length=64, blank=True, db_index=True)
+    external_id = models.CharField(verbose_name="external ID", max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Who opened it through the API (client isolation: a partner sees the ledger accounts it
     # opened); empty for the chart of accounts and the accounts the engine opens itself.
@@ -187,7 +189,7 @@ class AccountBalance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id}/{self.shard}: {self.balance}"
+        return f"Account {self.account_id}, shard {self.shard}: {format_money(self.balance, self.account.currency_id)}"
 
 
 class LedgerChain(models.Model):
@@ -323,7 +325,7 @@ class Posting(models.Model):
         triggers = _IMMUTABLE
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.amount} {self.currency_id}"
+        return f"Posting {self.pk}: {format_money(self.amount, self.currency_id)} on account {self.account_id}"
 
 
 class Hold(FSMModelMixin, models.Model):
@@ -375,7 +377,7 @@ class Hold(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Hold {self.pk} {self.amount} {self.currency_id} ({self.status})"
+        return f"Hold {self.pk}: {format_money(self.amount, self.currency_id)} ({self.get_status_display().lower()})"
 
     @transition(field=status, source=Status.PENDING, target=Status.POSTED)
     def mark_posted(self, *, amount: Decimal, entry: JournalEntry, at) -> None:

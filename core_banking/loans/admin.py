@@ -23,15 +23,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
 from core_banking.common.errors import DomainError
-from core_banking.common.money import quantize
+from core_banking.common.money_display import format_amount, format_money
 from core_banking.ledger.admin import NoWritesMixin
 
 from . import services
 from .models import APPROVE, DISBURSE, VIEW, WRITE_OFF, Instalment, Loan, LoanProduct, LoanStatusChange, Repayment
 
 
-def _units(amount: Decimal | None, exponent: int) -> str:
-    return "—" if amount is None else format(quantize(amount, exponent), "f")
+def _units(amount: Decimal | None, currency) -> str:
+    """An amount in its currency's places, grouped, with the code (``money_display``)."""
+    return format_money(amount, currency)
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -113,8 +114,8 @@ class InstalmentInline(_ReadOnlyInline):
     readonly_fields = fields
 
     def _pair(self, obj: Instalment, part: str) -> str:
-        exponent = obj.loan.currency.exponent
-        return f"{_units(obj.paid(part), exponent)} / {_units(obj.due(part), exponent)}"
+        currency = obj.loan.currency_id
+        return f"{format_amount(obj.paid(part), currency)} / {_units(obj.due(part), currency)}"
 
     @admin.display(description="principal paid / due")
     def principal(self, obj):
@@ -134,7 +135,7 @@ class InstalmentInline(_ReadOnlyInline):
 
     @admin.display(description="instalment")
     def total(self, obj):
-        return _units(obj.total_due, obj.loan.currency.exponent)
+        return _units(obj.total_due, obj.loan.currency_id)
 
 
 class RepaymentInline(_ReadOnlyInline):
@@ -145,12 +146,12 @@ class RepaymentInline(_ReadOnlyInline):
 
     @admin.display(description="amount")
     def amount_units(self, obj):
-        return _units(obj.amount, obj.loan.currency.exponent)
+        return _units(obj.amount, obj.loan.currency_id)
 
     @admin.display(description="allocation")
     def allocation(self, obj):
-        exponent = obj.loan.currency.exponent
-        return ", ".join(f"#{a.instalment.number} {a.component} {_units(a.amount, exponent)}"
+        currency = obj.loan.currency_id
+        return ", ".join(f"#{a.instalment.number} {a.component} {_units(a.amount, currency)}"
                          for a in obj.allocations.select_related("instalment").order_by("position"))
 
 
@@ -212,11 +213,11 @@ class LoanAdmin(admin.ModelAdmin):
 
     @admin.display(description="principal", ordering="principal")
     def principal_units(self, loan: Loan) -> str:
-        return _units(loan.principal, loan.currency.exponent)
+        return _units(loan.principal, loan.currency_id)
 
     @admin.display(description="principal outstanding")
     def outstanding(self, loan: Loan) -> str:
-        return _units(loan.principal_outstanding, loan.currency.exponent)
+        return _units(loan.principal_outstanding, loan.currency_id)
 
     def _run(self, request, queryset, service, done: str, *, reason_required: bool = False) -> None:
         reason = (request.POST.get("reason") or "").strip()

@@ -40,6 +40,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account, Product
 from core_banking.common.history import StatusHistory, append_only_triggers
+from core_banking.common.money_display import format_money
 from core_banking.customers.models import Customer
 from core_banking.interest.daycount import Convention
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
@@ -374,7 +375,8 @@ class LoanAccrual(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.loan_id} {self.date.isoformat()}: {self.amount}"
+        money = format_money(self.amount, self.loan.currency_id)
+        return f"Interest on loan {self.loan_id} for {self.date.isoformat()}: {money}"
 
 
 class Repayment(models.Model):
@@ -406,7 +408,7 @@ class Repayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} on loan {self.loan_id}"
+        return f"{self.get_kind_display()} of {format_money(self.amount, self.loan.currency_id)} on loan {self.loan_id}"
 
 
 class RepaymentAllocation(models.Model):
@@ -435,7 +437,8 @@ class RepaymentAllocation(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"{self.component} {self.amount} to instalment {self.instalment_id}"
+        return (f"{format_money(self.amount, self.instalment.loan.currency_id)} of {self.component} to instalment "
+                f"{self.instalment_id}")
 
 
 class LateFee(models.Model):
@@ -454,7 +457,7 @@ class LateFee(models.Model):
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
-        return f"late fee {self.amount} on instalment {self.instalment_id}"
+        return f"Late fee of {format_money(self.amount, self.loan.currency_id)} on instalment {self.instalment_id}"
 
 
 class DueRun(models.Model):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
-from django.utils.html import format_html
 
+from core_banking.common.admin_filters import AmountRangeFilter, amount_term
 from core_banking.common.errors import DomainError
 from core_banking.common.maker_checker import Deferred
-from core_banking.common.money import quantize
+from core_banking.common.money_display import format_money
 from core_banking.ledger.admin import NoWritesMixin
 
 from . import services
@@ -33,13 +33,14 @@ class StatusChangeInline(NoWritesMixin, admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
-    list_display = ["reference", "created_at", "kind", "status", "amount_display", "debtor_account",
-                    "creditor_account", "counterparty_iban", "fee_amount", "channel"]
-    list_filter = ["status", "kind", "channel", "currency", "business_date"]
+    # Business date, amount and status first: what a person scans for; fits a laptop screen.
+    list_display = ["business_date", "amount_display", "status", "reference", "kind", "debtor_account",
+                    "creditor_account", "fee_amount"]
+    list_filter = ["status", "kind", "channel", "currency", ("amount", AmountRangeFilter), "business_date"]
     list_select_related = ["debtor_account", "creditor_account", "currency"]
-    search_help_text = "Exact reference, end-to-end id, or IBAN (ours or the counterparty's)."
+    search_help_text = "Exact reference, end-to-end ID, IBAN (ours or the counterparty's) or amount (1,217.57)."
     search_fields = ["reference"]  # replaced by get_search_results: exact, indexed matches only
-    date_hierarchy = "created_at"
+    date_hierarchy = "business_date"
     show_full_result_count = False
     readonly_fields = [f.name for f in Payment._meta.fields]
     inlines = [StatusChangeInline]
@@ -47,7 +48,7 @@ class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, obj: Payment) -> str:
-        return format_html("{} {}", quantize(obj.amount, obj.currency.exponent), obj.currency_id)
+        return format_money(obj.amount, obj.currency)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -56,6 +57,9 @@ class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
         compact = term.replace(" ", "").upper()
         condition = Q(reference=compact) | Q(end_to_end_id=term) | Q(counterparty_iban=compact) \
             | Q(debtor_account__iban=compact) | Q(creditor_account__iban=compact)
+        amount = amount_term(term)
+        if amount is not None:
+            condition |= Q(amount=amount)
         return queryset.filter(condition), False
 
     def has_view_permission(self, request, obj=None) -> bool:

@@ -22,6 +22,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core_banking.accounts.models import Account
 from core_banking.common.history import StatusHistory
+from core_banking.common.money_display import format_money, format_rate
 from core_banking.ledger.models import AMOUNT, Currency, Hold, JournalEntry, LedgerAccount
 
 RATE = {"max_digits": 28, "decimal_places": 12}
@@ -87,6 +88,7 @@ class FxRate(models.Model):
 
     class Meta:
         ordering = ["base", "quote", "-valid_from"]
+        verbose_name, verbose_name_plural = "FX rate", "FX rates"
         constraints = [
             models.CheckConstraint(condition=Q(mid_rate__gt=0), name="fx_rate_positive"),
             models.CheckConstraint(condition=Q(spread__gte=0) & Q(spread__lt=1), name="fx_spread_0_1"),
@@ -96,7 +98,7 @@ class FxRate(models.Model):
         indexes = [models.Index(fields=["base", "quote", "-valid_from"], name="fx_rate_lookup")]
 
     def __str__(self) -> str:
-        return f"{self.base_id}/{self.quote_id} {self.mid_rate} from {self.valid_from:%Y-%m-%d %H:%M}"
+        return f"{format_rate(self.mid_rate, self.base_id, self.quote_id)} from {self.valid_from:%Y-%m-%d %H:%M}"
 
 
 class FxQuote(models.Model):
@@ -119,9 +121,11 @@ class FxQuote(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name, verbose_name_plural = "FX quote", "FX quotes"
 
     def __str__(self) -> str:
-        return f"{self.id} {self.sell_amount} {self.sell_currency_id} -> {self.buy_amount} {self.buy_currency_id}"
+        return (f"Quote {self.id}: {format_money(self.sell_amount, self.sell_currency_id)} for "
+                f"{format_money(self.buy_amount, self.buy_currency_id)}")
 
 
 class Payment(FSMModelMixin, models.Model):
@@ -150,22 +154,24 @@ class Payment(FSMModelMixin, models.Model):
     creditor_account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.PROTECT, related_name="payments_in"
     )
-    customer_id_debtor = models.BigIntegerField(null=True, blank=True, editable=False)
-    customer_id_creditor = models.BigIntegerField(null=True, blank=True, editable=False)
+    customer_id_debtor = models.BigIntegerField(verbose_name="debtor's customer ID", null=True, blank=True,
+                                                editable=False)
+    customer_id_creditor = models.BigIntegerField(verbose_name="creditor's customer ID", null=True, blank=True,
+                                                  editable=False)
     amount = models.DecimalField(**AMOUNT)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
-    counterparty_iban = models.CharField(max_length=34, blank=True)
+    counterparty_iban = models.CharField(verbose_name="counterparty IBAN", max_length=34, blank=True)
     counterparty_name = models.CharField(max_length=140, blank=True)
-    counterparty_bic = models.CharField(max_length=11, blank=True)
+    counterparty_bic = models.CharField(verbose_name="counterparty BIC", max_length=11, blank=True)
     counterparty_country = models.CharField(max_length=2, blank=True)
     remittance_info = models.CharField(max_length=140, blank=True)
-    end_to_end_id = models.CharField(max_length=64, blank=True)
+    end_to_end_id = models.CharField(verbose_name="end-to-end ID", max_length=64, blank=True)
     fee_amount = models.DecimalField(**AMOUNT, default=Decimal(0))
     fee_currency = models.ForeignKey(Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     fees = models.JSONField(default=list, blank=True, help_text="Fee breakdown, one item per fee charged.")
     fx_quote = models.OneToOneField(FxQuote, null=True, blank=True, on_delete=models.PROTECT, related_name="payment")
-    fx_rate = models.DecimalField(**RATE, null=True, blank=True)
-    fx_mid_rate = models.DecimalField(**RATE, null=True, blank=True)
+    fx_rate = models.DecimalField(verbose_name="FX rate", **RATE, null=True, blank=True)
+    fx_mid_rate = models.DecimalField(verbose_name="FX mid rate", **RATE, null=True, blank=True)
     target_amount = models.DecimalField(**AMOUNT, null=True, blank=True)
     target_currency = models.ForeignKey(
         Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -240,7 +246,7 @@ class Payment(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.get_kind_display()} {self.amount.normalize():f} {self.currency_id}"
+        return f"{self.reference} {self.get_kind_display()} {format_money(self.amount, self.currency_id)}"
 
     @property
     def fee_account(self) -> Account | None:

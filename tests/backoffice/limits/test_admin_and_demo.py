@@ -49,7 +49,7 @@ def test_the_pages_open(root, retail, account):
         response = root.get(url)
         assert response.status_code == 200, (url, response.status_code)
     page = root.get(f"{ADMIN}/limitrule/").content.decode()
-    assert "1000.00<" in page and "1000.000000" not in page  # amounts in the currency's places
+    assert "1,000.00 EUR<" in page and "1000.000000" not in page  # amounts in the currency's places
 
 
 @pytest.fixture

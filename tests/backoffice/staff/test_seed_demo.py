@@ -151,5 +151,5 @@ def test_a_printed_demo_login_signs_in_and_reaches_admin(client, settings):
     assert response.status_code == 200
     assert response.request["PATH_INFO"] == "/admin/"
     body = response.content.decode()
-    assert "<h1>Administration</h1>" in body
+    assert "<h1>Your work</h1>" in body
     assert 'href="/admin/auth/user/"' in body

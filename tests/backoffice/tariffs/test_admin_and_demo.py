@@ -134,7 +134,7 @@ def test_a_rule_is_added_to_an_upcoming_version_with_its_tiers(browser, standard
     upcoming = banking.as_system(services.version_create, plan_id=standard.pk,
                                        effective_from=business_date_open() + dt.timedelta(days=5))
     fields = {"version": str(upcoming.pk), "event": "cash_deposit", "channel": "", "currency": "EUR",
-              "fixed_amount": "2.00", "percentage": "0.001", "min_fee": "0", "max_fee": "25.00",
+              "fixed_amount": "2.00", "percentage": "0.1", "min_fee": "0", "max_fee": "25.00",
               "free_allowance_count": "0", "allowance_period": "month", "description": "Cash deposit"}
 
     refused = browser.post(f"{ADMIN}feerule/add/", {**fields, "min_fee": "30.00",
@@ -146,7 +146,7 @@ def test_a_rule_is_added_to_an_upcoming_version_with_its_tiers(browser, standard
     assert no_reason.status_code == 200 and "approval_reason" in no_reason.context["adminform"].form.errors
 
     response = browser.post(f"{ADMIN}feerule/add/", {**fields, "approval_reason": "cash handling costs", **inline(
-        "tiers", {"from_volume": "1000", "percentage": "0.0005", "fixed_amount": "1.00"})})
+        "tiers", {"from_volume": "1000", "percentage": "0.05", "fixed_amount": "1.00"})})
     assert response.status_code == 302
     request = ApprovalRequest.objects.get()
     assert response["Location"] == f"/admin/approvals/approvalrequest/{request.pk}/change/"

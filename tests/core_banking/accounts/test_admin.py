@@ -48,7 +48,7 @@ def test_the_product_pages_render_with_limits_in_units(root, product):
     add = root.get(f"{PRODUCTS}add/")
 
     assert (changelist.status_code, change.status_code, add.status_code) == (200, 200, 200)
-    assert "CUR-EUR" in changelist.content.decode() and "1000.00" in changelist.content.decode()
+    assert "CUR-EUR" in changelist.content.decode() and "1,000.00 EUR" in changelist.content.decode()
     content = change.content.decode()
     assert 'value="1000.00"' in content
     for fixed in ("code", "kind", "currency", "gl_account"):

@@ -38,7 +38,7 @@ def test_pages_render_and_deposits_cannot_be_added_or_changed(client, deposit):
     page = client.get(f"{DEPOSITS}{deposit.pk}/change/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "6 daily rows" in text and "pays 1014.88 EUR" in text
+    assert "6 daily rows" in text and "pays 1,014.88 EUR" in text
     assert client.get(f"{ACCRUALS}?deposit__id__exact={deposit.pk}").status_code == 200
     assert client.get(f"{DEPOSITS}add/").status_code == 403
     assert client.post(f"{DEPOSITS}{deposit.pk}/change/", {"principal": "1.00"}).status_code == 403

@@ -211,8 +211,9 @@ def test_the_account_list_shows_balances_without_a_query_per_row(root, bank, pay
     response, few = changelist()
     rows = {a.code: a for a in response.context["cl"].result_list}
     model_admin = admin.site._registry[LedgerAccount]
-    assert (model_admin.posted(rows["2100-ALICE"]), model_admin.available(rows["2100-ALICE"])) == ("70.00", "70.00")
-    assert model_admin.posted(rows["1000-EUR"]) == "100.00"
+    alice = rows["2100-ALICE"]
+    assert (model_admin.posted(alice), model_admin.available(alice)) == ("70.00 EUR", "70.00 EUR")
+    assert model_admin.posted(rows["1000-EUR"]) == "100.00 EUR"
     for n in range(20):
         account_factory(code=f"9{n:03d}")
     hold_create(debit_account_id=bank.alice.pk, credit_account_id=bank.bob.pk, amount=Decimal("5.00"),
@@ -222,7 +223,7 @@ def test_the_account_list_shows_balances_without_a_query_per_row(root, bank, pay
 
     assert many == few
     rows = {a.code: a for a in response.context["cl"].result_list}
-    assert model_admin.available(rows["2100-ALICE"]) == "65.00"
+    assert model_admin.available(rows["2100-ALICE"]) == "65.00 EUR"
 
 
 # --- currencies ----------------------------------------------------------------------------
