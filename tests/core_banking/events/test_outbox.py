@@ -13,7 +13,6 @@ from core_banking.events import selectors
 from core_banking.events.models import Event
 from core_banking.events.services import emit
 from core_banking.payments import services as payments
-from core_banking.payments.models import Payment
 from tests import banking
 from tests.core_banking.ledger.interfaces import assert_problem, staff_user, token_api
 
@@ -82,43 +81,48 @@ def test_the_outbox_is_append_only_in_the_database(pair):
         cursor.execute("DELETE FROM events_event")
 
 
+def step_event(day: str, step: str) -> None:
+    """An event of its own (no ledger: nothing the two transactions below could wait on)."""
+    emit("eod.step_completed", aggregate_id=day, payload={"business_date": day, "step": step, "label": step,
+                                                          "rows": 0})
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_feed_never_serves_an_event_behind_a_transaction_still_running(pair, bank, eur_product):
+def test_the_feed_never_serves_an_event_behind_a_transaction_still_running():
     """Event ids are taken at INSERT: an event of a transaction that commits later has a lower
     id than one already committed. The feed holds back everything from transactions at or after
     the oldest one still running, so the slow event is served after the cursor, not lost."""
-    a, b = pair
-    c, d = banking.account(banking.customer(), eur_product), banking.account(banking.customer(), eur_product)
-    banking.fund(bank, c, "50.00")
-    start = selectors.cursor_of(Event.objects.order_by("-txid", "-id").first())
+    with transaction.atomic():
+        step_event("2030-01-01", "before")
+    start = selectors.cursor_of(selectors.event_feed(after=selectors.Cursor(0, 0))[-1])
     inserted, release, done = threading.Event(), threading.Event(), threading.Event()
 
-    def slow_payment():
+    def slow_transaction():
         try:
             with transaction.atomic():
-                payment(a, b, amount="1.00", key="slow")
+                step_event("2030-01-02", "slow")
                 inserted.set()
-                release.wait(20)
+                assert release.wait(60), "the test never released the slow transaction"
         finally:
             connection.close()
             done.set()
 
-    worker = threading.Thread(target=slow_payment)
+    worker = threading.Thread(target=slow_transaction)
     worker.start()
-    assert inserted.wait(20)
-    fast = payment(c, d, amount="2.00", key="fast")  # other accounts; commits while "slow" is still open
+    assert inserted.wait(30)
+    with transaction.atomic():
+        step_event("2030-01-03", "fast")  # commits while "slow" is still open
+    assert Event.objects.filter(payload__step="fast").exists()
     seen = selectors.event_feed(after=start)
-    assert all(e.aggregate_id != str(fast.pk) for e in seen), "served past a transaction still running"
+    assert seen == [], "served past a transaction still running"
     release.set()
-    assert done.wait(20)
+    assert done.wait(30)
     worker.join()
     served = selectors.event_feed(after=start)
-    slow = Payment.objects.get(idempotency_key="slow")
-    assert [(e.aggregate_id, e.type) for e in served] == [
-        (str(slow.pk), "payment.created"), (str(slow.pk), "payment.posted"),  # its transaction is older
-        (str(fast.pk), "payment.created"), (str(fast.pk), "payment.posted")]
-    cursor = selectors.cursor_of(served[-1])
-    assert selectors.event_feed(after=cursor) == []
+    # The slow event has the lower transaction id and is served first, then the fast one.
+    assert [e.payload["step"] for e in served] == ["slow", "fast"]
+    assert served[0].id < served[1].id and served[0].txid < served[1].txid
+    assert selectors.event_feed(after=selectors.cursor_of(served[-1])) == []
 
 
 @pytest.mark.django_db
