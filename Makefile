@@ -28,10 +28,16 @@ run: install
 	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-make-run-local-only-not-a-secret} STAFF_2FA_EXEMPT_DEMO_USERS=1 \
 		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override the defaults).
+# The whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override the defaults), in two
+# runs that share nothing twice: the engine's tests without the back office installed
+# (tests/engine_settings.py; tests marked `backoffice` wait for the second run), then everything
+# else under the full settings, leaving out what the first run ran (-m "not engine"). Both run; the
+# target fails when either does.
 test: install
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS)} \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+	export DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS)}; status=0; \
+		$(VENV)/bin/pytest --ds=tests.engine_settings tests/core_banking $(PYTEST_ARGS) || status=$$?; \
+		$(VENV)/bin/pytest -m "not engine" $(PYTEST_ARGS) || status=$$((status ? status : $$?)); \
+		exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check .

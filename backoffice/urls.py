@@ -5,22 +5,16 @@ from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from backoffice import health
+from core_banking.urls import api_v1 as engine_api_v1
 
 api_v1 = [
-    path("ledger/", include("core_banking.ledger.api.urls")),
-    path("", include("core_banking.customers.api.urls")),
-    path("", include("core_banking.accounts.api.urls")),
-    path("", include("core_banking.payments.api.urls")),
+    # The engine's routes (core_banking/urls.py, the one list of them), then the back office's.
+    *engine_api_v1,
     path("tariffs/", include("backoffice.tariffs.api.urls")),
     path("limits/", include("backoffice.limits.api.urls")),
     path("tickets/", include("backoffice.tickets.api.urls")),
     path("kyc/", include("backoffice.kyc.api.urls")),
     path("approvals/", include("backoffice.approvals.api.urls")),
-    path("deposits/", include("core_banking.deposits.api.urls")),
-    path("loans/", include("core_banking.loans.api.urls")),
-    path("", include("core_banking.interest.api.urls")),
-    path("eod/", include("core_banking.eod.api.urls")),
-    path("events/", include("core_banking.events.api.urls")),
     path("reconciliation/", include("reconciliation.api.urls")),
     path("compliance/monitoring/", include("compliance.monitoring.api.urls")),
     path("compliance/screening/", include("compliance.screening.api.urls")),

@@ -27,7 +27,7 @@ from backoffice.staff.roles import ROLE_NAMES
 from core_banking.common.errors import DomainError
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import selectors, services
+from . import selectors, services, transitions
 from .models import DECIDE, INITIATE, VIEW, ApprovalDecision, ApprovalHistory, ApprovalPolicy, ApprovalRequest
 from .registry import ACTION_TYPE_CHOICES
 
@@ -109,9 +109,30 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-REQUEST_FIELDS = ("action_type", "status", "summary", "target_key", "amount", "currency", "payload", "reason",
+REQUEST_FIELDS = ("action_type", "status", "summary", "target_key", "amount", "currency", "payload_display", "reason",
                   "maker", "required_approvals", "approvals_count", "created_at", "expires_at", "decided_at",
                   "executed_at", "execution_attempts", "execution_error", "result", "status_reason")
+
+
+def _staff_action(name: str, request_id: int, actor, text: str):
+    """The service of a staff action of the table with the text typed next to it: approve's
+    comment, reject's and cancel's reason; retry takes none."""
+    if name == "approve":
+        return services.request_approve(request_id=request_id, actor=actor, comment=text)
+    if name == "retry":
+        return services.request_retry(request_id=request_id, actor=actor)
+    return getattr(services, f"request_{name}")(request_id=request_id, actor=actor, reason=text)
+
+
+def _changelist_action(action: transitions.StaffAction):
+    """The changelist action ``<name>_selected`` of a staff action, for each request selected."""
+
+    def run(modeladmin, request, queryset):
+        text = request.POST.get("reason", "").strip()
+        modeladmin._run(request, queryset, lambda pk: _staff_action(action.name, pk, request.user, text), action.done)
+
+    run.__name__ = action.admin_action
+    return admin.action(description=action.admin_label, permissions=[action.admin_permission])(run)
 
 
 @admin.register(ApprovalRequest)
@@ -126,7 +147,8 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     fields = REQUEST_FIELDS
     readonly_fields = REQUEST_FIELDS
     inlines = (DecisionInline, HistoryInline)
-    actions = ("approve_selected", "reject_selected", "cancel_selected", "retry_selected")
+    # One changelist action per staff action of the table (backoffice/approvals/transitions.py).
+    actions = tuple(_changelist_action(action) for action in transitions.STAFF_ACTIONS)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(VIEW)
@@ -153,6 +175,20 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
 
     def has_initiate_permission(self, request) -> bool:
         return request.user.has_perm(INITIATE)
+
+    @admin.display(description="payload")
+    def payload_display(self, obj: ApprovalRequest):
+        """The payload key by key in words, amounts through the one money display with their
+        currency (``targets.payload_facts``), not the stored JSON strings."""
+        from django.utils.html import format_html_join
+
+        from .targets import payload_facts
+
+        facts = payload_facts(obj.payload or {}, obj.currency or "")
+        if not facts:
+            return "-"
+        return format_html_join("", '<div class="payload-fact"><strong>{}:</strong> {}</div>',
+                                ((fact["label"], fact["value"]) for fact in facts))
 
     @admin.display(description="approvals")
     def approvals(self, request: ApprovalRequest) -> str:
@@ -181,18 +217,12 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         """POST from the change page's workflow panel; the service decides."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_permission(request) or action not in selectors.ACTIONS:
+        if not self.has_view_permission(request) or action not in transitions.STAFF_BY_NAME:
             raise PermissionDenied
         approval = get_object_or_404(ApprovalRequest, pk=request_id)
         text = request.POST.get("reason", "").strip()
-        calls = {
-            "approve": lambda: services.request_approve(request_id=approval.pk, actor=request.user, comment=text),
-            "reject": lambda: services.request_reject(request_id=approval.pk, actor=request.user, reason=text),
-            "cancel": lambda: services.request_cancel(request_id=approval.pk, actor=request.user, reason=text),
-            "retry": lambda: services.request_retry(request_id=approval.pk, actor=request.user),
-        }
         try:
-            result = calls[action]()
+            result = _staff_action(action, approval.pk, request.user, text)
         except DomainError as error:
             self.message_user(request, f"#{approval.pk}: {error.detail}", messages.ERROR)
         else:
@@ -218,26 +248,3 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
             changed += 1
         if changed:
             self.message_user(request, f"{changed} request(s) {done}.", messages.SUCCESS)
-
-    @admin.action(description="Approve selected requests", permissions=["decide"])
-    def approve_selected(self, request, queryset):
-        comment = request.POST.get("reason", "").strip()
-        self._run(request, queryset, lambda pk: services.request_approve(
-            request_id=pk, actor=request.user, comment=comment), "approved")
-
-    @admin.action(description="Reject selected requests (reason needed)", permissions=["decide"])
-    def reject_selected(self, request, queryset):
-        reason = request.POST.get("reason", "").strip()
-        self._run(request, queryset, lambda pk: services.request_reject(
-            request_id=pk, actor=request.user, reason=reason), "rejected")
-
-    @admin.action(description="Cancel selected requests (mine only)", permissions=["initiate"])
-    def cancel_selected(self, request, queryset):
-        reason = request.POST.get("reason", "").strip()
-        self._run(request, queryset, lambda pk: services.request_cancel(
-            request_id=pk, actor=request.user, reason=reason), "cancelled")
-
-    @admin.action(description="Retry the failed execution of selected requests", permissions=["decide"])
-    def retry_selected(self, request, queryset):
-        self._run(request, queryset, lambda pk: services.request_retry(request_id=pk, actor=request.user),
-                  "executed again")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from . import exceptions as exc
+from . import transitions
 from .models import DECIDE, ApprovalDecision, ApprovalPolicy, ApprovalRequest
 from .registry import ACTION_TYPES
 from .services import policy_for
@@ -61,13 +62,9 @@ def inbox_for_user(user) -> QuerySet[ApprovalRequest]:
     return _with_related(ApprovalRequest.objects.filter(inbox_condition_for_user(user))).order_by("expires_at", "id")
 
 
-# label, whether a reason is required
-ACTIONS: dict[str, tuple[str, bool]] = {
-    "approve": ("Approve", False),
-    "reject": ("Reject", True),
-    "cancel": ("Cancel my request", False),
-    "retry": ("Retry the failed execution", False),
-}
+#: action -> (label, whether a reason is required), in the order people see them: the transition
+#: table's staff actions (``transitions.py``).
+ACTIONS: dict[str, tuple[str, bool]] = {a.name: (a.label, a.reason_required) for a in transitions.STAFF_ACTIONS}
 
 
 def available_actions(request: ApprovalRequest, user, *, now=None) -> list[dict]:

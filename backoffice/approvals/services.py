@@ -38,6 +38,7 @@ from core_banking.common.errors import DomainError, TransitionNotAllowed
 from core_banking.common.maker_checker import approved_execution
 
 from . import exceptions as exc
+from . import transitions
 from .events import approval_decided
 from .models import DECIDE, INITIATE, ApprovalDecision, ApprovalHistory, ApprovalPolicy, ApprovalRequest
 from .registry import ACTION_TYPES, action_type_get
@@ -67,7 +68,7 @@ def _history(request: ApprovalRequest, *, action: str, before: str, reason: str,
 def _audit(request: ApprovalRequest, action: str, *, before: str | None, actor, reason: str = "",
            extra: dict[str, Any] | None = None) -> None:
     after = {"status": request.status, "action_type": request.action_type, **(extra or {})}
-    audit_record(action=f"approval.{action}", obj=request, before=None if before is None else {"status": before},
+    audit_record(action=action, obj=request, before=None if before is None else {"status": before},
                  after=after, changes=["status"] if before is not None and before != request.status else None,
                  reason=reason, actor=actor)
 
@@ -149,7 +150,7 @@ def request_create(*, action_type: str, payload: dict[str, Any], actor, reason: 
         raise exc.DuplicatePendingRequest(f"a {action.label.lower()} for {target} is already pending",
                                           action_type=action.code, target=target) from error
     _history(request, action="create", before="", reason=request.reason, actor=actor, at=now)
-    _audit(request, "created", before=None, actor=actor, reason=request.reason,
+    _audit(request, "approval.created", before=None, actor=actor, reason=request.reason,
            extra={"payload": normalized, "target": target, "required_approvals": request.required_approvals,
                   "amount": None if amount is None else str(amount), "currency": currency})
     return request
@@ -206,15 +207,16 @@ def request_approve(*, request_id: int, actor, comment: str = "", now: dt.dateti
         request.save(update_fields=["approvals_count", "updated_at"])
         _history(request, action="approval", before=request.status, actor=actor, at=now,
                  reason=comment or f"approval {request.approvals_count} of {request.required_approvals}")
-        _audit(request, "approval_given", before=request.status, actor=actor, reason=comment,
+        _audit(request, "approval.approval_given", before=request.status, actor=actor, reason=comment,
                extra={"approvals": request.approvals_count, "required": request.required_approvals})
         return request
     before = request.status
     request.approve(at=now)
     request.status_reason = comment[:500]
     request.save()
-    _history(request, action="approve", before=before, reason=comment, actor=actor, at=now)
-    _audit(request, "approved", before=before, actor=actor, reason=comment,
+    _history(request, action=transitions.BY_NAME["approve"].history_action, before=before, reason=comment,
+             actor=actor, at=now)
+    _audit(request, transitions.BY_NAME["approve"].audit_action, before=before, actor=actor, reason=comment,
            extra={"approvals": request.approvals_count})
     _execute(request, actor, now)
     return request
@@ -237,8 +239,10 @@ def _execute(request: ApprovalRequest, actor, now: dt.datetime) -> None:
     before = request.status
     request.mark_executed(at=timezone.now(), result=result)
     request.save()
-    _history(request, action="execute", before=before, reason="executed", actor=actor, at=now)
-    _audit(request, "executed", before=before, actor=actor, extra={"result": result})
+    executed = transitions.BY_NAME["mark_executed"]
+    _history(request, action=executed.history_action, before=before, reason=executed.default_reason, actor=actor,
+             at=now)
+    _audit(request, executed.audit_action, before=before, actor=actor, extra={"result": result})
 
 
 def _record_failure(request: ApprovalRequest, actor, now, message: str, *, code: str) -> None:
@@ -246,7 +250,7 @@ def _record_failure(request: ApprovalRequest, actor, now, message: str, *, code:
     request.save(update_fields=["execution_error", "execution_attempts", "updated_at"])
     _history(request, action="execution_failed", before=request.status, reason=request.execution_error,
              actor=actor, at=now)
-    _audit(request, "execution_failed", before=request.status, actor=actor, reason=request.execution_error,
+    _audit(request, "approval.execution_failed", before=request.status, actor=actor, reason=request.execution_error,
            extra={"error_code": code, "attempt": request.execution_attempts})
 
 
@@ -278,8 +282,9 @@ def request_reject(*, request_id: int, actor, reason: str, now: dt.datetime | No
     request.reject(at=now)
     request.status_reason = reason[:500]
     request.save()
-    _history(request, action="reject", before=before, reason=reason, actor=actor, at=now)
-    _audit(request, "rejected", before=before, actor=actor, reason=reason)
+    _history(request, action=transitions.BY_NAME["reject"].history_action, before=before, reason=reason,
+             actor=actor, at=now)
+    _audit(request, transitions.BY_NAME["reject"].audit_action, before=before, actor=actor, reason=reason)
     return request
 
 
@@ -299,8 +304,9 @@ def request_cancel(*, request_id: int, actor, reason: str = "", now: dt.datetime
     request.cancel(at=now)
     request.status_reason = reason[:500]
     request.save()
-    _history(request, action="cancel", before=before, reason=reason, actor=actor, at=now)
-    _audit(request, "cancelled", before=before, actor=actor, reason=reason)
+    _history(request, action=transitions.BY_NAME["cancel"].history_action, before=before, reason=reason,
+             actor=actor, at=now)
+    _audit(request, transitions.BY_NAME["cancel"].audit_action, before=before, actor=actor, reason=reason)
     return request
 
 
@@ -321,14 +327,16 @@ def expire_requests(*, now: dt.datetime | None = None) -> int:
             [Status.EXPIRED.value, at, at, "expired", Status.PENDING.value, at])
         rows = cursor.fetchall()
     if rows:
+        expire = transitions.BY_NAME["expire"]
         ApprovalHistory.objects.bulk_create([
-            ApprovalHistory(request_id=pk, action="expire", from_status=Status.PENDING, to_status=Status.EXPIRED,
-                            reason="not decided in time", at=now) for pk, _type, _target in rows])
+            ApprovalHistory(request_id=pk, action=expire.history_action, from_status=Status.PENDING,
+                            to_status=Status.EXPIRED, reason=expire.default_reason, at=now)
+            for pk, _type, _target in rows])
         approval_decided([(pk, action_type, target, Status.PENDING, Status.EXPIRED)
                           for pk, action_type, target in rows])
         audit_record_many([
-            {"action": "approval.expired", "object_type": ApprovalRequest._meta.label_lower, "object_id": pk,
+            {"action": expire.audit_action, "object_type": ApprovalRequest._meta.label_lower, "object_id": pk,
              "object_repr": f"#{pk} {action_type}", "before": {"status": "pending"},
              "after": {"status": "expired", "action_type": action_type}, "changes": ["status"],
-             "reason": "not decided in time"} for pk, action_type, _target in rows])
+             "reason": expire.default_reason} for pk, action_type, _target in rows])
     return len(rows)

@@ -178,8 +178,8 @@ def _limit_values(fields: dict) -> list[dict[str, Any]]:
     out = []
     for name, value in fields.items():
         label = name.replace("_", " ").capitalize()
-        if name in AMOUNT_LIMITS and value is not None and currency:
-            value = format_money(value, currency)
+        if name in AMOUNT_LIMITS and value is not None:
+            value = payload_value(name, value, currency)
         out.append(_fact(label, "none" if value is None else value))
     return out
 
@@ -265,14 +265,56 @@ def _tariff(payload: dict, user) -> Target:
 
 
 def _rule_words(rule: dict) -> str:
-    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in rule.items() if key != "event"
-                     and value not in (None, "")) or "(no parameters)"
+    currency = rule.get("currency") or ""
+    return ", ".join(f"{key.replace('_', ' ')} {payload_value(key, value, currency)}" for key, value in rule.items()
+                     if key not in ("event", "currency") and value not in (None, "", [])) or "(no parameters)"
+
+
+# --- a payload in words: amounts in their currency, fractions as percentages ----------------------
+
+#: Payload keys holding an amount (shown in the payload's currency) and a fraction (as a percentage).
+AMOUNT_KEYS = ("amount", "fixed_amount", "min_fee", "max_fee", "from_volume", "threshold_amount", "exempt_below",
+               "max_single_amount", "daily_amount", "monthly_amount", "overdraft_limit", "balance")
+FRACTION_KEYS = ("percentage", "rate", "spread", "withholding_tax_rate", "credit_rate", "debit_rate")
+
+
+def payload_value(key: str, value, currency: str = "") -> str:
+    """One payload value as a person reads it: an amount (``"1217.5"`` stored as a string) through
+    the one money display with its currency, ``1,217.50 EUR``; a fraction as a percentage; a
+    list of tiers or legs in words; anything else as it is."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, dict):
+        inner = value.get("currency") or currency
+        return ", ".join(f"{k.replace('_', ' ')} {payload_value(k, v, inner)}" for k, v in value.items()
+                         if k != "currency" and v not in (None, "", []))
+    if isinstance(value, list):
+        return "; ".join(payload_value(key, item, currency) for item in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    try:
+        if key in AMOUNT_KEYS or key.endswith("_amount"):
+            return money_display.format_money(to_decimal(value), currency) if currency else \
+                money_display.format_number(to_decimal(value))
+        if key in FRACTION_KEYS or key.endswith("_rate") or key.endswith("percentage"):
+            return money_display.format_percent(to_decimal(value))
+    except (ArithmeticError, ValueError, TypeError):
+        return str(value)
+    return str(value)
+
+
+def payload_facts(payload: dict, currency: str = "") -> list[dict[str, Any]]:
+    """The request's payload, key by key, in words (``payload_value``): what the admin's change
+    page and the staff approval page show instead of the stored JSON. ``currency`` is the
+    request's; a payload naming its own ``currency`` (or a leg naming its own) wins."""
+    payload = payload or {}
+    currency = payload.get("currency") or currency or ""
+    return [_fact(key.replace("_", " ").capitalize(), payload_value(key, value, currency))
+            for key, value in payload.items()]
 
 
 def _generic(payload: dict, user) -> Target:
-    facts = [_fact(key.replace("_", " ").capitalize(), value) for key, value in payload.items()
-             if not isinstance(value, (dict, list))]
-    return _target("other", "", facts)
+    return _target("other", "", payload_facts(payload))
 
 
 DESCRIBERS = {

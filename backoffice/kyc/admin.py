@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from core_banking.common.errors import DomainError
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import selectors, services
+from . import selectors, services, transitions
 from .models import (
     ADD,
     ASSIGN,
@@ -103,6 +103,16 @@ class KycOpenForm(forms.ModelForm):
 OPEN_FIELDSETS = ((None, {"fields": ("customer", "product_kind")}),)
 
 
+def _transition_action(spec: transitions.KycTransition):
+    """The changelist action of one transition of the table (no reason: the ones offered need none)."""
+
+    def run(modeladmin, request, queryset):
+        modeladmin._run(request, queryset, spec.name, spec.done)
+
+    run.__name__ = spec.admin_action
+    return admin.action(description=spec.admin_label, permissions=["review"])(run)
+
+
 @admin.register(KycApplication)
 class KycApplicationAdmin(admin.ModelAdmin):
     change_form_template = "admin/kyc/kycapplication/change_form.html"
@@ -115,7 +125,8 @@ class KycApplicationAdmin(admin.ModelAdmin):
     fieldsets = FIELDSETS
     readonly_fields = [name for _title, spec in FIELDSETS for name in spec["fields"]]
     inlines = (KycDocumentInline, KycCheckInline, KycHistoryInline)
-    actions = ("start_review_selected", "approve_selected")
+    # One changelist action per transition the table offers there (backoffice/kyc/transitions.py).
+    actions = tuple(_transition_action(spec) for spec in transitions.IN_ADMIN)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(VIEW)
@@ -225,11 +236,3 @@ class KycApplicationAdmin(admin.ModelAdmin):
             changed += 1
         if changed:
             self.message_user(request, f"{changed} application(s) {done}.", messages.SUCCESS)
-
-    @admin.action(description="Start review of selected applications", permissions=["review"])
-    def start_review_selected(self, request, queryset):
-        self._run(request, queryset, "start_review", "in review")
-
-    @admin.action(description="Approve selected applications", permissions=["review"])
-    def approve_selected(self, request, queryset):
-        self._run(request, queryset, "approve", "approved (or first approval recorded)")

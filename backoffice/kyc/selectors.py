@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from . import exceptions as exc
+from . import transitions
 from .models import KycApplication, KycCheckResult, KycDocument, kyc_may_see_documents
-from .services import REASON_REQUIRED, TRANSITIONS, may_approve_now
+from .services import may_approve_now
 
 
 def visible_applications_q(visible_to) -> Q:
@@ -77,9 +78,9 @@ def available_transitions(application: KycApplication, user) -> list[dict[str, A
     allowed = {t.name for t in application.get_available_user_status_transitions(user)}
     if "approve" in allowed and not may_approve_now(application, user):
         allowed.discard("approve")
-    return [{"action": action, "label": label, "target": _target(application, action),
-             "reason_required": action in REASON_REQUIRED}
-            for action, (label, _audit) in TRANSITIONS.items() if action in allowed]
+    return [{"action": t.name, "label": t.label, "target": _target(application, t.name),
+             "reason_required": t.reason_required}
+            for t in transitions.TRANSITIONS if t.name in allowed]
 
 
 def _target(application: KycApplication, action: str) -> str:

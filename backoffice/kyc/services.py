@@ -41,7 +41,7 @@ from core_banking.common.maker_checker import system_execution
 from core_banking.customers import services as customers
 from core_banking.customers.models import Customer
 
-from . import checks, scoring
+from . import checks, scoring, transitions
 from . import exceptions as exc
 from .events import kyc_decided
 from .models import (
@@ -63,17 +63,9 @@ from .models import (
     kyc_may_prepare,
 )
 
-#: action -> (label, audit action). The order is the order staff see them in.
-TRANSITIONS: dict[str, tuple[str, str]] = {
-    "submit": ("Submit for review", "kyc.submitted"),
-    "start_review": ("Start review", "kyc.review_started"),
-    "request_information": ("Request information", "kyc.information_requested"),
-    "resubmit": ("Resubmit", "kyc.resubmitted"),
-    "approve": ("Approve", "kyc.approved"),
-    "reject": ("Reject", "kyc.rejected"),
-}
-REASON_REQUIRED = {"request_information", "reject"}
-PREPARE_ACTIONS = {"submit", "resubmit"}
+#: action -> (label, audit action), derived from the transition table (``transitions.py``) for the
+#: staff pages that still read it (``backoffice/staff/pages/queues.py``); read the table instead.
+TRANSITIONS: dict[str, tuple[str, str]] = {t.name: (t.label, t.audit_action) for t in transitions.TRANSITIONS}
 _MAGIC = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 
 
@@ -96,7 +88,7 @@ def _require_preparer(application: KycApplication, actor) -> None:
 
 
 def require_may(application: KycApplication, action: str, actor) -> None:
-    if action in PREPARE_ACTIONS:
+    if transitions.BY_NAME[action].prepare:
         _require_preparer(application, actor)
     else:
         _require_reviewer(application, actor)
@@ -126,7 +118,7 @@ def _get(application_id: int) -> KycApplication:
 def _require_can(application: KycApplication, action: str) -> None:
     if not can_proceed(getattr(application, action)):
         raise TransitionNotAllowed(
-            f"{TRANSITIONS[action][0].lower()} is not allowed for an application that is "
+            f"{transitions.BY_NAME[action].label.lower()} is not allowed for an application that is "
             f"{application.get_status_display().lower()}",
             status_from=application.status, action=action)
 
@@ -317,7 +309,8 @@ def _submit(*, application_id: int, action: str, actor, now: dt.datetime | None)
         _history(application, action=action, before=before,
                  reason=f"checks: {len(outcomes) - len(failed)} passed or warned, {len(failed)} failed", actor=actor,
                  at=now)
-        audit_record(action=TRANSITIONS[action][1], obj=application, actor=actor, before={"status": before},
+        audit_record(action=transitions.BY_NAME[action].audit_action, obj=application, actor=actor,
+                     before={"status": before},
                      after={"status": application.status, "risk_score": risk.score, "risk_rating": risk.rating,
                             "failed_checks": failed}, changes=["status", "risk_score", "risk_rating"])
         if application.kind == KycApplication.Kind.ONBOARDING and \
@@ -365,16 +358,17 @@ def _simple(*, application_id: int, action: str, actor, reason: str, now) -> Kyc
     application = application_lock(application_id)
     require_may(application, action, actor)
     _require_can(application, action)
+    spec = transitions.BY_NAME[action]
     reason = (reason or "").strip()
-    if action in REASON_REQUIRED and not reason:
-        raise exc.ReasonRequired(f"{TRANSITIONS[action][0].lower()} needs a reason", action=action)
+    if spec.reason_required and not reason:
+        raise exc.ReasonRequired(f"{spec.label.lower()} needs a reason", action=action)
     now = now or timezone.now()
     before = application.status
     getattr(application, action)()
     application.status_reason = reason[:500]
     application.save()
     _history(application, action=action, before=before, reason=reason, actor=actor, at=now)
-    audit_record(action=TRANSITIONS[action][1], obj=application, before={"status": before},
+    audit_record(action=spec.audit_action, obj=application, before={"status": before},
                  after={"status": application.status}, changes=["status"], reason=reason, actor=actor)
     return application
 
@@ -510,7 +504,7 @@ def application_transition(*, application_id: int, action: str, actor, reason: s
                                   actor=actor)
     if action not in ACTION_SERVICES:
         raise exc.UnknownAction(f"unknown KYC action {action!r}", action=action)
-    if action in PREPARE_ACTIONS:
+    if transitions.BY_NAME[action].prepare:
         return ACTION_SERVICES[action](application_id=application_id, actor=actor)
     return ACTION_SERVICES[action](application_id=application_id, actor=actor, reason=reason)
 

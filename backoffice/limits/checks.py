@@ -32,6 +32,7 @@ nothing back).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 
@@ -41,7 +42,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from core_banking.accounts.models import Account
+from core_banking.common.idempotency import ConcurrentChange
 from core_banking.common.money import quantize
+from core_banking.common.sqlbatch import Batch
 from core_banking.payments.models import Channel, Payment
 from core_banking.payments.seams import PaymentIntent, Review
 from core_banking.payments.selectors import fx_mid_convert
@@ -50,7 +53,7 @@ from .exceptions import LimitExceeded
 from .models import LIMITED_KINDS, LimitUsage, LimitUsageRecord, ScopeKind
 from .selectors import CounterKey, Limit, effective_limits, usage_for
 
-__all__ = ["LIMITS", "LimitExceeded", "LimitsCheck", "enforce", "give_back"]
+__all__ = ["LIMITS", "LimitExceeded", "LimitsCheck", "enforce", "give_back", "plan"]
 
 LABELS = {
     "max_single_amount": "single-payment limit",
@@ -69,13 +72,13 @@ class _Counter:
     count: Limit | None = None
 
 
-def enforce(intent: PaymentIntent) -> Review | None:
-    """Refuse the payment (``LimitExceeded``) if it would exceed a limit of its debtor account or
-    customer; otherwise count it against every periodic limit and let it through (None)."""
+def _counters(intent: PaymentIntent) -> tuple[dict[CounterKey, _Counter], dict[str, Decimal]] | None:
+    """The counters the payment adds to (with the limits on each) and its amount per limit
+    currency; refuses (``LimitExceeded``) a payment above a single-payment limit. None when no
+    limit applies."""
     if intent.kind not in LIMITED_KINDS or intent.debtor is None:
         return None
-    account = intent.debtor
-    limits = effective_limits(account, intent.channel)
+    limits = effective_limits(intent.debtor, intent.channel)
     if not limits:
         return None
     amounts: dict[str, Decimal] = {}
@@ -99,7 +102,16 @@ def enforce(intent: PaymentIntent) -> Review | None:
             counter.count = limit
         else:
             counter.amount = limit
+    return counters, amounts
 
+
+def enforce(intent: PaymentIntent) -> Review | None:
+    """Refuse the payment (``LimitExceeded``) if it would exceed a limit of its debtor account or
+    customer; otherwise count it against every periodic limit and let it through (None)."""
+    found = _counters(intent)
+    if found is None:
+        return None
+    counters, amounts = found
     with transaction.atomic():  # a refusal takes back what earlier counters took
         consumed: list[tuple[int, Decimal]] = []
         for key in sorted(counters):
@@ -114,6 +126,73 @@ def enforce(intent: PaymentIntent) -> Review | None:
                 [LimitUsageRecord(payment=intent.payment, usage_id=usage_id, amount=amount, count=1)
                  for usage_id, amount in consumed])
     return None
+
+
+_USAGE = LimitUsage._meta.db_table
+_RECORDS = LimitUsageRecord._meta.db_table
+_KEY = "scope_kind, scope_id, channel, period, period_start, currency_id"
+_KEY_TYPES = "%s::varchar[], %s::bigint[], %s::varchar[], %s::varchar[], %s::date[], %s::varchar[]"
+# Every counter of the payment locked and read in one statement, in the one order every payment
+# and the give-back take them (the keys' sorted order).
+_READ_COUNTERS = (
+    f"SELECT k.ord, u.id, u.amount, u.count FROM unnest({_KEY_TYPES}) WITH ORDINALITY AS k({_KEY}, ord)"
+    f" JOIN {_USAGE} u USING ({_KEY}) ORDER BY k.ord FOR UPDATE OF u"
+)
+# ... and every one added to in one statement with its records: a counter read under lock by id,
+# one read as missing created (if a concurrent payment created it meanwhile, nothing is inserted
+# for it and fewer records come back: run again).
+_ADD_TO_COUNTERS = (
+    f"WITH k AS (SELECT * FROM unnest(%s::bigint[], {_KEY_TYPES}, %s::numeric[]) WITH ORDINALITY"
+    f"           AS k(id, {_KEY}, amount, ord)),"
+    f" up AS (UPDATE {_USAGE} u SET amount = u.amount + k.amount, count = u.count + 1, updated_at = %s"
+    f"        FROM k WHERE u.id = k.id RETURNING u.id, k.amount),"
+    f" ins AS (INSERT INTO {_USAGE} ({_KEY}, amount, count, updated_at)"
+    f"         SELECT {_KEY}, amount, 1, %s FROM k WHERE k.id IS NULL ORDER BY k.ord"
+    f"         ON CONFLICT DO NOTHING RETURNING id, amount)"
+    f" INSERT INTO {_RECORDS} (payment_id, usage_id, amount, count, created_at)"
+    f" SELECT %s, w.id, w.amount, 1, %s FROM (SELECT * FROM up UNION ALL SELECT * FROM ins) AS w RETURNING usage_id"
+)
+
+
+def plan(intent: PaymentIntent, reads: Batch, writes: Batch) -> Callable[[], Review | None]:
+    """``enforce`` in the payment path's round trips (``core_banking/payments/seams.py``): the
+    counters are locked and read with the other reads; a payment over a limit is refused from
+    what was read, before anything is written; the additions and their records are written with
+    the payment, in one statement. Its statements are PostgreSQL's; elsewhere (SQLite) the plain
+    ``enforce`` runs after the reads."""
+    if connection.vendor != "postgresql":
+        return lambda: enforce(intent)
+    found = _counters(intent)
+    if found is None or not found[0]:
+        return lambda: None
+    counters, amounts = found
+    keys = sorted(counters)
+    read = reads.add(_READ_COUNTERS, [list(column) for column in zip(*keys, strict=True)])
+
+    def finish() -> Review | None:
+        by_position = {row[0]: row[1:] for row in read.rows}
+        ids = []
+        for position, key in enumerate(keys, start=1):
+            usage_id, used_amount, used_count = by_position.get(position, (None, Decimal(0), 0))
+            counter, amount = counters[key], amounts[key[5]]
+            if counter.amount is not None and used_amount + amount > counter.amount.value:
+                raise _exceeded(counter.amount, intent, amount=amount, used=used_amount)
+            if counter.count is not None and used_count + 1 > counter.count.value:
+                raise _exceeded(counter.count, intent, amount=amount, used=used_count)
+            ids.append(usage_id)
+        now = timezone.now()
+        written = writes.add(_ADD_TO_COUNTERS, [ids, *(list(column) for column in zip(*keys, strict=True)),
+                                                [amounts[key[5]] for key in keys], now, now,
+                                                intent.payment.pk, now])
+
+        def verify() -> None:
+            if len(written.rows or ()) != len(keys):
+                raise ConcurrentChange("a limit usage counter was created by a concurrent payment")
+
+        writes.then(verify)
+        return None
+
+    return finish
 
 
 def _consume(key: CounterKey, amount: Decimal, counter: _Counter) -> int | None:
@@ -254,6 +333,9 @@ class LimitsCheck:
 
     def check(self, intent: PaymentIntent) -> Review | None:
         return enforce(intent)
+
+    def plan(self, intent: PaymentIntent, reads: Batch, writes: Batch) -> Callable[[], Review | None]:
+        return plan(intent, reads, writes)
 
     def give_back(self, payment: Payment, intent: PaymentIntent | None = None) -> None:
         give_back(payment=payment)

@@ -8,6 +8,7 @@ allowance (``remaining_allowance``) both use it, so they never disagree.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from core_banking.accounts.models import Account
 from core_banking.common.money import quantize
+from core_banking.config import cache
 
 from . import exceptions as exc
 from .models import COUNT_LIMITS, LIMIT_FIELDS, LimitProfile, LimitRule, LimitUsage, ScopeKind, period_of, period_start
@@ -59,16 +61,46 @@ def _limit(rule: LimitRule, scope: str, scope_id: int, field: str) -> Limit:
                  value=getattr(rule, field), currency=rule.currency_id, exponent=rule.currency.exponent)
 
 
+@dataclass(frozen=True)
+class LimitConfig:
+    """Every limit rule, by whose it is: loaded once per process and again when the ``limits``
+    generation changes (``core_banking.config.cache``; triggers in migration 0002)."""
+
+    by_profile: dict[str, list[LimitRule]]  # active profiles' rules, by profile code
+    by_account: dict[int, list[LimitRule]]
+    by_customer: dict[int, list[LimitRule]]
+
+
+def _load_config() -> LimitConfig:
+    by_profile: dict[str, list[LimitRule]] = defaultdict(list)
+    by_account: dict[int, list[LimitRule]] = defaultdict(list)
+    by_customer: dict[int, list[LimitRule]] = defaultdict(list)
+    for rule in LimitRule.objects.select_related("currency", "profile").order_by("id"):
+        if rule.profile_id is not None:
+            if rule.profile.is_active:
+                by_profile[rule.profile.code].append(rule)
+        elif rule.account_id is not None:
+            by_account[rule.account_id].append(rule)
+        elif rule.customer_id is not None:
+            by_customer[rule.customer_id].append(rule)
+    return LimitConfig(by_profile=dict(by_profile), by_account=dict(by_account), by_customer=dict(by_customer))
+
+
+def limit_config() -> LimitConfig:
+    return cache.get("limits", "config", _load_config)
+
+
 def effective_limits(account: Account, channel: str) -> list[Limit]:
     """The limits a payment from ``account`` on ``channel`` must respect, in a stable order: for
     the every-channel rules and the channel's own, the account's limits (its profile's rules,
-    overridden field by field by the account's rules) and its customer's. One query."""
+    overridden field by field by the account's rules) and its customer's. No query once the
+    configuration is cached (``limit_config``)."""
     channels = ["", channel] if channel else [""]
     code = account.product.limit_profile_code
-    scopes = Q(account_id=account.pk) | Q(customer_id=account.customer_id)
-    if code:
-        scopes |= Q(profile__code=code, profile__is_active=True)
-    rules = list(LimitRule.objects.filter(scopes, channel__in=channels).select_related("currency", "profile"))
+    config = limit_config()
+    rules = [rule for rule in (*(config.by_profile.get(code, ()) if code else ()),
+                               *config.by_account.get(account.pk, ()), *config.by_customer.get(account.customer_id, ()))
+             if rule.channel in channels]
     limits: list[Limit] = []
     for each in channels:
         profile_rule = next((r for r in rules if r.profile_id is not None and r.channel == each), None)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "pgtrigger",
     # core banking (never imports the back office)
+    "core_banking.config",
     "core_banking.audit",
     "core_banking.ledger",
     "core_banking.customers",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "core_banking.loans",
     "core_banking.eod",
     "core_banking.events",
+    "core_banking.settlement",
     "compliance.cases",
     "compliance.monitoring",
     "compliance.screening",
@@ -156,7 +158,8 @@ else:
 AUTHENTICATION_BACKENDS = [
     # AxesBackend must be first: it refuses locked-out credentials before any other backend.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with each person's permission set cached until permissions change.
+    "backoffice.staff.permissions_backend.CachedPermissionsBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -269,6 +272,11 @@ SPECTACULAR_SETTINGS = {
         "HoldStatusEnum": "core_banking.ledger.models.Hold.Status",
         "PaymentKindEnum": "core_banking.payments.models.Payment.Kind",
         "PaymentStatusEnum": "core_banking.payments.models.Payment.Status",
+        "SettlementBatchStatusEnum": "core_banking.settlement.models.Batch.Status",
+        "SettlementItemStateEnum": "core_banking.settlement.models.BatchItem.State",
+        "SettlementFileKindEnum": "core_banking.settlement.models.SettlementFile.Kind",
+        "SettlementFileDirectionEnum": "core_banking.settlement.models.SettlementFile.Direction",
+        "SettlementRailEnum": "core_banking.settlement.models.Rail",
         "ProductKindEnum": "core_banking.accounts.models.Product.Kind",
         "AccountStatusEnum": "core_banking.accounts.models.Account.Status",
         "CustomerStatusEnum": "core_banking.customers.models.Customer.Status",
@@ -328,6 +336,7 @@ APPROVAL_ACTION_MODULES: list[str] = [
     "backoffice.api_clients.approval_actions",  # api_client_create, api_client_change
     "backoffice.staff.approval_actions",  # role_grant
     "compliance.monitoring.approval_actions",  # monitoring_rule_change
+    "backoffice.approvals.actions.settlement",  # settlement_batch_cancel, suspense_book, suspense_return
 ]
 
 DEMO_DATA_LOADERS: list[str] = [
@@ -343,6 +352,7 @@ DEMO_DATA_LOADERS: list[str] = [
     "compliance.screening.demo.load_demo",  # the sample sanctions list
     "compliance.monitoring.demo.load_demo",  # the default monitoring rules
     "core_banking.ledger.demo.load_demo_ledger",
+    "core_banking.settlement.demo.load_demo",  # a closed SEPA batch with its pain.001, after the payments
 ]
 
 SESSION_COOKIE_HTTPONLY = True
@@ -490,6 +500,16 @@ EOD_RETRY_DELAY = int(os.environ.get("EOD_RETRY_DELAY", "5"))
 # An active account with no customer payment for this many days becomes dormant.
 ACCOUNT_DORMANCY_DAYS = int(os.environ.get("ACCOUNT_DORMANCY_DAYS", "365"))
 
+# --- Settlement of external payments (core_banking/settlement, docs/settlement.md) ----------
+# The bank as debtor and debtor agent of its pain.001 files: BIC and the IBAN of its settlement
+# account at the scheme ("" builds one from BANK_COUNTRY and BANK_CODE).
+SETTLEMENT_BANK_BIC = os.environ.get("SETTLEMENT_BANK_BIC", "CBNKNL2A")
+SETTLEMENT_BANK_IBAN = os.environ.get("SETTLEMENT_BANK_IBAN", "")
+# How often beat closes the batches whose cut-off has passed (seconds).
+SETTLEMENT_CLOSE_INTERVAL = int(os.environ.get("SETTLEMENT_CLOSE_INTERVAL", "300"))
+# Seconds a closed batch (file written) waits before it is sent: the window to cancel it.
+SETTLEMENT_SEND_DELAY = int(os.environ.get("SETTLEMENT_SEND_DELAY", "0"))
+
 # --- Periodic tasks (the only place CELERY_BEAT_SCHEDULE is set) ----------------------------
 CELERY_BEAT_SCHEDULE = beat_schedule(
     ledger_hold_expiry_interval=LEDGER_HOLD_EXPIRY_INTERVAL,
@@ -497,6 +517,7 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     approvals_expiry_interval=APPROVALS_EXPIRY_INTERVAL,
     eod_start_interval=EOD_START_INTERVAL,
     webhooks_relay_interval=WEBHOOKS_RELAY_INTERVAL,
+    settlement_close_interval=SETTLEMENT_CLOSE_INTERVAL,
 )
 
 # --- Bank identity ------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def _nightly(task: str, *, hour: int, minute: int) -> dict[str, Any]:
 
 def beat_schedule(*, ledger_hold_expiry_interval: int, tickets_escalation_interval: int,
                   approvals_expiry_interval: int, eod_start_interval: int = 300,
-                  webhooks_relay_interval: int = 10) -> dict[str, dict[str, Any]]:
+                  webhooks_relay_interval: int = 10, settlement_close_interval: int = 300) -> dict[str, dict[str, Any]]:
     """Every periodic task, by name, from the interval settings (seconds)."""
     entries = [
         # Holds past their expiry are voided (core_banking/ledger/tasks.py).
@@ -46,5 +46,8 @@ def beat_schedule(*, ledger_hold_expiry_interval: int, tickets_escalation_interv
         # The outbox's events to the webhook subscriptions (backoffice/webhooks/relay.py); each
         # commit that emits events also wakes a pass.
         _every("webhooks.relay", webhooks_relay_interval),
+        # Outgoing payments into batches; batches past their cut-off closed (pain.001) and sent
+        # (core_banking/settlement/tasks.py).
+        _every("settlement.close_due_batches", settlement_close_interval),
     ]
     return {entry["task"]: entry for entry in entries}

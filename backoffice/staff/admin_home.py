@@ -1,4 +1,6 @@
-"""The admin's home page per person: the queues and figures of their roles, each with a link.
+"""The home page per person: the queues and figures of their roles, each with a link; the same
+panels on the admin's index (``/admin/``, where sign-in lands) and on the staff home (``/staff/``),
+the staff pages of the daily work first.
 
 Each ``Item`` names the permission it needs; a person sees the items their roles (or a
 superuser's rights) allow, grouped by the kind of work, with a count and a link to the filtered
@@ -29,10 +31,17 @@ def person_label(user) -> str:
 @dataclass(frozen=True)
 class Item:
     label: str
-    permission: str
+    #: A permission, a tuple of them (any one), or None (any member of staff).
+    permission: str | tuple[str, ...] | None
     url_name: str
     query: str = ""
     count: Callable[[], int] | None = None
+
+    def allowed(self, user) -> bool:
+        if self.permission is None:
+            return bool(user.is_staff)
+        permissions = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(user.has_perm(permission) for permission in permissions)
 
 
 def _count(model_path: str, **filters) -> Callable[[], int]:
@@ -43,7 +52,20 @@ def _count(model_path: str, **filters) -> Callable[[], int]:
     return run
 
 
+#: Who may use the staff search box (``backoffice.staff.pages.search.SEARCH_PERMISSIONS``).
+SEARCH = ("customers.view_customer", "accounts.view_account", "payments.view_payment", "ledger.view_journalentry",
+          "tickets.view_ticket", "compliance_cases.view_case")
+
 PANELS: tuple[tuple[str, tuple[Item, ...]], ...] = (
+    # The staff pages built for the daily work (docs/staff-pages.md), first: where a role starts.
+    ("Daily work", (
+        Item("Search everywhere", SEARCH, "staff:search"),
+        Item("Transaction look-up", "payments.view_payment", "staff:transactions"),
+        Item("My work queues", None, "staff:queues"),
+        Item("Operations dashboard", "staff.view_operations_dashboard", "staff:dashboard"),
+        Item("Compliance queue", "compliance_cases.view_case", "compliance_staff:queue"),
+        Item("Reconciliation", "reconciliation.view_statementline", "reconciliation_staff:index"),
+    )),
     ("Decisions waiting", (
         Item("Approval requests pending", "approvals.view_approvalrequest",
              "admin:approvals_approvalrequest_changelist", "status__exact=pending",
@@ -75,6 +97,9 @@ PANELS: tuple[tuple[str, tuple[Item, ...]], ...] = (
         Item("Failed end-of-day runs", "eod.view_eodrun", "admin:eod_eodrun_changelist", "status__exact=failed",
              _count("eod.EodRun", status="failed")),
         Item("Payments", "payments.view_payment", "admin:payments_payment_changelist"),
+        Item("Settlement batches", "settlement.view_batch", "admin:settlement_batch_changelist"),
+        Item("Incoming credits in suspense", "settlement.view_suspenseitem", "admin:settlement_suspenseitem_changelist",
+             "status__exact=open", _count("settlement.SuspenseItem", status="open")),
         Item("Customers", "customers.view_customer", "admin:customers_customer_changelist"),
     )),
     ("Finance", (
@@ -100,7 +125,7 @@ def panels_for(request) -> list[dict]:
     for title, items in PANELS:
         shown = []
         for item in items:
-            if not user.has_perm(item.permission):
+            if not item.allowed(user):
                 continue
             try:
                 url = reverse(item.url_name)

@@ -13,7 +13,9 @@ model field comes back already shown by ``core_banking.common.money_display``:
 * a fraction stored for a percentage (fee percentages, interest, tax and penalty rates,
   spreads): ``1.25%``;
 * an exchange rate: ``1 EUR = 1.0845 USD``;
-* a factor (day-count factors): the number without trailing zeros.
+* a factor (day-count factors): the number without trailing zeros;
+* a moment (any ``datetime``, a field's or a display method's): ``2026-12-06 20:05 CET``, in the
+  bank's time zone with the zone's name (``core_banking.common.time_display``).
 
 Editable inputs get the same treatment through ``DecimalInput`` (no ``0E-18`` in a form): the
 staff admin site gives every registered ModelAdmin and inline the ``MoneyFormMixin``.
@@ -25,6 +27,7 @@ what a field is.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from functools import cache
 
@@ -36,7 +39,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import format_html
 
-from core_banking.common import money_display
+from core_banking.common import money_display, time_display
 
 BASE = "@base"  # the bank's base currency (settings.BANK_BASE_CURRENCY)
 
@@ -154,12 +157,17 @@ _original_lookup_field = utils.lookup_field
 
 
 def lookup_field(name, obj, model_admin=None):
-    """``django.contrib.admin.utils.lookup_field``, with decimal model fields already shown."""
+    """``django.contrib.admin.utils.lookup_field``, with decimal model fields already shown, and
+    every moment (a model field or a display method's value) in the bank's time zone with the
+    zone's name (``core_banking.common.time_display``): ``2026-12-06 20:05 CET``."""
     field, attr, value = _original_lookup_field(name, obj, model_admin)
     if isinstance(field, models.DecimalField) and isinstance(value, Decimal):
         shown = show_decimal(obj, field.name, value)
         if shown is not None:
             return None, None, shown
+    if isinstance(value, dt.datetime):
+        return None, None, format_html('<time datetime="{}">{}</time>', value.isoformat(),
+                                       time_display.format_time(value))
     return field, attr, value
 
 

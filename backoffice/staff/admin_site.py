@@ -5,7 +5,8 @@ What the site adds to the stock admin, for every ModelAdmin at once:
 * money, percentages and rates shown by ``core_banking.common.money_display``
   (``admin_money.install`` and the ``MoneyFormMixin`` given to every registered admin and inline);
 * no link to a page the viewer may not open: a read-only foreign key is a link only when the
-  viewer may view (or change) the target (``AdminReadonlyField.get_admin_url``, below);
+  viewer may view (or change) the target (``AdminReadonlyField.get_admin_url``, below), and so
+  are the chosen row and the look-up magnifier of a raw-id input (``ForeignKeyRawIdWidget``);
 * the signed-in person's name and roles in the header, and a home page with the queues and
   figures of their roles (``admin_home.panels_for``).
 """
@@ -16,7 +17,7 @@ from functools import update_wrapper
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.contrib.admin import helpers
+from django.contrib.admin import helpers, widgets
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -71,6 +72,32 @@ def _get_admin_url(self, remote_field, remote_obj):
     return _original_get_admin_url(self, remote_field, remote_obj)
 
 
+_original_raw_id_context = widgets.ForeignKeyRawIdWidget.get_context
+
+
+def _may_open_target(admin_site, request, model, obj=None) -> bool:
+    target_admin = admin_site._registry.get(model)
+    return target_admin is not None and target_admin.has_view_or_change_permission(request, obj)
+
+
+def _raw_id_context(self, name, value, attrs):
+    """A raw-id input of an editable form (``raw_id_fields``): the chosen row's name is a link,
+    and the magnifier a link to the look-up list, only if the viewer may open them (the same rule
+    as a read-only foreign key, ``_get_admin_url``); otherwise the name alone, no magnifier."""
+    context = _original_raw_id_context(self, name, value, attrs)
+    request = current_request()
+    if request is None:
+        return context
+    if context.get("related_url") and not _may_open_target(self.admin_site, request, self.rel.model):
+        context["related_url"] = None
+    if context.get("link_url"):
+        key = self.rel.get_related_field().name
+        obj = self.rel.model._default_manager.using(self.db).filter(**{key: value}).first()
+        if obj is None or not _may_open_target(self.admin_site, request, self.rel.model, obj):
+            context["link_url"] = ""
+    return context
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = "Core Bank back office"
     site_title = "Back office"
@@ -82,6 +109,7 @@ class StaffAdminSite(admin.AdminSite):
         super().__init__(*args, **kwargs)
         admin_money.install()
         helpers.AdminReadonlyField.get_admin_url = _get_admin_url
+        widgets.ForeignKeyRawIdWidget.get_context = _raw_id_context
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = _with_money_forms(admin_class or admin.ModelAdmin)

@@ -8,12 +8,19 @@ its condition names (``sentence``), never its name.
 
 The constraints a person can break from an admin form are all listed (a test keeps it so:
 tests/backoffice/admin_tool/test_admin_daily_tool.py).
+
+Django's own checks of a decimal input ("Ensure that there are no more than 2 decimal places",
+"... no more than 20 digits before the decimal point", "Enter a number.") are said here too
+(``decimal_messages``), in words that name what the input holds: an amount in its currency (and
+that currency's decimal places, its exponent), a fraction, a percentage, an exchange rate. The same
+``HumaneErrorsForm`` gives each decimal input of an admin form these messages.
 """
 
 from __future__ import annotations
 
 import re
 
+from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -203,17 +210,29 @@ def sentence(model, name: str) -> str:
     return f"This {what} is not valid."
 
 
+def _is_decimal(model, name) -> bool:
+    try:
+        return isinstance(model._meta.get_field(name), models.DecimalField)
+    except (FieldDoesNotExist, TypeError):
+        return False
+
+
 def humanize(error: ValidationError, model) -> ValidationError:
     """``error`` with every constraint message swapped for its sentence (in place; returned)."""
-    leaves = [leaf for leaves in error.error_dict.values() for leaf in leaves] if hasattr(error, "error_dict") \
-        else error.error_list
-    for leaf in leaves:
+    leaves = [(name, leaf) for name, leaves in error.error_dict.items() for leaf in leaves] \
+        if hasattr(error, "error_dict") else [(None, leaf) for leaf in error.error_list]
+    for field_name, leaf in leaves:
         message = leaf.message if isinstance(leaf.message, str) else str(leaf.message)
         match = _VIOLATED.match(message)
         if match:
             leaf.message, leaf.params = sentence(model, match["name"]), None
             continue
         params = leaf.params if isinstance(leaf.params, dict) else {}
+        if leaf.code in DECIMAL_CODES and model is not None and _is_decimal(model, field_name):
+            words = decimal_messages(model, field_name).get(leaf.code)
+            if words:
+                leaf.message = words
+            continue
         check = params.get("unique_check")
         if leaf.code == "unique_together" and check:
             named = next((c for c in model._meta.constraints if isinstance(c, models.UniqueConstraint)
@@ -223,8 +242,115 @@ def humanize(error: ValidationError, model) -> ValidationError:
     return error
 
 
+# --- Django's checks of a decimal input, in words -------------------------------------------------
+
+DECIMAL_CODES = ("max_decimal_places", "max_whole_digits", "max_digits", "invalid")
+
+
+def _example(exponent: int) -> str:
+    return "1217" if exponent <= 0 else f"1217.{'57'.ljust(exponent, '0')[:exponent]}"
+
+
+def decimal_messages(model, name: str, field=None, instance=None) -> dict[str, str]:
+    """The messages of a decimal input of ``model.<name>`` per Django's error code
+    (``max_decimal_places``, ``max_whole_digits``, ``max_digits``, ``invalid``), saying what the
+    input holds (``admin_money.classify``): an amount (in ``instance``'s currency when it has one,
+    naming that currency's decimal places), a fraction, a percentage (``field`` a ``PercentField``),
+    an exchange rate, a share. ``%(max)s`` is filled in by Django with the limit that was hit (so a
+    percent sign is written ``%%``)."""
+    from core_banking.common import money_display
+
+    from .admin_money import FX_RATE, MONEY, PERCENT, SHARE, PercentField, classify, currency_at
+
+    try:
+        label = str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        label = name.replace("_", " ")
+    label = label[:1].upper() + label[1:]
+    kind, spec = classify(model, name) or (None, None)
+    if isinstance(field, PercentField):
+        return {
+            "max_decimal_places": f"Too many decimal places: {label} is a percentage (0.25 means 0.25 %%) with at "
+                                  "most %(max)s decimal places.",
+            "max_whole_digits": f"Too large: {label} is a percentage, between 0 and 100.",
+            "max_digits": f"Too many digits: {label} is a percentage, between 0 and 100, with at most %(max)s "
+                          "digits in all.",
+            "invalid": f"Type {label} as a percentage, such as 0.25 for 0.25 %% (a point for decimals).",
+        }
+    if kind == MONEY:
+        code = ""
+        if instance is not None:
+            try:
+                code = str(currency_at(instance, spec) or "")
+            except Exception:  # noqa: BLE001 - a new row without its currency yet: said in general
+                code = ""
+        if code:
+            exponent = money_display.exponent_of(code)
+            places = f"{code} amounts have {exponent} decimal place{'s' if exponent != 1 else ''}"
+            example = _example(exponent)
+        else:
+            places, example = "an amount has its currency's decimal places (2 for EUR, 0 for JPY)", "1217.57"
+        return {
+            "max_decimal_places": f"Too many decimal places: {label} is an amount of money; {places}, such as "
+                                  f"{example}, and at most %(max)s are kept.",
+            "max_whole_digits": f"Too large: {label} is an amount of money with at most %(max)s digits before the "
+                                "decimal point.",
+            "max_digits": f"Too many digits: {label} is an amount of money with at most %(max)s digits in all.",
+            "invalid": f"Type {label} as an amount, such as {example}: digits, a point for decimals, no thousands "
+                       "separators or currency.",
+        }
+    if kind == PERCENT:
+        return {
+            "max_decimal_places": f"Too many decimal places: {label} is a fraction (0.015 is 1.5 %%) with at most "
+                                  "%(max)s decimal places.",
+            "max_whole_digits": f"Too large: {label} is a fraction, not a percentage: type 0.015 for 1.5 %% (at most "
+                                "%(max)s digit before the decimal point).",
+            "max_digits": f"Too many digits: {label} is a fraction (0.015 is 1.5 %%) with at most %(max)s digits in "
+                          "all.",
+            "invalid": f"Type {label} as a fraction, such as 0.015 for 1.5 %%.",
+        }
+    if kind == FX_RATE:
+        return {
+            "max_decimal_places": "Too many decimal places: an exchange rate has at most %(max)s (1 EUR = 1.0845 USD "
+                                  "is typed 1.0845).",
+            "max_whole_digits": "Too large: an exchange rate has at most %(max)s digits before the decimal point.",
+            "max_digits": "Too many digits: an exchange rate has at most %(max)s digits in all.",
+            "invalid": "Type the exchange rate as a number, such as 1.0845 (units of the quote currency for one "
+                       "unit of the base currency).",
+        }
+    if kind == SHARE:
+        return {
+            "max_decimal_places": f"Too many decimal places: {label} is a percentage (25.5 means 25.5 %%) with at "
+                                  "most %(max)s decimal places.",
+            "max_whole_digits": f"Too large: {label} is a percentage, at most 100.",
+            "max_digits": f"Too many digits: {label} is a percentage, at most 100.",
+            "invalid": f"Type {label} as a percentage, such as 25.5.",
+        }
+    return {
+        "max_decimal_places": f"Too many decimal places: {label} has at most %(max)s.",
+        "max_whole_digits": f"Too large: {label} has at most %(max)s digits before the decimal point.",
+        "max_digits": f"Too many digits: {label} has at most %(max)s digits in all.",
+        "invalid": f"Type {label} as a number, such as 1.5 (a point for decimals).",
+    }
+
+
+def humanize_inputs(form) -> None:
+    """Give each decimal input of ``form`` (a ModelForm) the messages of ``decimal_messages``."""
+    model = form._meta.model
+    instance = getattr(form, "instance", None)
+    for name, field in form.fields.items():
+        if isinstance(field, forms.DecimalField):
+            field.error_messages = {**field.error_messages,
+                                    **decimal_messages(model, name, field, instance)}
+
+
 class HumaneErrorsForm:
-    """A ModelForm mixin: the model's constraint messages in words (``MESSAGES``)."""
+    """A ModelForm mixin: the model's constraint messages in words (``MESSAGES``), and the checks
+    of its decimal inputs in words (``decimal_messages``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        humanize_inputs(self)
 
     def _update_errors(self, errors):
         humanize(errors, self._meta.model)

@@ -32,6 +32,7 @@ from core_banking.eod.roles import EOD_ROLE_PERMISSIONS
 from core_banking.events.roles import EVENTS_ROLE_PERMISSIONS
 from core_banking.interest.roles import INTEREST_ROLE_PERMISSIONS
 from core_banking.loans.roles import LOANS_ROLE_PERMISSIONS
+from core_banking.settlement.roles import SETTLEMENT_ROLE_PERMISSIONS
 from reconciliation.roles import RECONCILIATION_ROLE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
@@ -282,7 +283,8 @@ for _role in STAFF_ROLE_NAMES:
 # their models too.
 for _catalogue in (DEPOSITS_ROLE_PERMISSIONS, LOANS_ROLE_PERMISSIONS, EOD_ROLE_PERMISSIONS, EVENTS_ROLE_PERMISSIONS,
                    INTEREST_ROLE_PERMISSIONS, CASES_ROLE_PERMISSIONS, SCREENING_ROLE_PERMISSIONS,
-                   MONITORING_ROLE_PERMISSIONS, RECONCILIATION_ROLE_PERMISSIONS, WEBHOOKS_ROLE_PERMISSIONS):
+                   MONITORING_ROLE_PERMISSIONS, RECONCILIATION_ROLE_PERMISSIONS, WEBHOOKS_ROLE_PERMISSIONS,
+                   SETTLEMENT_ROLE_PERMISSIONS):
     for _role, _permissions in _catalogue.items():
         ROLE_PERMISSIONS[_role].extend(_permissions)
 

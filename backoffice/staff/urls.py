@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .pages import customer, dashboard, queues, search, transactions
+from .pages import customer, dashboard, queues, search, tickets, transactions
 
 app_name = "staff"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
     path("payments/", transactions.transactions_view, name="transactions"),
     path("payments/<int:payment_id>/", transactions.payment_view, name="payment"),
     path("queues/", queues.queues_view, name="queues"),
+    path("tickets/<int:ticket_id>/", tickets.ticket_view, name="ticket"),
+    path("tickets/<int:ticket_id>/do/<str:action>/", tickets.ticket_action_view, name="ticket-action"),
     path("kyc/<int:application_id>/", queues.kyc_application_view, name="kyc-application"),
     path("kyc/<int:application_id>/do/", queues.kyc_action_view, name="kyc-action"),
     path("approvals/<int:request_id>/", queues.approval_view, name="approval"),

@@ -140,9 +140,14 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 def home_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         raise PermissionDenied
+    from .admin_home import panels_for, person_label
+
     context = {
         "roles": roles_of(request.user),
         "verified": two_factor.is_verified(request.user),
         "exempt": two_factor.is_exempt_demo_account(request.user),
+        # The role's landing: the same panels as the admin's index (admin_home.PANELS).
+        "role_panels": panels_for(request) if two_factor.two_factor_satisfied(request.user) else [],
+        "person": person_label(request.user),
     }
     return render(request, "staff/home.html", context)

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -52,12 +53,15 @@ from django.db import connection
 from django.utils import timezone
 
 from core_banking.accounts.models import Account
+from core_banking.common.idempotency import ConcurrentChange
 from core_banking.common.money import quantize
+from core_banking.common.sqlbatch import Batch
 from core_banking.payments.models import FeeEvent, Payment
 from core_banking.payments.seams import FeeCharge, PaymentIntent
 from core_banking.payments.selectors import fx_mid_convert
 
-from . import selectors, services
+from . import services
+from .config import tariff_config
 from .models import (
     PERIODIC_EVENTS,
     CustomerTariff,
@@ -67,6 +71,7 @@ from .models import (
     FeeUsageRecord,
     Period,
     TariffPlan,
+    TariffVersion,
     period_start,
 )
 
@@ -103,12 +108,75 @@ class TariffPolicy:
     def fees_for(self, intent: PaymentIntent, *, preview: bool = False) -> list[FeeCharge]:
         return fees_for(intent, preview=preview)
 
+    def plan(self, intent: PaymentIntent, reads: Batch, writes: Batch) -> Callable[[], list[FeeCharge]]:
+        """``fees_for`` in the payment path's round trips (``core_banking/payments/seams.py``): the
+        counters the rule reads are locked and read with the other reads; the fee is priced from
+        them; the increments and their records are written with the payment."""
+        return plan_fees(intent, reads, writes)
+
     def give_back(self, payment: Payment, intent: PaymentIntent | None = None) -> None:
         """A rejected or returned payment: its usage goes back to the counters."""
         services.usage_give_back(payment=payment)
 
 
 TARIFFS = TariffPolicy()
+
+
+_USAGE_TABLE = FeeUsage._meta.db_table
+_RECORD_TABLE = FeeUsageRecord._meta.db_table
+_READ_USAGE = (f"SELECT id, count, volume FROM {_USAGE_TABLE}"
+               " WHERE account_id = %s AND event = %s AND period = %s AND period_start = %s FOR UPDATE")
+# The counter read under lock is incremented by id; one read as missing is created, and if a
+# concurrent payment created it meanwhile nothing is inserted (no row back: run again).
+_ADD_TO_USAGE = (f"WITH u AS (UPDATE {_USAGE_TABLE} SET count = count + 1, volume = volume + %s, updated_at = %s"
+                 " WHERE id = %s RETURNING id)"
+                 f" INSERT INTO {_RECORD_TABLE} (payment_id, usage_id, count, volume, created_at)"
+                 " SELECT %s, u.id, 1, %s, %s FROM u RETURNING usage_id")
+_CREATE_USAGE = (f"WITH u AS (INSERT INTO {_USAGE_TABLE} (account_id, event, period, period_start, count, volume,"
+                 " updated_at) VALUES (%s, %s, %s, %s, 1, %s, %s) ON CONFLICT DO NOTHING RETURNING id)"
+                 f" INSERT INTO {_RECORD_TABLE} (payment_id, usage_id, count, volume, created_at)"
+                 " SELECT %s, u.id, 1, %s, %s FROM u RETURNING usage_id")
+
+
+def plan_fees(intent: PaymentIntent, reads: Batch, writes: Batch) -> Callable[[], list[FeeCharge]]:
+    """The batched ``fees_for`` of a payment being created (``intent.payment`` has its id). Its
+    statements are PostgreSQL's; elsewhere (SQLite) the plain ``fees_for`` runs after the reads."""
+    if connection.vendor != "postgresql":
+        return lambda: fees_for(intent)
+    account = intent.fee_account
+    terms = None if account is None else _terms(account, intent.event, intent.channel, intent.business_date)
+    if terms is None:
+        return list
+    periods = [(period, period_start(period, intent.business_date)) for period in terms.periods()]
+    found = [reads.add(_READ_USAGE, [account.pk, intent.event, period, start]) for period, start in periods]
+
+    def finish() -> list[FeeCharge]:
+        volume = _volume(account, intent.amount, intent.currency)
+        now = timezone.now()
+        count_after: dict[str, int] = {}
+        month_volume_before = ZERO
+        written = []
+        for (period, start), statement in zip(periods, found, strict=True):
+            row = statement.one()
+            count_before, volume_before = (row[1], row[2]) if row else (0, ZERO)
+            count_after[period] = count_before + 1
+            if period == Period.MONTH:
+                month_volume_before = volume_before
+            record = [intent.payment.pk, volume, now]
+            written.append(writes.add(_ADD_TO_USAGE, [volume, now, row[0], *record]) if row else
+                           writes.add(_CREATE_USAGE, [account.pk, intent.event, period, start, volume, now, *record]))
+
+        def verify() -> None:
+            if any(not statement.rows for statement in written):
+                raise ConcurrentChange("a fee usage counter was created by a concurrent payment")
+
+        writes.then(verify)
+        usage = _Usage(count_after=count_after, month_volume_before=month_volume_before)
+        charge = _charge(terms, usage, account=account, event=intent.event, amount=intent.amount,
+                         currency=intent.currency, preview=False)
+        return [] if charge is None else [charge]
+
+    return finish
 
 
 # --- pricing -------------------------------------------------------------------------------
@@ -127,7 +195,8 @@ class _Usage:
 
 
 def _plan(account: Account, business_date: dt.date) -> _Plan | None:
-    override = selectors.customer_override(customer_id=account.customer_id, business_date=business_date)
+    config = tariff_config()
+    override = config.customer_override(account.customer_id, business_date)
     if override is not None:
         plan = override.plan
     else:
@@ -137,7 +206,7 @@ def _plan(account: Account, business_date: dt.date) -> _Plan | None:
             logger.debug("No fee for account %s: product %s names no tariff plan", account.pk,
                          account.product.code)
             return None
-        plan = selectors.plan_get_by_code(code=code)
+        plan = config.plans_by_code.get(code)
         if plan is None:
             logger.warning("No fee for account %s: product %s names tariff plan %r, which does not exist",
                            account.pk, account.product.code, code)
@@ -148,25 +217,62 @@ def _plan(account: Account, business_date: dt.date) -> _Plan | None:
     return _Plan(plan=plan, override=override)
 
 
-def _price(*, account: Account, event: str, channel: str, amount: Decimal, currency: str,
-           business_date: dt.date, preview: bool, payment: Payment | None) -> FeeCharge | None:
+@dataclass(frozen=True)
+class _Terms:
+    """What prices one event for one account: the plan, its version and rule in force."""
+
+    resolved: _Plan
+    version: TariffVersion
+    rule: FeeRule
+    tiers: list[FeeTier]
+
+    def periods(self) -> list[str]:
+        """The usage counters the rule reads, "day" before "month" (one lock order for all)."""
+        periods = set()
+        if self.rule.free_allowance_count:
+            periods.add(self.rule.allowance_period)
+        if self.tiers:
+            periods.add(Period.MONTH.value)
+        return sorted(periods)
+
+
+def _terms(account: Account, event: str, channel: str, business_date: dt.date) -> _Terms | None:
     resolved = _plan(account, business_date)
     if resolved is None:
         return None
-    version = selectors.version_in_force(plan=resolved.plan, business_date=business_date)
+    config = tariff_config()
+    version = config.version_in_force(resolved.plan, business_date)
     if version is None:
         return None
-    rule = selectors.rule_for(version=version, event=event, channel=channel)
+    rule = config.rule_for(version, event, channel)
     if rule is None:
         return None
-    tiers = rule.sorted_tiers()
+    return _Terms(resolved=resolved, version=version, rule=rule, tiers=rule.sorted_tiers())
+
+
+def _volume(account: Account, amount: Decimal, currency: str) -> Decimal:
+    """The payment's amount in the account's currency, as the volume counter keeps it."""
     account_currency = account.currency
-    volume = amount if currency == account_currency.code else quantize(
+    return amount if currency == account_currency.code else quantize(
         fx_mid_convert(amount=amount, from_currency=currency, to_currency=account_currency.code),
         account_currency.exponent)
-    usage = _usage(account=account, event=event, rule=rule, counted=bool(tiers), business_date=business_date,
-                   volume=volume, preview=preview, payment=payment)
 
+
+def _price(*, account: Account, event: str, channel: str, amount: Decimal, currency: str,
+           business_date: dt.date, preview: bool, payment: Payment | None) -> FeeCharge | None:
+    terms = _terms(account, event, channel, business_date)
+    if terms is None:
+        return None
+    usage = _usage(account=account, event=event, periods=terms.periods(), business_date=business_date,
+                   volume=_volume(account, amount, currency), preview=preview, payment=payment)
+    return _charge(terms, usage, account=account, event=event, amount=amount, currency=currency, preview=preview)
+
+
+def _charge(terms: _Terms, usage: _Usage, *, account: Account, event: str, amount: Decimal, currency: str,
+            preview: bool) -> FeeCharge | None:
+    """The fee of one event under ``terms``, given the usage counted with it (module doc, 5-6)."""
+    resolved, version, rule, tiers = terms.resolved, terms.version, terms.rule, terms.tiers
+    account_currency = account.currency
     details: dict[str, Any] = {
         "plan": resolved.plan.code,
         "plan_source": "customer" if resolved.override is not None else "product",
@@ -259,17 +365,12 @@ def _tiered(rule: FeeRule, tiers: list[FeeTier], start: Decimal, end: Decimal,
 # --- usage counters ------------------------------------------------------------------------
 
 
-def _usage(*, account: Account, event: str, rule: FeeRule, counted: bool, business_date: dt.date,
+def _usage(*, account: Account, event: str, periods: list[str], business_date: dt.date,
            volume: Decimal, preview: bool, payment: Payment | None) -> _Usage:
-    """Read (preview) or take (lock and increment) the counters the rule depends on."""
-    periods = set()
-    if rule.free_allowance_count:
-        periods.add(rule.allowance_period)
-    if counted:
-        periods.add(Period.MONTH.value)
+    """Read (preview) or take (lock and increment) the counters of ``periods``, in that order."""
     count_after: dict[str, int] = {}
     month_volume_before = ZERO
-    for period in sorted(periods):  # "day" before "month": one lock order for every payment
+    for period in periods:
         start = period_start(period, business_date)
         if preview:
             row = FeeUsage.objects.filter(account=account, event=event, period=period, period_start=start).first()

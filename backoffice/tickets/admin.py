@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from core_banking.common.errors import DomainError
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import selectors, services
+from . import selectors, services, transitions
 from .models import MANAGE, VIEW_INTERNAL, WORK, Category, CategorySla, Team, Ticket, TicketMessage, TicketStatusChange
 
 VIEW = "tickets.view_ticket"
@@ -210,6 +210,16 @@ TICKET_FIELDSETS = (
 )
 
 
+def _transition_action(spec: transitions.TicketTransition):
+    """The changelist action of one transition of the table, with the reason typed next to it."""
+
+    def run(modeladmin, request, queryset):
+        modeladmin._transition(request, queryset, spec.name, spec.done)
+
+    run.__name__ = spec.admin_action
+    return admin.action(description=spec.admin_label, permissions=["work"])(run)
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     change_form_template = "admin/tickets/ticket/change_form.html"
@@ -223,8 +233,9 @@ class TicketAdmin(admin.ModelAdmin):
     show_full_result_count = False
     raw_id_fields = ("customer", "account", "payment", "journal_entry")
     inlines = (TicketMessageInline, TicketHistoryInline)
-    actions = ("open_selected", "wait_selected", "resume_selected", "resolve_selected", "close_selected",
-               "reopen_selected", "claim_selected", "assign_selected")
+    # One changelist action per transition of the table (backoffice/tickets/transitions.py), then
+    # the assignment ones.
+    actions = (*(_transition_action(spec) for spec in transitions.TRANSITIONS), "claim_selected", "assign_selected")
 
     # --- pages and permissions ---
 
@@ -328,9 +339,9 @@ class TicketAdmin(admin.ModelAdmin):
         ticket = get_object_or_404(Ticket, pk=ticket_id)
         reason = request.POST.get("reason", "")
         try:
-            if action in services.TRANSITIONS:
+            if action in transitions.BY_NAME:
                 services.ticket_transition(ticket_id=ticket.pk, action=action, actor=request.user, reason=reason)
-                done = f"{ticket.number}: {services.TRANSITIONS[action][0].lower()} done."
+                done = f"{ticket.number}: {transitions.BY_NAME[action].label.lower()} done."
             elif action == "claim":
                 services.ticket_assign(ticket_id=ticket.pk, assignee_id=request.user.pk, actor=request.user,
                                        reason=reason)
@@ -370,30 +381,6 @@ class TicketAdmin(admin.ModelAdmin):
         reason = request.POST.get("reason", "").strip()
         self._run(request, queryset, lambda pk: services.ticket_transition(
             ticket_id=pk, action=action, actor=request.user, reason=reason), done)
-
-    @admin.action(description="Open selected tickets", permissions=["work"])
-    def open_selected(self, request, queryset):
-        self._transition(request, queryset, "open", "opened")
-
-    @admin.action(description="Wait on customer for selected tickets", permissions=["work"])
-    def wait_selected(self, request, queryset):
-        self._transition(request, queryset, "wait_on_customer", "now waiting on the customer")
-
-    @admin.action(description="Resume selected tickets (customer answered)", permissions=["work"])
-    def resume_selected(self, request, queryset):
-        self._transition(request, queryset, "resume", "resumed")
-
-    @admin.action(description="Resolve selected tickets", permissions=["work"])
-    def resolve_selected(self, request, queryset):
-        self._transition(request, queryset, "resolve", "resolved")
-
-    @admin.action(description="Close selected tickets (reason needed if unresolved)", permissions=["work"])
-    def close_selected(self, request, queryset):
-        self._transition(request, queryset, "close", "closed")
-
-    @admin.action(description="Reopen selected tickets (reason needed)", permissions=["work"])
-    def reopen_selected(self, request, queryset):
-        self._transition(request, queryset, "reopen", "reopened")
 
     @admin.action(description="Claim selected tickets (assign to me)", permissions=["work"])
     def claim_selected(self, request, queryset):

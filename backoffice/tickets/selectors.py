@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from . import exceptions as exc
+from . import transitions
 from .models import MANAGE, VIEW_INTERNAL, Team, Ticket, TicketMessage
-from .services import TRANSITIONS, reason_required
+from .services import reason_required
 
 QUEUE_LIMIT = 500
 
@@ -112,9 +113,9 @@ def available_transitions(ticket: Ticket, user) -> list[dict[str, Any]]:
     """The transitions ``user`` may fire on ``ticket`` now (state allows it and they may work on
     it), in a fixed order, each with whether it needs a reason."""
     allowed = {t.name for t in ticket.get_available_user_status_transitions(user)}
-    return [{"action": action, "label": label, "target": _target(ticket, action),
-             "reason_required": reason_required(ticket, action)}
-            for action, (label, _audit) in TRANSITIONS.items() if action in allowed]
+    return [{"action": t.name, "label": t.label, "target": _target(ticket, t.name),
+             "reason_required": reason_required(ticket, t.name)}
+            for t in transitions.TRANSITIONS if t.name in allowed]
 
 
 def _target(ticket: Ticket, action: str) -> str:
@@ -155,3 +156,37 @@ def ticket_backlog(*, now=None) -> dict[str, Any]:
                            "breached": by_status.get(s.value, {}).get("breached", 0)}
                           for s in Ticket.Status if s.value in Ticket.ACTIVE_STATES],
             "total": sum(r["n"] for r in rows), "breached": sum(r["breached"] for r in rows)}
+
+
+def ticket_page(ticket_id: int, user) -> dict[str, Any]:
+    """One ticket's full story for its staff page: the ticket with its customer, account, payment,
+    entry, assignee and team; its messages (internal notes only for who may read them) and its
+    status history, each with who wrote or did it; whether ``user`` may work on it, the
+    transitions they may fire, and whom it may be assigned to. A fixed number of queries."""
+    from django.contrib.auth import get_user_model
+
+    from .models import WORK, TicketStatusChange, ticket_may_work
+
+    ticket = _with_related(with_due_at(Ticket.objects.filter(pk=ticket_id))).select_related(
+        "journal_entry", "created_by").first()
+    if ticket is None:
+        raise exc.TicketNotFound(f"ticket {ticket_id} does not exist")
+    may_work = bool((user.has_perm(WORK) or user.has_perm(MANAGE)) and ticket_may_work(ticket, user))
+    active = ticket.status in Ticket.ACTIVE_STATES
+    agents: list = []
+    if active and user.has_perm(MANAGE):
+        # A supervisor assigns to a member of the ticket's team (or of any team when it has none).
+        members = ticket.team.members.all() if ticket.team_id else get_user_model().objects.filter(
+            ticket_teams__isnull=False)
+        agents = list(members.filter(is_active=True, is_staff=True).distinct().order_by("username"))
+    return {
+        "ticket": ticket,
+        "ticket_messages": list(ticket_messages(ticket, user)),
+        "history": list(TicketStatusChange.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id")),
+        "may_work": may_work,
+        "may_claim": bool(may_work and active and ticket.assignee_id is None and not user.has_perm(MANAGE)),
+        "may_post": may_work and ticket.status != Ticket.Status.CLOSED,
+        "may_see_internal": user.has_perm(VIEW_INTERNAL),
+        "transitions": available_transitions(ticket, user) if may_work else [],
+        "agents": agents,
+    }

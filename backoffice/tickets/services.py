@@ -41,6 +41,7 @@ from core_banking.ledger.models import JournalEntry, Posting
 from core_banking.payments.models import Payment
 
 from . import exceptions as exc
+from . import transitions
 from .models import (
     MANAGE,
     WORK,
@@ -58,15 +59,9 @@ from .models import (
 ADD = "tickets.add_ticket"
 OBJECT_PERM = "work_ticket"  # the guardian object permission on one ticket (codename)
 
-#: action -> (label, audit action). The order is the order staff see them in.
-TRANSITIONS: dict[str, tuple[str, str]] = {
-    "open": ("Open", "ticket.opened"),
-    "wait_on_customer": ("Wait on customer", "ticket.waiting_on_customer"),
-    "resume": ("Resume (customer answered)", "ticket.resumed"),
-    "resolve": ("Resolve", "ticket.resolved"),
-    "close": ("Close", "ticket.closed"),
-    "reopen": ("Reopen", "ticket.reopened"),
-}
+#: action -> (label, audit action), derived from the transition table (``transitions.py``) for the
+#: staff pages that still read it (``backoffice/staff/pages/tickets.py``); read the table instead.
+TRANSITIONS: dict[str, tuple[str, str]] = {t.name: (t.label, t.audit_action) for t in transitions.TRANSITIONS}
 
 
 class _Unset:
@@ -79,8 +74,11 @@ UNSET: Any = _Unset()
 
 
 def reason_required(ticket: Ticket, action: str) -> bool:
-    """Reopening always needs a reason; so does closing a ticket that was never resolved."""
-    return action == "reopen" or (action == "close" and ticket.status != Ticket.Status.RESOLVED)
+    """Whether ``action`` needs a reason on ``ticket`` now (the table's ``reason``): reopening
+    always does; so does closing a ticket that was never resolved."""
+    rule = transitions.BY_NAME[action].reason
+    return rule == transitions.ALWAYS or (rule == transitions.UNLESS_RESOLVED
+                                          and ticket.status != Ticket.Status.RESOLVED)
 
 
 def _require_worker(actor) -> None:
@@ -354,7 +352,8 @@ def ticket_transition(*, ticket_id: int, action: str, actor, reason: str = "",
                       now: dt.datetime | None = None) -> Ticket:
     """Fire one lifecycle transition: ``open``, ``wait_on_customer``, ``resume``, ``resolve``,
     ``close`` or ``reopen``."""
-    if action not in TRANSITIONS:
+    spec = transitions.BY_NAME.get(action)
+    if spec is None:
         raise exc.UnknownTicketAction(f"unknown ticket action {action!r}", action=action)
     ticket = ticket_lock(ticket_id)
     require_may_work(ticket, actor)
@@ -362,20 +361,17 @@ def ticket_transition(*, ticket_id: int, action: str, actor, reason: str = "",
     method = getattr(ticket, action)
     if not can_proceed(method):
         raise TransitionNotAllowed(
-            f"{TRANSITIONS[action][0].lower()} is not allowed for a ticket that is "
-            f"{ticket.get_status_display().lower()}",
+            f"{spec.label.lower()} is not allowed for a ticket that is {ticket.get_status_display().lower()}",
             status_from=before, action=action)
     reason = (reason or "").strip()
     if reason_required(ticket, action) and not reason:
-        detail = ("reopening a ticket needs a reason" if action == "reopen"
-                  else "closing a ticket that was not resolved needs a reason")
-        raise exc.ReasonRequired(detail, action=action)
+        raise exc.ReasonRequired(spec.reason_refusal, action=action)
     now = now or timezone.now()
-    method(at=now) if action in ("resolve", "close") else method()
+    method(at=now) if spec.stamps_time else method()
     ticket.status_reason = reason[:500]
     ticket.save()
     _history(ticket, action=action, before=before, reason=reason, actor=actor, at=now)
-    audit_record(action=TRANSITIONS[action][1], obj=ticket, before={"status": before},
+    audit_record(action=spec.audit_action, obj=ticket, before={"status": before},
                  after={"status": ticket.status}, changes=["status"], reason=reason, actor=actor)
     return ticket
 

@@ -33,12 +33,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, connections
 
 from compliance.cases.services import alert_raise
 from core_banking.audit.services import to_jsonable
+from core_banking.common.sqlbatch import Batch
 from core_banking.payments.models import Payment
 from core_banking.payments.seams import PaymentIntent, Review
 
@@ -141,11 +143,32 @@ def monitor(intent: PaymentIntent) -> Review | None:
     )
 
 
+def plan(intent: PaymentIntent, reads: Batch, writes: Batch) -> Callable[[], Review | None]:
+    """``monitor`` in the payment path's round trips (``core_banking/payments/seams.py``): when no
+    rule in force applies to the payment's customers (the rules are cached), its flows are only
+    recorded, with the payment's writes; otherwise ``monitor`` runs as it is (its windows must
+    include this payment, so it records the flows first and reads them back)."""
+    flows = engine.flows_of(intent) if intent.payment is not None else []
+    if not flows:
+        return lambda: None
+    versions = engine.versions_in_force(intent.business_date)
+    if any(engine.applies_to(version, flow.customer) for version in versions for flow in flows):
+        return lambda: monitor(intent)
+
+    def finish() -> None:
+        engine.flows_record(flows, writes=writes)
+
+    return finish
+
+
 class MonitoringCheck:
     """What ``CORE_BANKING_PAYMENT_CHECKS`` names (``compliance.monitoring.checks.MONITORING``)."""
 
     def check(self, intent: PaymentIntent) -> Review | None:
         return monitor(intent)
+
+    def plan(self, intent: PaymentIntent, reads: Batch, writes: Batch) -> Callable[[], Review | None]:
+        return plan(intent, reads, writes)
 
     def give_back(self, payment: Payment, intent: PaymentIntent | None = None) -> None:
         engine.flows_release(payment.pk)

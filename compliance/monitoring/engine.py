@@ -30,6 +30,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core_banking.common.money import quantize
+from core_banking.common.sqlbatch import Batch
+from core_banking.config import cache
 from core_banking.ledger.models import Currency
 from core_banking.payments.selectors import fx_mid_convert
 
@@ -47,21 +49,22 @@ def base_currency() -> str:
 # --- the rules in force ---------------------------------------------------------------------
 
 
+def _all_versions() -> list[RuleVersion]:
+    """Every version of every active rule (``rule`` loaded), latest first per rule: cached per
+    process until the ``monitoring`` generation changes (``core_banking.config.cache``)."""
+    return list(RuleVersion.objects.select_related("rule").filter(rule__is_active=True)
+                .order_by("rule_id", "-effective_from", "-version"))
+
+
 def versions_in_force(date: dt.date, kinds: tuple[str, ...] | None = None) -> list[RuleVersion]:
     """Per active rule, its latest version with ``effective_from <= date`` (rules with none yet
-    are not in force), ``rule`` loaded. One query."""
-    queryset = (RuleVersion.objects.select_related("rule")
-                .filter(rule__is_active=True, effective_from__lte=date)
-                .order_by("rule_id", "-effective_from", "-version"))
-    if kinds:
-        queryset = queryset.filter(rule__kind__in=kinds)
-    if connection.vendor == "postgresql":
-        return list(queryset.distinct("rule_id"))
+    are not in force), ``rule`` loaded. No query once the rules are cached."""
     seen, out = set(), []
-    for version in queryset:
-        if version.rule_id not in seen:
-            seen.add(version.rule_id)
-            out.append(version)
+    for version in cache.get("monitoring", "versions", _all_versions):
+        if version.rule_id in seen or version.effective_from > date or (kinds and version.rule.kind not in kinds):
+            continue
+        seen.add(version.rule_id)
+        out.append(version)
     return out
 
 
@@ -128,27 +131,29 @@ def flows_of(intent) -> list[Flow]:
     return flows
 
 
-def flows_record(flows: list[Flow]) -> None:
+def flows_record(flows: list[Flow], *, writes: Batch | None = None) -> None:
     """Insert the flows and add them to their ``CustomerDay`` rows, set-based: one INSERT of the
     flows, one ``INSERT ... ON CONFLICT DO UPDATE`` per day row (the row is the lock; concurrent
-    payments of one customer add up, never overwrite)."""
+    payments of one customer add up, never overwrite). With ``writes`` (the payment path's
+    batch), the statements are added to it instead of run."""
     if not flows:
         return
-    MonitoredFlow.objects.bulk_create([
+    batch = writes if writes is not None else Batch()
+    batch.insert([
         MonitoredFlow(payment_id=f.payment_id, customer_id=f.customer_id, account_id=f.account.pk,
                       direction=f.direction, is_cash=f.is_cash, amount=f.amount, currency=f.currency,
                       amount_base=f.amount_base, counterparty_iban=f.counterparty_iban[:34],
                       counterparty_country=f.counterparty_country[:2], business_date=f.business_date, at=f.at)
         for f in flows])
     table = connection.ops.quote_name(CustomerDay._meta.db_table)
-    rows = sorted((f.customer_id, f.business_date, f.direction, f.is_cash, f.amount_base) for f in flows)
-    with connection.cursor() as cursor:
-        for row in rows:
-            cursor.execute(
-                f"INSERT INTO {table} (customer_id, business_date, direction, is_cash, count, amount_base) "
-                f"VALUES (%s, %s, %s, %s, 1, %s) ON CONFLICT (customer_id, business_date, direction, is_cash) "
-                f"DO UPDATE SET count = {table}.count + 1, amount_base = {table}.amount_base + excluded.amount_base",
-                list(row))
+    for row in sorted((f.customer_id, f.business_date, f.direction, f.is_cash, f.amount_base) for f in flows):
+        batch.add(
+            f"INSERT INTO {table} (customer_id, business_date, direction, is_cash, count, amount_base) "
+            f"VALUES (%s, %s, %s, %s, 1, %s) ON CONFLICT (customer_id, business_date, direction, is_cash) "
+            f"DO UPDATE SET count = {table}.count + 1, amount_base = {table}.amount_base + excluded.amount_base",
+            list(row))
+    if writes is None:
+        batch.run()
 
 
 def flows_release(payment_id: int) -> int:

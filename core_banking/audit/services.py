@@ -151,7 +151,14 @@ def http_request_recorded(http: context.HttpRequestAudit) -> bool:
     return http.committed or _pending(http, connections[router.db_for_write(AuditEvent)])
 
 
-def http_request_in_transaction() -> None:
+def audit_event(**fields: Any) -> AuditEvent:
+    """The event ``audit_record(**fields)`` would append, not saved: for a caller that writes it
+    with its own statements (``core_banking.common.sqlbatch.Batch.insert``), after
+    ``http_request_in_transaction(batch)``."""
+    return _build_event(**fields)
+
+
+def http_request_in_transaction(batch=None) -> None:
     """Write the current request's ``http.request`` event in the caller's transaction, once per
     transaction, so that a committed change always has its request recorded: the row the
     middleware writes after the response can be lost when the database session dies between the
@@ -170,7 +177,11 @@ def http_request_in_transaction() -> None:
         return
     if _pending(http, connection):
         return
-    http_request_event(http, status=None).save()
+    event = http_request_event(http, status=None)
+    if batch is None:
+        event.save()
+    else:  # written with the caller's batch, in this transaction
+        batch.insert([event])
 
     def committed() -> None:
         http.committed = True

@@ -40,6 +40,12 @@ class ReplayRace(Exception):  # noqa: N818 - control flow, caught by run_idempot
     again, which then finds and returns the committed original."""
 
 
+class ConcurrentChange(ReplayRace):
+    """A guarded write found that a concurrent transaction changed what this attempt had read
+    (a usage counter it read as missing was created meanwhile): roll back and run again, with
+    fresh reads."""
+
+
 def idempotency_scope_for(actor) -> str:
     """Keys are unique per client: a user's (or API client's) keys never collide with another's."""
     return f"user:{actor.pk}" if actor is not None else "system"

@@ -30,3 +30,22 @@ class PostgresOnlySQL(_OnPostgres, migrations.RunSQL):
 
 class AddConstraintOnPostgres(_OnPostgres, migrations.AddConstraint):
     pass
+
+
+class TrackConfig(PostgresOnlySQL):
+    """Bump configuration ``domain``'s generation (``core_banking.config``) after every statement
+    that writes ``table``, in the writing transaction, so that the processes caching the domain
+    (``core_banking.config.cache``) reload it at their next read. Needs the migration
+    ``("config", "0001_initial")`` among the dependencies."""
+
+    def __init__(self, table: str, domain: str):
+        trigger = f"{table}_config_{domain}"
+        super().__init__(
+            f"CREATE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION config_generation_bump('{domain}')",
+            f"DROP TRIGGER {trigger} ON {table}",
+        )
+        self.table, self.domain = table, domain
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [self.table, self.domain], {}

@@ -29,12 +29,11 @@ from core_banking.common.money_display import format_money
 from core_banking.ledger.admin import NoWritesMixin
 from core_banking.ledger.models import Currency
 
-from . import selectors, services
+from . import selectors, services, transitions
 from .models import DepositAccrual, DepositProduct, DepositStatusChange, TermDeposit
 
 VIEW_DEPOSIT = "deposits.view_termdeposit"
 VIEW_ACCRUAL = "deposits.view_depositaccrual"
-WITHDRAW = "deposits.withdraw_termdeposit"
 
 
 def _in_units(amount: Decimal | None, currency) -> str:
@@ -169,7 +168,7 @@ class TermDepositAdmin(NoWritesMixin, admin.ModelAdmin):
         return request.user.has_perm(VIEW_DEPOSIT)
 
     def has_withdraw_permission(self, request) -> bool:
-        return request.user.has_perm(WITHDRAW)
+        return request.user.has_perm(transitions.WITHDRAW_EARLY.permission)
 
     @admin.display(description="principal", ordering="principal")
     def principal_display(self, deposit: TermDeposit) -> str:
@@ -191,7 +190,7 @@ class TermDepositAdmin(NoWritesMixin, admin.ModelAdmin):
         return (f"interest {_in_units(p.interest_at_maturity, currency)}, tax {_in_units(p.tax_at_maturity, currency)}"
                 f", pays {_in_units(p.maturity_amount, currency)}")
 
-    @admin.action(description="Withdraw selected deposits early (reason needed)", permissions=["withdraw"])
+    @admin.action(description=transitions.WITHDRAW_EARLY.admin_label, permissions=["withdraw"])
     def withdraw_early(self, request, queryset):
         reason = request.POST.get("reason", "").strip()
         done = 0
@@ -203,7 +202,7 @@ class TermDepositAdmin(NoWritesMixin, admin.ModelAdmin):
                 continue
             done += 1
         if done:
-            self.message_user(request, f"{done} deposit(s) withdrawn early.", messages.SUCCESS)
+            self.message_user(request, f"{done} deposit(s) {transitions.WITHDRAW_EARLY.done}.", messages.SUCCESS)
 
 
 @admin.register(DepositAccrual)

@@ -48,13 +48,13 @@ from core_banking.ledger.hashing import digest
 from core_banking.ledger.models import Currency, JournalEntry
 from core_banking.ledger.services import business_date_open
 
-from . import calc
+from . import calc, transitions
 from . import exceptions as exc
 from .accrual import accrue_range
 from .models import DepositAccrual, DepositProduct, DepositStatusChange, MaturityInstruction, TermDeposit, TermUnit
 
 OPEN_PERMISSION = "deposits.open_termdeposit"
-WITHDRAW_PERMISSION = "deposits.withdraw_termdeposit"
+WITHDRAW_PERMISSION = transitions.WITHDRAW_EARLY.permission
 ADD_PRODUCT_PERMISSION = "deposits.add_depositproduct"
 
 
@@ -327,12 +327,12 @@ def deposit_withdraw_early(*, deposit_id: int, reason: str, actor=None) -> TermD
     account, and close the deposit's account (penalty rule: ``calc``)."""
     _require_perm(actor, WITHDRAW_PERMISSION)
     reason = (reason or "").strip()
-    if not reason:
+    if transitions.WITHDRAW_EARLY.reason_required and not reason:
         raise exc.ReasonRequired("an early withdrawal needs a reason")
     deposit = deposit_lock(deposit_id)
     if deposit.status != TermDeposit.Status.ACTIVE:
         raise TransitionNotAllowed(f"term deposit {deposit.number} is {deposit.status}; it cannot be withdrawn",
-                                   status_from=deposit.status, action="withdraw_early")
+                                   status_from=deposit.status, action=transitions.WITHDRAW_EARLY.name)
     if not deposit.early_withdrawal_allowed:
         raise exc.EarlyWithdrawalNotAllowed(f"term deposit {deposit.number} cannot be withdrawn before maturity")
     today = business_date_open()
@@ -356,7 +356,7 @@ def deposit_withdraw_early(*, deposit_id: int, reason: str, actor=None) -> TermD
     deposit.save()
     _close_account(deposit, actor, f"term deposit {deposit.number} withdrawn early")
     _history(deposit, before, actor, reason=reason)
-    audit_record(action="deposit.withdrawn_early", obj=deposit, actor=actor, reason=reason,
+    audit_record(action=transitions.WITHDRAW_EARLY.audit_action, obj=deposit, actor=actor, reason=reason,
                  before={"status": before}, changes=["status"],
                  after={"status": deposit.status, "interest": settlement.interest, "penalty": settlement.penalty,
                         "tax": settlement.tax, "payout": settlement.payout})
@@ -393,7 +393,8 @@ def deposit_mature(*, deposit_id: int, business_date: dt.date, actor=None) -> Te
         deposit.save()
         _close_account(deposit, actor, f"term deposit {deposit.number} matured")
         result = deposit
-        reason = "matured: paid out"
+        spec = transitions.BY_NAME["mature"]
+        reason = spec.default_reason
     else:
         rolled = instruction == MaturityInstruction.ROLL_ALL
         entry = _post_settlement(deposit, settlement, principal_out=Decimal(0),
@@ -404,13 +405,14 @@ def deposit_mature(*, deposit_id: int, business_date: dt.date, actor=None) -> Te
                           payout=Decimal(0) if rolled else net_interest, entry=entry)
         deposit.save()
         result = _successor(deposit, principal=deposit.principal + (net_interest if rolled else 0), actor=actor)
+        spec = transitions.BY_NAME["roll_over"]
         reason = f"rolled over into {result.number}"
     _history(deposit, before, actor, reason=reason)
     after = {"status": deposit.status, "interest": settlement.interest, "tax": settlement.tax,
              "payout": deposit.payout_amount}
     if result is not deposit:
         after["successor"] = result.number
-    audit_record(action=f"deposit.{deposit.status}", obj=deposit, actor=actor, before={"status": before},
+    audit_record(action=spec.audit_action, obj=deposit, actor=actor, before={"status": before},
                  changes=["status"], reason=reason, after=after)
     return result
 

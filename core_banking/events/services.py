@@ -32,9 +32,12 @@ def emit(event_type: str, *, aggregate_id: Any, payload: dict[str, Any], audienc
     return emit_many([(event_type, aggregate_id, payload)], audience=audience)[0]
 
 
-def emit_many(events: list[tuple[str, Any, dict[str, Any]]], *, audience: Iterable[int | None] = ()) -> list[Event]:
+def emit_many(events: list[tuple[str, Any, dict[str, Any]]], *, audience: Iterable[int | None] = (),
+              batch=None) -> list[Event]:
     """Several ``(event_type, aggregate_id, payload)`` in one INSERT, in this order (a new
-    payment's ``payment.created`` and ``payment.posted``)."""
+    payment's ``payment.created`` and ``payment.posted``). With ``batch`` (a
+    ``core_banking.common.sqlbatch.Batch`` the caller runs in this transaction) the INSERT is
+    added to it instead of run, and the events get no ids."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events are emitted inside the transaction of the change they record")
     audience = audience_text(audience)
@@ -48,7 +51,11 @@ def emit_many(events: list[tuple[str, Any, dict[str, Any]]], *, audience: Iterab
             raise ValueError(f"{event_type} carries no {', '.join(sorted(extra))} (members: {kind.members})")
         rows.append(Event(type=event_type, version=kind.version, aggregate_type=kind.aggregate,
                           aggregate_id=str(aggregate_id), payload=payload, audience=audience))
-    created = Event.objects.bulk_create(rows)
+    if batch is not None:
+        batch.insert(rows)
+        created = rows
+    else:
+        created = Event.objects.bulk_create(rows)
     for hook in _after_emit:
         transaction.on_commit(hook)
     return created

@@ -465,8 +465,16 @@ def _write_one_pg(p: _Prepared, changes: dict[int, ShardChange], rows: list[int]
     link, entry and postings, each posting's balance-after and position computed by PostgreSQL
     from the updated shard. Row locks are held only from this statement to the commit, with no
     Python work in between."""
-    from core_banking.ledger.models import JournalEntry
+    params = _write_one_params(p, changes, rows, business_date, now, scope, actor_id)
+    with connection.cursor() as cursor:
+        prepared.run(cursor, "ledger_write_one", params)
+        row = cursor.fetchone()
+    return _written_one(row, p, changes, business_date, now, scope, actor_id)
 
+
+def _write_one_params(p: _Prepared, changes: dict[int, ShardChange], rows: list[int], business_date, now, scope,
+                      actor_id) -> list:
+    """The parameters of ``ledger_write_one`` for one prepared entry."""
     spec = p.spec
     content_digest = entry_content_digest(
         kind=spec.kind, business_date=business_date, value_date=p.value_date, created_at=now,
@@ -487,13 +495,20 @@ def _write_one_pg(p: _Prepared, changes: dict[int, ShardChange], rows: list[int]
                                                amount * account.sign), strict=True):
             column.append(value)
     chain_id = random.randrange(chain_count())  # noqa: S311
-    params = [*shard_columns, content_digest, chain_id, spec.kind, business_date, p.value_date, now,
-              spec.external_ref, spec.description, json.dumps(p.metadata), actor_id, scope, spec.idempotency_key,
-              spec.request_hash, spec.reverses_id, *leg_columns]
-    with connection.cursor() as cursor:
-        prepared.run(cursor, "ledger_write_one", params)
-        updated, entry_id, chain_id, chain_seq, link = cursor.fetchone()
-    if len(updated or ()) != len(ids):
+    return [*shard_columns, content_digest, chain_id, spec.kind, business_date, p.value_date, now,
+            spec.external_ref, spec.description, json.dumps(p.metadata), actor_id, scope, spec.idempotency_key,
+            spec.request_hash, spec.reverses_id, *leg_columns]
+
+
+def _written_one(row, p: _Prepared, changes: dict[int, ShardChange], business_date, now, scope,
+                 actor_id) -> Written:
+    """What ``ledger_write_one`` returned: the entry written, or the refusal (a shard below its
+    floor: ``InsufficientFunds``; the key written meanwhile: ``ReplayRace``)."""
+    from core_banking.ledger.models import JournalEntry
+
+    spec = p.spec
+    updated, entry_id, chain_id, chain_seq, link = row
+    if len(updated or ()) != len(changes):
         applied = dict.fromkeys(updated or ())
         try:
             raise_insufficient(changes, applied)
@@ -512,6 +527,114 @@ def _write_one_pg(p: _Prepared, changes: dict[int, ShardChange], rows: list[int]
     entry._state.adding = False
     entry._state.db = connection.alias
     return Written(entry_id=entry_id, replayed=False, entry=entry)
+
+
+# --- one entry in its caller's round trips -------------------------------------------------
+
+
+class EntryPlan:
+    """One entry written inside its caller's round trips, for a caller that batches its own
+    statements (the payment path, ``core_banking.common.sqlbatch``) on PostgreSQL:
+
+    1. ``read(batch)``: the locks and reads of ``write_entries`` (idempotency-key lock, the
+       accounts, an entry already written under the key, the open business date) and the
+       balances of the constrained accounts, added to the caller's read batch;
+    2. ``check(spec)``, after that batch ran: the entry validated as ``write_entries`` does,
+       and refused at once (``InsufficientFunds``, nothing written) when the balances just read
+       cannot take it, so a refusal costs no write. The final word stays with the write;
+    3. ``write(batch)``: the one statement of ``_write_one_pg``, added to the caller's write
+       batch;
+    4. ``result()``, after that batch ran: the ``Written`` entry, or the refusal.
+
+    The entry's id is taken from its sequence by ``read`` (``entry_id``), so that the caller's
+    rows written in the same batch can refer to it (their foreign keys are checked at commit; a
+    refused entry rolls the whole transaction back). Elsewhere (SQLite) ``read`` adds nothing,
+    ``write`` posts through ``write_entries`` at once and ``entry_id`` is known after it.
+    """
+
+    def __init__(self, *, account_ids: Sequence[int], key: str, scope: str, actor_id: int | None):
+        self.account_ids = sorted(set(account_ids))
+        self.key, self.scope, self.actor_id = key, scope, actor_id
+        self._reads: tuple | None = None
+        self._checked: tuple | None = None
+        self._statement = None
+        self._written: Written | None = None
+        self.entry_id: int | None = None
+
+    def read(self, batch) -> None:
+        if not is_postgres():
+            return
+        with connection.cursor() as cursor:
+            parts = [
+                prepared.sql_for(cursor, "ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(self.scope, [self.key])]),
+                prepared.sql_for(cursor, "ledger_accounts", [self.account_ids]),
+                prepared.sql_for(cursor, "ledger_existing", [self.scope, [self.key]]),
+                prepared.sql_for(cursor, "ledger_open_day", []),
+            ]
+        statements = [batch.add(sql, values) for sql, values in parts]
+        balances = batch.add(
+            "SELECT id, balance, held, floor FROM ledger_balance WHERE account_id = ANY(%s) AND floor IS NOT NULL",
+            [self.account_ids])
+        self._reads = (*statements[1:], balances, batch.add(prepared.ENTRY_ID_SQL))
+
+    def check(self, spec: EntrySpec) -> Written | None:
+        """Validate ``spec`` against what ``read`` found; the original entry when the key was
+        used before (a replay), else None (to be written)."""
+        if spec.idempotency_key != self.key:
+            raise ValueError("the entry's key is the one the plan locked")
+        if self._reads is None:  # not PostgreSQL: write_entries does it all in write()
+            self._checked = (spec,)
+            return None
+        accounts_rows, existing_rows, day_rows, balance_rows, entry_id_rows = (s.rows for s in self._reads)
+        self.entry_id = entry_id_rows[0][0]
+        accounts = {row[0]: _account_info(row) for row in accounts_rows}
+        existing = {row[0]: (row[1], row[2]) for row in existing_rows}
+        if existing:
+            self._written = _replay([spec], existing)[0]
+            self.entry_id = self._written.entry_id
+            return self._written
+        business_date = day_rows[0][0] if day_rows else current_business_date()
+        p = _prepare(spec, accounts, business_date)
+        changes: dict[int, ShardChange] = {}
+        rows = []
+        for account, amount, shard in p.legs:
+            row_id = balance_row_id(account.id, shard)
+            ch = changes.setdefault(row_id, ShardChange())
+            ch.account = account
+            ch.delta += amount * account.sign
+            ch.count += 1
+            rows.append(row_id)
+        floors = {row[0]: row[1:] for row in balance_rows}
+        short = {row_id: None for row_id, ch in changes.items() if row_id in floors and ch.delta < 0
+                 and floors[row_id][0] + ch.delta < floors[row_id][2] + floors[row_id][1]}
+        if short:
+            raise_insufficient({row_id: changes[row_id] for row_id in short}, {})
+        self._checked = (p, changes, rows, business_date)
+        return None
+
+    def write(self, batch) -> None:
+        if self._written is not None:  # replayed: nothing to write
+            return
+        if self._checked is None:
+            raise RuntimeError("check() the entry before writing it")
+        if len(self._checked) == 1:
+            self._written = write_entries(specs=list(self._checked), scope=self.scope, actor_id=self.actor_id)[0]
+            self.entry_id = self._written.entry_id
+            return
+        p, changes, rows, business_date = self._checked
+        now = timezone.now()
+        params = _write_one_params(p, changes, rows, business_date, now, self.scope, self.actor_id)
+        with connection.cursor() as cursor:
+            sql, values = prepared.sql_for(cursor, "ledger_write_one_id", [*params, self.entry_id])
+        self._statement = (batch.add(sql, values), now)
+
+    def result(self) -> Written:
+        if self._written is not None:
+            return self._written
+        statement, now = self._statement
+        p, changes, _rows, business_date = self._checked
+        self._written = _written_one(statement.one(), p, changes, business_date, now, self.scope, self.actor_id)
+        return self._written
 
 
 def _check_intermediate_floors(changes, applied, prepared, leg_rows) -> None:

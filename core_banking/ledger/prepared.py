@@ -123,6 +123,19 @@ STATEMENTS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The same write with the entry's id chosen by the caller ($26, from the entry id sequence): a
+# caller that batches its statements (``engine.EntryPlan``) writes rows that refer to the entry
+# in the same round trip as the entry itself.
+_types, _body = STATEMENTS["ledger_write_one"]
+_COLUMNS = "INSERT INTO ledger_entry (kind, "
+_VALUES = "SELECT $8, $9, "
+assert _body.count(_COLUMNS) == 1 and _body.count(_VALUES) == 1
+STATEMENTS["ledger_write_one_id"] = (
+    _types + ", bigint",
+    _body.replace(_COLUMNS, "INSERT INTO ledger_entry (id, kind, ").replace(_VALUES, "SELECT $26, $8, $9, "),
+)
+ENTRY_ID_SQL = "SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id'))"
+
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 

@@ -20,8 +20,9 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from core_banking.common.money import quantize
+from core_banking.config import cache
 from core_banking.ledger import exceptions as exc
-from core_banking.ledger.models import AccountBalance, BusinessDay, Hold, JournalEntry, LedgerAccount, Posting
+from core_banking.ledger.models import AccountBalance, BusinessDay, Currency, Hold, JournalEntry, LedgerAccount, Posting
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,28 @@ def account_balance(*, account_id: int, visible_to=None) -> Balance:
 
 def _q(value: Decimal | None, exponent: int) -> Decimal:
     return quantize(value or Decimal(0), exponent)
+
+
+def _all_currencies() -> dict[str, Currency]:
+    return {c.code: c for c in Currency.objects.all()}
+
+
+def currencies() -> dict[str, Currency]:
+    """Every currency by code, cached per process until the ``currencies`` generation changes
+    (``core_banking.config.cache``)."""
+    return cache.get("currencies", "all", _all_currencies)
+
+
+def currency_precheck(code: str) -> Currency | None:
+    """The currency ``code`` as this process last cached it, without reading the generation, when
+    that copy has it active; else (the copy would refuse it) as the confirmed read has it. A
+    pre-check for a caller that checks the currency again in its transaction (``payment_create``)
+    or leaves that to the service: it may let a stale currency through, never refuse a good one."""
+    row = cache.peek("currencies", "all", _all_currencies).get(code)
+    return row if row is not None and row.is_active else currencies().get(code)
+
+
+OPEN_DAY_SQL = "SELECT date FROM ledger_business_day WHERE closed_at IS NULL"  # for callers that batch it
 
 
 def business_date_current() -> dt.date:

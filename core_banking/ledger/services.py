@@ -226,6 +226,43 @@ def _results(written: list[engine.Written]) -> list[PostResult]:
     return [PostResult(entry_id=w.entry_id, replayed=w.replayed, _entry=w.entry) for w in written]
 
 
+def entry_spec(
+    *,
+    postings: Sequence[Leg | dict],
+    idempotency_key: str,
+    kind: str = EntryKind.TRANSFER,
+    external_ref: str = "",
+    description: str = "",
+    metadata: dict | None = None,
+    value_date: dt.date | None = None,
+) -> EntrySpec:
+    """The entry ``entry_post`` would post (a transfer or an FX entry; an adjustment goes through
+    ``entry_post`` and maker-checker), for a caller that writes it through ``entry_plan``."""
+    if kind not in {EntryKind.TRANSFER, EntryKind.FX}:
+        raise exc.InvalidEntry(f"entries of kind {kind!r} are not written through an entry plan")
+    legs = _legs(postings)
+    return EntrySpec(
+        legs=legs, idempotency_key=idempotency_key, kind=kind, external_ref=external_ref,
+        description=description, metadata=metadata or {}, value_date=value_date,
+        request_hash=_request_hash(kind, legs, external_ref=external_ref, description=description,
+                                   metadata=metadata or {}, value_date=value_date),
+    )
+
+
+def entry_plan(*, account_ids: Sequence[int], idempotency_key: str, actor=None) -> engine.EntryPlan:
+    """One entry written inside the caller's own round trips (``engine.EntryPlan``: ``read`` into
+    the caller's read batch, ``check(entry_spec(...))``, ``write`` into its write batch,
+    ``result``), in the caller's transaction. ``account_ids``: every ledger account the entry
+    may touch (it is locked and read before the legs are final)."""
+    return engine.EntryPlan(account_ids=account_ids, key=idempotency_key, scope=idempotency_scope_for(actor),
+                            actor_id=getattr(actor, "pk", None))
+
+
+def entry_planned(plan: engine.EntryPlan) -> PostResult:
+    """What an entry plan wrote (after its write batch ran), as ``entry_post`` returns it."""
+    return _results([plan.result()])[0]
+
+
 def entries_post(specs: Sequence[EntrySpec], *, actor=None) -> list[PostResult]:
     """Post one or many entries in one database transaction: all are written or none. A manual
     adjustment is refused here unless maker-checker let it through (``entry_post`` asks)."""

@@ -26,8 +26,8 @@ from core_banking.common.errors import DomainError
 from core_banking.common.money_display import format_amount, format_money
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import services
-from .models import APPROVE, DISBURSE, VIEW, WRITE_OFF, Instalment, Loan, LoanProduct, LoanStatusChange, Repayment
+from . import services, transitions
+from .models import VIEW, Instalment, Loan, LoanProduct, LoanStatusChange, Repayment
 
 
 def _units(amount: Decimal | None, currency) -> str:
@@ -163,6 +163,18 @@ class StatusChangeInline(_ReadOnlyInline):
     readonly_fields = fields
 
 
+def _transition_action(spec: transitions.LoanTransition):
+    """The changelist action ``<name>_selected`` of a staff transition: its service for each loan
+    selected, with the reason typed next to it."""
+
+    def run(modeladmin, request, queryset):
+        modeladmin._run(request, queryset, getattr(services, f"loan_{spec.name}"), spec.done,
+                        reason_required=spec.reason_required)
+
+    run.__name__ = f"{spec.name}_selected"
+    return admin.action(description=spec.admin_label)(run)
+
+
 class LoanActionForm(ActionForm):
     reason = forms.CharField(max_length=500, required=False, label="Reason",
                              help_text="Recorded in the loan's history; required for a write-off.")
@@ -179,7 +191,8 @@ class LoanAdmin(admin.ModelAdmin):
     ordering = ("-id",)
     show_full_result_count = False
     inlines = (InstalmentInline, RepaymentInline, StatusChangeInline)
-    actions = ("approve_selected", "disburse_selected", "write_off_selected")
+    # One changelist action per staff transition of the table (core_banking/loans/transitions.py).
+    actions = tuple(_transition_action(spec) for spec in transitions.IN_ADMIN)
     fieldsets = (
         (None, {"fields": ("customer", "product", "currency", "account", "loan_account")}),
         ("Terms", {"fields": ("principal_units", "rate", "term", "amortisation", "convention", "frequency",
@@ -202,14 +215,13 @@ class LoanAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_approve_permission(self, request) -> bool:
-        return request.user.has_perm(APPROVE)
-
-    def has_disburse_permission(self, request) -> bool:
-        return request.user.has_perm(DISBURSE)
-
-    def has_write_off_permission(self, request) -> bool:
-        return request.user.has_perm(WRITE_OFF)
+    def get_actions(self, request):
+        """The table's staff actions the user holds the permission of (the services check again)."""
+        actions = super().get_actions(request)
+        for spec in transitions.IN_ADMIN:
+            if not request.user.has_perm(spec.permission):
+                actions.pop(f"{spec.name}_selected", None)
+        return actions
 
     @admin.display(description="principal", ordering="principal")
     def principal_units(self, loan: Loan) -> str:
@@ -235,14 +247,3 @@ class LoanAdmin(admin.ModelAdmin):
         if changed:
             self.message_user(request, f"{changed} loan(s) {done}.", messages.SUCCESS)
 
-    @admin.action(description="Approve selected applications", permissions=["approve"])
-    def approve_selected(self, request, queryset):
-        self._run(request, queryset, services.loan_approve, "approved")
-
-    @admin.action(description="Disburse selected approved loans", permissions=["disburse"])
-    def disburse_selected(self, request, queryset):
-        self._run(request, queryset, services.loan_disburse, "disbursed")
-
-    @admin.action(description="Write selected loans off", permissions=["write_off"])
-    def write_off_selected(self, request, queryset):
-        self._run(request, queryset, services.loan_write_off, "written off", reason_required=True)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from core_banking.audit.services import audit_record_many
 from core_banking.eod.step import Step
 
-from . import accrual, services
+from . import accrual, services, transitions
 from .models import Instalment, Loan, LoanStatusChange
 
 ACCRUE_STEP = "loans:accrue"
@@ -44,14 +44,15 @@ def accrue(business_date: dt.date, first_id: int, last_id: int) -> int:
             now = timezone.now()
             # Set-based: the protected state field is written by the UPDATE, with one history
             # row and one audit event per loan, in the same transaction.
+            activate = transitions.BY_NAME["activate"]
             Loan.objects.filter(id__in=activated).update(status=Loan.Status.ACTIVE)
             LoanStatusChange.objects.bulk_create(
-                LoanStatusChange(loan_id=loan_id, action="activate", from_status=Loan.Status.DISBURSED,
-                                 to_status=Loan.Status.ACTIVE, reason="first end of day", at=now)
+                LoanStatusChange(loan_id=loan_id, action=activate.name, from_status=Loan.Status.DISBURSED,
+                                 to_status=Loan.Status.ACTIVE, reason=activate.default_reason, at=now)
                 for loan_id in activated)
-            audit_record_many({"action": "loan.activated", "object_type": "loans.loan", "object_id": loan_id,
+            audit_record_many({"action": activate.audit_action, "object_type": "loans.loan", "object_id": loan_id,
                                "before": {"status": "disbursed"}, "after": {"status": "active"},
-                               "changes": ["status"], "reason": "first end of day"} for loan_id in activated)
+                               "changes": ["status"], "reason": activate.default_reason} for loan_id in activated)
         return accrual.accrue_range(business_date=business_date, first_id=first_id, last_id=last_id,
                                     step=ACCRUE_STEP)
 

@@ -46,6 +46,7 @@ from core_banking.interest.daycount import Convention
 from core_banking.ledger.models import AMOUNT, Currency, JournalEntry
 
 from .schedule import COMPONENTS, DEFAULT_ALLOCATION_ORDER, DEFAULT_BUCKET_BOUNDARIES, Method, RepaymentFrequency
+from .transitions import BY_NAME
 
 # An annual rate as a fraction with 8 decimal places: 0.12 = 12 %.
 RATE = {"max_digits": 9, "decimal_places": 8}
@@ -56,10 +57,11 @@ METHOD_CHOICES = [(Method.ANNUITY.value, "Annuity (equal instalments)"),
 FREQUENCY_CHOICES = [(RepaymentFrequency.MONTHLY.value, "Monthly"),
                      (RepaymentFrequency.QUARTERLY.value, "Quarterly")]
 
-APPROVE = "loans.approve_loan"
-DISBURSE = "loans.disburse_loan"
+# The staff transitions' permissions are the transition table's (transitions.py).
+APPROVE = BY_NAME["approve"].permission
+DISBURSE = BY_NAME["disburse"].permission
 REPAY = "loans.repay_loan"
-WRITE_OFF = "loans.write_off_loan"
+WRITE_OFF = BY_NAME["write_off"].permission
 APPLY = "loans.add_loan"
 VIEW = "loans.view_loan"
 

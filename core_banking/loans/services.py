@@ -49,7 +49,7 @@ from core_banking.ledger.engine import Leg
 from core_banking.ledger.hashing import canonical_amount, digest
 from core_banking.ledger.services import business_date_open
 
-from . import accrual, gl, selectors
+from . import accrual, gl, selectors, transitions
 from . import allocation as alloc
 from . import exceptions as exc
 from . import schedule as sched
@@ -72,10 +72,6 @@ from .models import (
 
 ZERO = Decimal(0)
 OPEN_INSTALMENT = [Instalment.Status.PENDING, Instalment.Status.DUE, Instalment.Status.OVERDUE]
-TRANSITION_LABELS = {
-    "approve": "approval", "disburse": "disbursement", "activate": "activation", "fall_into_arrears": "arrears",
-    "cure": "return to active", "mark_repaid": "repayment in full", "write_off": "write-off",
-}
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -103,7 +99,7 @@ def _fire(loan: Loan, action: str, **kwargs) -> str:
     before = loan.status
     if not can_proceed(method):
         raise TransitionNotAllowed(
-            f"{TRANSITION_LABELS[action]} is not allowed for a loan that is {loan.get_status_display().lower()}",
+            f"{transitions.BY_NAME[action].noun} is not allowed for a loan that is {loan.get_status_display().lower()}",
             status_from=before, action=action)
     method(**kwargs)
     return before
@@ -114,12 +110,15 @@ def _history(loan: Loan, *, action: str, before: str, reason: str = "", actor=No
                                            reason=reason[:500], actor=user_or_none(actor), at=at or timezone.now())
 
 
-def _transition(loan: Loan, action: str, *, actor=None, reason: str = "", audit_action: str = "", **kwargs) -> None:
+def _transition(loan: Loan, action: str, *, actor=None, reason: str = "", **kwargs) -> None:
+    """Fire ``action`` of the transition table, with its history row and audit event."""
+    spec = transitions.BY_NAME[action]
     at = kwargs.get("at") or timezone.now()
+    reason = reason or spec.default_reason
     before = _fire(loan, action, **kwargs)
     loan.status_reason = reason[:500]
     _history(loan, action=action, before=before, reason=reason, actor=actor, at=at)
-    audit_record(action=audit_action or f"loan.{action}", obj=loan, before={"status": before},
+    audit_record(action=spec.audit_action, obj=loan, before={"status": before},
                  after={"status": loan.status}, changes=["status"], reason=reason, actor=actor)
 
 
@@ -288,8 +287,7 @@ def loan_approve(*, loan_id: int, actor, reason: str = "") -> Loan:
     if actor is not None and loan.applied_by_id is not None and loan.applied_by_id == actor.pk:
         raise exc.SelfApprovalRefused(f"you applied for loan {loan.pk}; another person must approve it")
     now = timezone.now()
-    _transition(loan, "approve", actor=actor, reason=reason, audit_action="loan.approved",
-                by=user_or_none(actor), at=now)
+    _transition(loan, "approve", actor=actor, reason=reason, by=user_or_none(actor), at=now)
     loan.save()
     _write_schedule(loan, start=loan.start_date)
     return loan
@@ -319,8 +317,7 @@ def loan_disburse(*, loan_id: int, actor, reason: str = "") -> Loan:
                     credit_account_id=customer_account.ledger_account_id, amount=loan.principal,
                     idempotency_key=f"loans:{loan.pk}:disburse", actor=actor, external_ref=f"LOAN-{loan.pk}",
                     description=f"Disbursement of loan {loan.pk}", metadata={"loan": loan.pk})
-    _transition(loan, "disburse", actor=actor, reason=reason, audit_action="loan.disbursed",
-                loan_account=loan_account, at=timezone.now())
+    _transition(loan, "disburse", actor=actor, reason=reason, loan_account=loan_account, at=timezone.now())
     loan.save()
     return loan
 
@@ -424,17 +421,15 @@ def _refresh_delinquency(loan: Loan, day: dt.date, *, actor=None, reason: str = 
                      .values_list("due_date", flat=True))
     if not open_rows and loan.principal_outstanding == 0:
         _close_interest(loan, actor)
-        _transition(loan, "mark_repaid", actor=actor, reason=reason or "repaid in full",
-                    audit_action="loan.repaid", at=timezone.now())
+        _transition(loan, "mark_repaid", actor=actor, reason=reason, at=timezone.now())
         return
     oldest_due = open_rows[0] if open_rows else None
     loan.days_past_due = max(0, (day - oldest_due).days) if oldest_due and oldest_due < day else 0
     loan.delinquency_bucket = sched.bucket_for(loan.days_past_due, loan.product.bucket_boundaries)
     if loan.days_past_due > 0 and loan.status in (Loan.Status.DISBURSED, Loan.Status.ACTIVE):
-        _transition(loan, "fall_into_arrears", actor=actor, reason=reason or f"{loan.days_past_due} days past due",
-                    audit_action="loan.in_arrears")
+        _transition(loan, "fall_into_arrears", actor=actor, reason=reason or f"{loan.days_past_due} days past due")
     elif loan.days_past_due == 0 and loan.status == Loan.Status.IN_ARREARS:
-        _transition(loan, "cure", actor=actor, reason=reason or "arrears repaid", audit_action="loan.cured")
+        _transition(loan, "cure", actor=actor, reason=reason)
 
 
 def _replayed(scope: str, key: str, request_hash: str) -> Repayment | None:
@@ -628,6 +623,6 @@ def loan_write_off(*, loan_id: int, reason: str, actor) -> Loan:
                         description=f"Write-off of loan {loan.pk}: {reason}"[:200], metadata={"loan": loan.pk})
     Instalment.objects.filter(loan=loan, status__in=OPEN_INSTALMENT).update(status=Instalment.Status.WRITTEN_OFF)
     _close_interest(loan, actor)
-    _transition(loan, "write_off", actor=actor, reason=reason, audit_action="loan.written_off", at=timezone.now())
+    _transition(loan, "write_off", actor=actor, reason=reason, at=timezone.now())
     loan.save()
     return loan

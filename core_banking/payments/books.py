@@ -35,6 +35,7 @@ from .models import Payment
 
 Status = Payment.Status
 NEVER_POSTED = (Status.INITIATED, Status.PENDING_REVIEW, Status.REJECTED)
+POSTED_STATUSES = (Status.POSTED, Status.SENT, Status.SETTLED, Status.RETURNED)
 CHUNK = 2000
 
 
@@ -61,7 +62,7 @@ def payments_books_check(*, limit: int = 100) -> BooksReport:
     payments = Payment.objects.all()
     report.payments = payments.count()
 
-    for pk, ref, status in payments.filter(status__in=(Status.POSTED, Status.RETURNED), entry__isnull=True) \
+    for pk, ref, status in payments.filter(status__in=POSTED_STATUSES, entry__isnull=True) \
             .values_list("pk", "reference", "status"):
         report.add(pk, ref, "posted_without_entry", f"payment {ref} is {status} but has no journal entry")
     for pk, ref, status, entry in payments.filter(status__in=NEVER_POSTED, entry__isnull=False) \

@@ -19,10 +19,11 @@ def _audience(payment: Payment) -> list[int | None]:
     return people
 
 
-def payment_events(payment: Payment, steps: list[tuple[str, str, str]]) -> None:
-    """One event per ``(event_type, from_status, reason)``, in one INSERT."""
+def payment_events(payment: Payment, steps: list[tuple[str, str, str]], *, batch=None) -> None:
+    """One event per ``(event_type, from_status, reason)``, in one INSERT (added to ``batch``
+    when given)."""
     emit_many([(event_type, payment.pk, _payload(payment, event_type, from_status, reason))
-               for event_type, from_status, reason in steps], audience=_audience(payment))
+               for event_type, from_status, reason in steps], audience=_audience(payment), batch=batch)
 
 
 def _payload(payment: Payment, event_type: str, from_status: str, reason: str) -> dict:

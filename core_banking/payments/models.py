@@ -9,6 +9,10 @@ a ledger hold until a reviewer releases or rejects it. The status machine:
     initiated -> pending_review -> posted      (released by a reviewer)
                                 -> rejected    (the hold is voided)
     posted -> returned                         (an external payment sent back)
+    posted -> sent -> settled                  (outgoing: in a settlement batch's file, then accepted)
+              sent -> returned                 (outgoing: rejected by the scheme, returned to the payer)
+
+``sent`` and ``settled`` are set by ``core_banking/settlement`` (batches, pain.001, pain.002/camt.054).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class BookingAccount(models.Model):
         SETTLEMENT = "settlement", "External payment settlement"
         CASH = "cash", "Cash (vault and tills)"
         FEE_INCOME = "fee_income", "Fee income"
+        SUSPENSE = "suspense", "Suspense (incoming money not yet applied)"
 
     purpose = models.CharField(max_length=12, choices=Purpose.choices)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
@@ -143,6 +148,8 @@ class Payment(FSMModelMixin, models.Model):
         POSTED = "posted", "Posted"
         REJECTED = "rejected", "Rejected"
         RETURNED = "returned", "Returned"
+        SENT = "sent", "Sent"
+        SETTLED = "settled", "Settled"
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -208,8 +215,12 @@ class Payment(FSMModelMixin, models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(fee_amount__gte=0), name="payment_fee_not_negative"),
             models.CheckConstraint(
-                condition=~Q(status__in=["posted", "returned"]) | Q(entry__isnull=False),
+                condition=~Q(status__in=["posted", "returned", "sent", "settled"]) | Q(entry__isnull=False),
                 name="payment_posted_has_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["sent", "settled"]) | Q(kind="outgoing"),
+                name="payment_sent_is_outgoing",
             ),
             models.CheckConstraint(
                 condition=~Q(status="pending_review") | Q(hold__isnull=False),
@@ -274,9 +285,17 @@ class Payment(FSMModelMixin, models.Model):
     def reject(self, *, reason: str) -> None:
         self.status_reason = reason
 
-    @transition(field=status, source=Status.POSTED, target=Status.RETURNED)
+    @transition(field=status, source=[Status.POSTED, Status.SENT], target=Status.RETURNED)
     def mark_returned(self, *, entry: JournalEntry, reason: str) -> None:
         self.return_entry = entry
+        self.status_reason = reason
+
+    @transition(field=status, source=Status.POSTED, target=Status.SENT)
+    def mark_sent(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SENT, target=Status.SETTLED)
+    def mark_settled(self, *, reason: str = "") -> None:
         self.status_reason = reason
 
 

@@ -17,6 +17,19 @@ importing it (the way Django plugs in password validators). Both are declared in
     rolls back, nothing is written); it asks for human review by returning ``Review`` (the funds
     are held until a reviewer releases or rejects the payment); ``None`` lets it through.
 
+``plan(intent, reads, writes) -> finish`` — optional, on the fee policy and on each check: the
+    same work in the payment's own round trips (``services/create.py``). ``plan`` adds the
+    statements it must read (and lock) to ``reads`` (a ``core_banking.common.sqlbatch.Batch``
+    sent in one round trip with the ledger's reads and the other plug-ins'), and returns
+    ``finish``. The engine calls ``finish()`` once the reads ran; it decides from their rows
+    (a refusal is raised there, before anything is written), adds its writes to ``writes``
+    (sent in one round trip with the payment, its entry, history, events and audit; a guarded
+    write that finds a concurrent change raises ``ConcurrentChange`` from a ``writes.then``
+    check, and the payment runs again), and returns what ``fees_for`` or ``check`` returns.
+    ``intent.payment`` has its id but is not saved before ``writes`` run (foreign keys to it are
+    checked at commit). A plug-in without ``plan`` is called the plain way after the reads, with
+    round trips of its own.
+
 ``give_back(payment, intent)`` — called by the payments service, inside the transaction that
     rejects a payment held for review or returns a posted one, on the fee policy and then on
     each configured check that has it (the order they took their usage in), so that each gives
@@ -36,6 +49,7 @@ from core_banking.common.seams import seam, seam_all
 
 if TYPE_CHECKING:
     from core_banking.accounts.models import Account
+    from core_banking.common.sqlbatch import Batch
 
     from .models import Payment
 
@@ -107,6 +121,21 @@ def fee_policy() -> Callable[..., list[FeeCharge]]:
 def payment_checks() -> list[Callable[[PaymentIntent], Review | None]]:
     """Each configured check's ``check``, in order."""
     return [_method(plugged, "check") for plugged in seam_all("CORE_BANKING_PAYMENT_CHECKS")]
+
+
+def plans(intent: PaymentIntent, reads: Batch, writes: Batch) -> tuple[Callable[[], list[FeeCharge]],
+                                                                      list[Callable[[], Review | None]]]:
+    """The fee policy's and each check's part in a new payment's round trips: for those with
+    ``plan``, what ``plan(intent, reads, writes)`` returns; for the others, their plain method,
+    to be called after the reads ran. Returns (fees finish, [check finish, ...]) in order."""
+    def planned(plugged: Any, name: str) -> Callable[[], Any]:
+        if hasattr(plugged, "plan"):
+            return plugged.plan(intent, reads, writes)
+        method = _method(plugged, name)
+        return (lambda: method(intent, preview=False)) if name == "fees_for" else (lambda: method(intent))
+
+    return (planned(seam("CORE_BANKING_FEE_POLICY"), "fees_for"),
+            [planned(plugged, "check") for plugged in seam_all("CORE_BANKING_PAYMENT_CHECKS")])
 
 
 def give_back(*, payment: Payment, intent: PaymentIntent) -> None:

@@ -16,6 +16,7 @@ ROUTES = [
     ("/api/v1/compliance/monitoring/rules/", "compliance", "compliance_monitoring.view_monitoringrule"),
     ("/api/v1/compliance/screening/lists/", "compliance", "compliance_screening.view_watchlist"),
     ("/api/v1/reconciliation/statements/", "reconciliation", "reconciliation.view_statement"),
+    ("/api/v1/settlement/batches/", "settlement", "settlement.view_batch"),
 ]
 
 

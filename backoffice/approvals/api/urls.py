@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from backoffice.approvals.transitions import STAFF_ACTIONS
+
 from . import views
 
 app_name = "approvals"
@@ -9,8 +11,7 @@ urlpatterns = [
     path("", views.MyRequestsApi.as_view(), name="request-list"),
     path("inbox/", views.InboxApi.as_view(), name="inbox"),
     path("<int:request_id>/", views.RequestDetailApi.as_view(), name="request-detail"),
-    path("<int:request_id>/approve/", views.ApproveApi.as_view(), name="request-approve"),
-    path("<int:request_id>/reject/", views.RejectApi.as_view(), name="request-reject"),
-    path("<int:request_id>/cancel/", views.CancelApi.as_view(), name="request-cancel"),
-    path("<int:request_id>/retry/", views.RetryApi.as_view(), name="request-retry"),
+    # What a person does with a request, from the transition table (backoffice/approvals/transitions.py).
+    *(path(f"<int:request_id>/{action.name}/", views.STAFF_ACTION_VIEWS[action.name].as_view(),
+           name=f"request-{action.name}") for action in STAFF_ACTIONS),
 ]

@@ -184,3 +184,8 @@ class RetryApi(ApprovalsApi):
         refuse_body(request)
         services.request_retry(request_id=request_id, actor=request.user)
         return Response(request_detail(request_id))
+
+
+#: The view of each staff action of the transition table (``api/urls.py`` routes them by name).
+STAFF_ACTION_VIEWS: dict[str, type[ApprovalsApi]] = {
+    "approve": ApproveApi, "reject": RejectApi, "cancel": CancelApi, "retry": RetryApi}

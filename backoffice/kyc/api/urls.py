@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from backoffice.kyc import transitions
+
 from . import views
 
 app_name = "kyc"
@@ -13,7 +15,7 @@ urlpatterns = [
     path("applications/<int:application_id>/documents/<int:document_id>/download/",
          views.KycDocumentDownloadApi.as_view(), name="document-download"),
     path("applications/<int:application_id>/assign/", views.KycAssignApi.as_view(), name="application-assign"),
-    *(path(f"applications/<int:application_id>/{action.replace('_', '-')}/", view.as_view(),
-           name=f"application-{action.replace('_', '-')}")
-      for action, view in views.TRANSITION_VIEWS.items()),
+    *(path(f"applications/<int:application_id>/{spec.slug}/", views.TRANSITION_VIEWS[spec.name].as_view(),
+           name=f"application-{spec.slug}")
+      for spec in transitions.TRANSITIONS),
 ]

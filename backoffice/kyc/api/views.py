@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backoffice.kyc import selectors, services
+from backoffice.kyc import selectors, services, transitions
 from backoffice.kyc.models import ADD, ADD_DOCUMENT, DOCUMENT_CONTENT_TYPES, REVIEW, VIEW, VIEW_DOCUMENT
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
@@ -177,7 +177,8 @@ class KycTransitionApi(KycApi):
     action: str = ""
 
     def post(self, request, application_id: int):
-        serializer_class = s.KycRejectSerializer if self.action == "reject" else s.KycReasonSerializer
+        spec = transitions.BY_NAME[self.action]
+        serializer_class = s.KycRejectSerializer if spec.reason_code else s.KycReasonSerializer
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.application_transition(application_id=application_id, action=self.action, actor=request.user,
@@ -186,13 +187,13 @@ class KycTransitionApi(KycApi):
 
 
 def _transition_view(action: str) -> type[KycTransitionApi]:
-    label = services.TRANSITIONS[action][0]
+    spec = transitions.BY_NAME[action]
     schema = extend_schema(
-        operation_id=f"kyc_applications_{action}", tags=[KYC], summary=label,
+        operation_id=f"kyc_applications_{action}", tags=[KYC], summary=spec.label,
         description="`transition_not_allowed` from a state that does not allow it; `reason_required` to request "
         "information; a high-risk approval is two-step (the second by a different compliance officer).",
         parameters=[path_id("application_id")],
-        request=s.KycRejectSerializer if action == "reject" else s.KycReasonSerializer,
+        request=s.KycRejectSerializer if spec.reason_code else s.KycReasonSerializer,
         responses={200: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED},
     )
 
@@ -201,9 +202,10 @@ def _transition_view(action: str) -> type[KycTransitionApi]:
 
     name = "Kyc" + "".join(part.title() for part in action.split("_")) + "Api"
     # The door asks what the service will (defence in depth): preparing needs `add`, deciding `review`.
-    perms = {"POST": [VIEW, ADD] if action in services.PREPARE_ACTIONS else [VIEW, REVIEW]}
+    perms = {"POST": [VIEW, ADD] if spec.prepare else [VIEW, REVIEW]}
     return type(name, (KycTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post),
                                             "required_perms": perms})
 
 
-TRANSITION_VIEWS = {action: _transition_view(action) for action in services.TRANSITIONS}
+#: One route per action of the transition table (``backoffice/kyc/transitions.py``), in its order.
+TRANSITION_VIEWS = {t.name: _transition_view(t.name) for t in transitions.TRANSITIONS}

@@ -58,9 +58,6 @@ def _context(request: HttpRequest, customer_id: int, **forms) -> dict:
         context["accounts"] = accounts
         context["holds"] = ledger_selectors.holds_for_accounts(
             ledger_account_ids=[a.ledger_account_id for a in accounts])
-        exponents = {a.ledger_account_id: a.currency.exponent for a in accounts}
-        for hold in context["holds"]:
-            hold.exponent = exponents.get(hold.debit_account_id, hold.currency.exponent)
     if user.has_perm("payments.view_payment"):
         context["payments"] = list(payments_selectors.payment_search(customer_id=customer.pk)[:RECENT_PAYMENTS])
     if user.has_perm("kyc.view_kycapplication"):

@@ -118,6 +118,33 @@ class ApprovalActionForm(forms.Form):
                               label="Comment or reason", help_text="Required to reject.")
 
 
+class TicketMessageForm(forms.Form):
+    body = forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 4}), label="Message")
+    visibility = forms.ChoiceField(choices=[("customer_reply", "Reply to the customer"),
+                                            ("internal_note", "Internal note (staff only)")],
+                                   initial="customer_reply", widget=forms.RadioSelect, label="Send as")
+
+    def __init__(self, *args, may_note: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_note:
+            self.fields["visibility"].choices = [("customer_reply", "Reply to the customer")]
+
+
+class TicketActionForm(forms.Form):
+    action = forms.CharField(max_length=32, widget=forms.HiddenInput)
+    reason = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                             label="Reason", help_text="Required to reopen, or to close a ticket not resolved.")
+
+
+class TicketAssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Assign to")
+
+    def __init__(self, *args, agents=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "Nobody (the team's queue)"),
+                                           *((a.pk, a.get_full_name() or a.get_username()) for a in agents)]
+
+
 class DashboardForm(forms.Form):
     days = forms.TypedChoiceField(choices=[(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days")],
                                   coerce=int, required=False, initial=30, label="Period")

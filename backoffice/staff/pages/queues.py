@@ -7,7 +7,7 @@
   expired, a type I check, not mine, not decided by me), soonest expiry first; plus my own
   pending requests. Each opens the approval request page.
 * **My tickets** (``tickets.work_ticket``): assigned to me, then my teams' unassigned ones, by
-  next SLA due time. Each opens the ticket in the admin (where tickets are worked).
+  next SLA due time. Each opens the staff ticket page (``pages/tickets.py``).
 * **My compliance cases** (``compliance_cases.view_case``): open cases assigned to me, due first.
   Each opens the case page.
 
@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from backoffice.approvals import selectors as approvals_selectors
 from backoffice.approvals import services as approvals_services
+from backoffice.approvals.targets import payload_facts
 from backoffice.kyc import selectors as kyc_selectors
 from backoffice.kyc import services as kyc_services
 from backoffice.staff.decorators import staff_page
@@ -121,6 +122,7 @@ def _approval_context(request: HttpRequest, request_id: int, **forms) -> dict:
     return {
         "approval": approval,
         "target": approvals_selectors.request_target(approval, user),
+        "requested": payload_facts(approval.payload or {}, approval.currency or ""),
         "next_step": approvals_selectors.request_next_step(approval),
         "actions": approvals_selectors.available_actions(approval, user),
         "form": forms.get("form") or ApprovalActionForm(),

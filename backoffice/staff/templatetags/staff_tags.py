@@ -27,23 +27,6 @@ def role_label(role: str) -> str:
 
 
 @register.filter
-def money(value, exponent=2) -> str:
-    """An amount rounded to its currency's exponent with thousands grouping: ``1234.5|money:2`` ->
-    ``1,234.50`` (``core_banking.common.money.quantize``, the one rounding point; never a float)."""
-    from decimal import Decimal
-
-    from core_banking.common.money import quantize
-
-    if value is None or value == "":
-        return "—"
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-        return f"{quantize(amount, int(exponent)):,f}"
-    except (ArithmeticError, ValueError, TypeError):
-        return str(value)
-
-
-@register.filter
 def get_item(mapping, key):
     """``{{ mapping|get_item:key }}`` for a dict in a template."""
     try:

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backoffice.tickets import selectors, services
+from backoffice.tickets import selectors, services, transitions
 from core_banking.common.api.pagination import DefaultCursorPagination, paginated_response
 from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
@@ -160,9 +160,8 @@ class TicketTransitionApi(TicketsApi):
 
 
 def _transition_view(action: str) -> type[TicketTransitionApi]:
-    label = services.TRANSITIONS[action][0]
     schema = extend_schema(
-        operation_id=f"tickets_{action}", tags=[TICKETS], summary=label,
+        operation_id=f"tickets_{action}", tags=[TICKETS], summary=transitions.BY_NAME[action].label,
         description="`reason` is required to reopen, and to close a ticket that was not resolved "
         "(`reason_required`). `transition_not_allowed` from a state that does not allow it.",
         parameters=[path_id("ticket_id")], request=s.TicketReasonSerializer,
@@ -175,7 +174,8 @@ def _transition_view(action: str) -> type[TicketTransitionApi]:
     return type(name, (TicketTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post)})
 
 
-TRANSITION_VIEWS = {action: _transition_view(action) for action in services.TRANSITIONS}
+#: One route per action of the transition table (``backoffice/tickets/transitions.py``), in its order.
+TRANSITION_VIEWS = {t.name: _transition_view(t.name) for t in transitions.TRANSITIONS}
 
 
 class MyQueueApi(TicketsApi):

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from core_banking.deposits.transitions import WITHDRAW_EARLY
+
 from . import views
 
 app_name = "deposits"
@@ -7,6 +9,7 @@ urlpatterns = [
     path("", views.DepositListCreateApi.as_view(), name="deposit-list"),
     path("products/", views.DepositProductListCreateApi.as_view(), name="product-list"),
     path("<int:deposit_id>/", views.DepositDetailApi.as_view(), name="deposit-detail"),
-    path("<int:deposit_id>/withdraw/", views.DepositWithdrawApi.as_view(), name="deposit-withdraw"),
+    path(f"<int:deposit_id>/{WITHDRAW_EARLY.slug}/", views.DepositWithdrawApi.as_view(),
+         name=f"deposit-{WITHDRAW_EARLY.slug}"),
     path("<int:deposit_id>/accruals/", views.DepositAccrualListApi.as_view(), name="deposit-accruals"),
 ]

@@ -36,7 +36,7 @@ from core_banking.common.api.permissions import HasScope, RequiresPermissions
 from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.visibility import ScopedObjectsMixin, client_scope
-from core_banking.deposits import selectors, services
+from core_banking.deposits import selectors, services, transitions
 
 from . import serializers as s
 
@@ -44,7 +44,6 @@ VIEW_PRODUCT = "deposits.view_depositproduct"
 ADD_PRODUCT = "deposits.add_depositproduct"
 VIEW = "deposits.view_termdeposit"
 OPEN = "deposits.open_termdeposit"
-WITHDRAW = "deposits.withdraw_termdeposit"
 VIEW_ACCRUAL = "deposits.view_depositaccrual"
 PRODUCTS, DEPOSITS = "Deposit products", "Term deposits"
 
@@ -152,9 +151,11 @@ class DepositDetailApi(DepositsApi):
 
 
 class DepositWithdrawApi(DepositsApi):
-    required_perms = {"POST": [WITHDRAW]}
+    # The early withdrawal of the transition table (core_banking/deposits/transitions.py).
+    required_perms = {"POST": [transitions.WITHDRAW_EARLY.permission]}
 
-    @extend_schema(operation_id="deposits_withdraw_early", tags=[DEPOSITS], summary="Withdraw a deposit early",
+    @extend_schema(operation_id=f"deposits_{transitions.WITHDRAW_EARLY.name}", tags=[DEPOSITS],
+                   summary=transitions.WITHDRAW_EARLY.summary,
                    description="Pays the principal and the interest accrued to yesterday, less the product's "
                    "penalty and the withholding tax, to the funding account, and closes the deposit's account.",
                    parameters=[path_id("deposit_id")], request=s.DepositWithdrawInputSerializer,

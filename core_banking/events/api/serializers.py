@@ -1,12 +1,21 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..catalogue import EVENT_TYPES
+from ..catalogue import EVENT_TYPES, payload_schema
 from ..models import Event
+
+
+# anyOf, not oneOf: the payment types share their members, so a payload fits each of their schemas.
+@extend_schema_field({"anyOf": [payload_schema(kind) for kind in EVENT_TYPES.values()]})
+class PayloadField(serializers.DictField):
+    """An event's payload: one schema per event type of the catalogue (``catalogue.py``), the one
+    whose title is the event's ``type`` and ``version``."""
 
 
 class EventSerializer(serializers.ModelSerializer):
     cursor = serializers.SerializerMethodField(help_text="Pass as `after` to read on from this event.")
-    payload = serializers.DictField(help_text="The members of the event's type (docs/events.md), version `version`.")
+    payload = PayloadField(help_text="The members of the event's type (docs/events.md), version `version`: "
+                           "the schema titled with the type.")
 
     class Meta:
         model = Event

@@ -22,6 +22,7 @@ from core_banking.common.api.strict import UNKNOWN_CURRENCY, DecimalStringField,
 from core_banking.common.money import quantize
 from core_banking.ledger.hashing import canonical_json
 from core_banking.ledger.models import AccountType, BalanceRule, Currency, EntryKind, LedgerAccount
+from core_banking.ledger.selectors import currency_precheck
 
 MAX_POSTINGS = 500
 MAX_BULK_ENTRIES = 10_000
@@ -84,7 +85,7 @@ class CurrencyCodeField(serializers.RegexField):
         # Known codes are remembered for the rest of this validation (a batch names EUR 10,000 times).
         known = self.root.__dict__.setdefault("_known_currency_codes", set())
         if code not in known:
-            if not Currency.objects.filter(code=code).exists():
+            if currency_precheck(code) is None:  # (the services check it again in their transaction)
                 self.fail(UNKNOWN_CURRENCY, code=code)
             known.add(code)
         return code

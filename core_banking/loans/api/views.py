@@ -14,7 +14,7 @@ Authorisation: the ``loans`` scope for token clients, then the model permissions
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -34,8 +34,8 @@ from core_banking.common.api.schema import ProblemSerializer, path_id, problem_r
 from core_banking.common.visibility import ScopedObjectsMixin, client_scope
 from core_banking.customers.selectors import customer_get
 from core_banking.ledger.selectors import business_date_current
-from core_banking.loans import selectors, services
-from core_banking.loans.models import APPLY, APPROVE, DISBURSE, REPAY, VIEW, WRITE_OFF
+from core_banking.loans import selectors, services, transitions
+from core_banking.loans.models import APPLY, REPAY, VIEW
 
 from . import serializers as s
 
@@ -165,46 +165,51 @@ class LoanDetailApi(LoansApi):
         return Response(_detail(loan_id))
 
 
-def _action_schema(operation_id: str, summary: str, request_serializer, codes: str):
-    return extend_schema(operation_id=operation_id, tags=[LOANS], summary=summary, parameters=[path_id("loan_id")],
-                         request=request_serializer,
+def _transition_schema(spec):
+    """The schema of a staff transition's route, from the transition table."""
+    return extend_schema(operation_id=f"loans_{spec.name}", tags=[LOANS], summary=spec.summary,
+                         parameters=[path_id("loan_id")],
+                         request=s.LoanRequiredReasonSerializer if spec.reason_required else s.LoanReasonSerializer,
                          responses={200: s.LoanDetailSerializer, **problem_responses(400, 401, 403, 404, 409),
-                                    **_unprocessable(codes)})
+                                    **_unprocessable(spec.codes)})
 
 
-class LoanApproveApi(LoansApi):
-    required_perms = {"POST": [APPROVE]}
+# ``POST /loans/{id}/<slug>/`` of a staff action of the transition table
+# (``core_banking/loans/transitions.py``): its permission, its body (a reason, required or not) and
+# its service, ``services.loan_<name>``. (No docstring: the schema would take it as the description.)
+class LoanTransitionApi(LoansApi):
+    transition: transitions.LoanTransition
 
-    @_action_schema("loans_approve", "Approve an application (generates the schedule)", s.LoanReasonSerializer,
-                    "`invalid_loan_application`")
     def post(self, request, loan_id: int):
-        serializer = s.LoanReasonSerializer(data=request.data)
+        spec = self.transition
+        serializer = (s.LoanRequiredReasonSerializer if spec.reason_required else s.LoanReasonSerializer)(
+            data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.loan_approve(loan_id=loan_id, actor=request.user, **serializer.validated_data)
+        getattr(services, f"loan_{spec.name}")(loan_id=loan_id, actor=request.user, **serializer.validated_data)
         return Response(_detail(loan_id))
 
 
-class LoanDisburseApi(LoansApi):
-    required_perms = {"POST": [DISBURSE]}
-
-    @_action_schema("loans_disburse", "Disburse an approved loan into the customer's account", s.LoanReasonSerializer,
-                    "`invalid_loan_application`, `account_frozen`, `account_closed`, `kyc_not_approved`")
-    def post(self, request, loan_id: int):
-        serializer = s.LoanReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.loan_disburse(loan_id=loan_id, actor=request.user, **serializer.validated_data)
-        return Response(_detail(loan_id))
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["approve"]))
+class LoanApproveApi(LoanTransitionApi):
+    transition = transitions.BY_NAME["approve"]
+    required_perms = {"POST": [transition.permission]}
 
 
-class LoanWriteOffApi(LoansApi):
-    required_perms = {"POST": [WRITE_OFF]}
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["disburse"]))
+class LoanDisburseApi(LoanTransitionApi):
+    transition = transitions.BY_NAME["disburse"]
+    required_perms = {"POST": [transition.permission]}
 
-    @_action_schema("loans_write_off", "Write a loan off", s.LoanRequiredReasonSerializer, "`invalid_loan_application`")
-    def post(self, request, loan_id: int):
-        serializer = s.LoanRequiredReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.loan_write_off(loan_id=loan_id, actor=request.user, **serializer.validated_data)
-        return Response(_detail(loan_id))
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["write_off"]))
+class LoanWriteOffApi(LoanTransitionApi):
+    transition = transitions.BY_NAME["write_off"]
+    required_perms = {"POST": [transition.permission]}
+
+
+#: The view of each staff transition, by name (``api/urls.py`` routes them by the table's slugs).
+TRANSITION_VIEWS: dict[str, type[LoanTransitionApi]] = {
+    view.transition.name: view for view in (LoanApproveApi, LoanDisburseApi, LoanWriteOffApi)}
 
 
 class LoanRepaymentsApi(LoansApi):

@@ -63,6 +63,12 @@ class PaymentsApi(ScopedObjectsMixin, APIView):
     parser_classes = [JSONParser]
 
 
+def _rendered(payment) -> dict:
+    """A payment ``payment_create`` just made or replayed, as it hands it over: its relations and
+    history already loaded, nothing read again."""
+    return s.PaymentDetailSerializer(payment).data
+
+
 def _detail(payment_id: int) -> dict:
     return s.PaymentDetailSerializer(selectors.payment_get(payment_id=payment_id)).data
 
@@ -111,7 +117,7 @@ class PaymentListCreateApi(PaymentsApi):
         selectors.payment_request_check_visible(visible_to=client_scope(request.user), **serializer.validated_data)
         # The body is rendered inside the payment's transaction: no read after the commit can fail.
         body, replayed = services.payment_create(serializer.payment_request(), idempotency_key=key,
-                                                 actor=request.user, render=lambda payment: _detail(payment.pk))
+                                                 actor=request.user, render=_rendered)
         return created_or_replayed(body, replayed=replayed)
 
 

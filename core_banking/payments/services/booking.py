@@ -11,12 +11,14 @@ from typing import Any
 
 from core_banking.common.actors import user_or_none
 from core_banking.common.history import record_transition
+from core_banking.common.sqlbatch import Batch
 from core_banking.ledger import services as ledger
 from core_banking.ledger.engine import Leg
 from core_banking.ledger.models import EntryKind, JournalEntry
 
 from .. import selectors
 from ..events import payment_events
+from ..exceptions import NoBookingAccount
 from ..models import BookingAccount, Payment, PaymentStatusChange
 from ..seams import PaymentIntent
 from .fx import conversion_legs
@@ -38,7 +40,21 @@ def payment_intent(payment: Payment, *, saved: bool = True) -> PaymentIntent:
 # --- legs ---------------------------------------------------------------------------------
 
 
-def amount_sides(payment: Payment) -> tuple[int, int]:
+Booking = dict[tuple[str, str], int]  # (purpose, currency) -> ledger account id, read ahead by the caller
+
+
+def booking_account_id(purpose: str, currency: str, booking: Booking | None = None) -> int:
+    """The ledger account of the bank's booking account for ``purpose`` in ``currency``: from
+    ``booking`` when the caller read them ahead (``create``'s first round trip), else a query."""
+    if booking is None:
+        return selectors.booking_account(purpose, currency).pk
+    account_id = booking.get((purpose, currency))
+    if account_id is None:
+        raise NoBookingAccount(f"no {purpose} booking account in {currency}", purpose=purpose, currency=currency)
+    return account_id
+
+
+def amount_sides(payment: Payment, booking: Booking | None = None) -> tuple[int, int]:
     """(ledger account the amount leaves, ledger account it reaches) of a payment in one currency:
     our customer's account, or the settlement or cash booking account of the currency."""
     kind, currency = payment.kind, payment.currency_id
@@ -46,29 +62,29 @@ def amount_sides(payment: Payment) -> tuple[int, int]:
     if payment.debtor_account_id:
         source = payment.debtor_account.ledger_account_id
     else:
-        source = selectors.booking_account(cash if kind == Payment.Kind.CASH_DEPOSIT else settlement, currency).pk
+        source = booking_account_id(cash if kind == Payment.Kind.CASH_DEPOSIT else settlement, currency, booking)
     if payment.creditor_account_id:
         sink = payment.creditor_account.ledger_account_id
     else:
-        sink = selectors.booking_account(cash if kind == Payment.Kind.CASH_WITHDRAWAL else settlement, currency).pk
+        sink = booking_account_id(cash if kind == Payment.Kind.CASH_WITHDRAWAL else settlement, currency, booking)
     return source, sink
 
 
-def legs(payment: Payment) -> list[Leg]:
+def legs(payment: Payment, booking: Booking | None = None) -> list[Leg]:
     """The journal entry's postings (debit positive): the amount, its fees, netted per account."""
     sums: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     if payment.kind == Payment.Kind.FX_CONVERSION:
         for leg in conversion_legs(payment):
             sums[(leg.account_id, leg.currency)] += leg.amount
     else:
-        source, sink = amount_sides(payment)
+        source, sink = amount_sides(payment, booking)
         sums[(source, payment.currency_id)] += payment.amount
         sums[(sink, payment.currency_id)] -= payment.amount
     if payment.fee_amount:
         fee_account = payment.fee_account.ledger_account_id
         fee_currency = payment.fee_currency_id
         sums[(fee_account, fee_currency)] += payment.fee_amount
-        sums[(selectors.booking_account(BookingAccount.Purpose.FEE_INCOME, fee_currency).pk, fee_currency)] \
+        sums[(booking_account_id(BookingAccount.Purpose.FEE_INCOME, fee_currency, booking), fee_currency)] \
             -= payment.fee_amount
     return [Leg(account_id, value, currency) for (account_id, currency), value in sums.items() if value != 0]
 
@@ -102,8 +118,9 @@ def description(payment: Payment) -> str:
     return text[:500]
 
 
-def post_entry(payment: Payment, actor) -> JournalEntry:
-    """Post the payment's one journal entry (amount and fees), keyed ``payment:<reference>``."""
+def entry_fields(payment: Payment) -> dict[str, Any]:
+    """The journal entry of ``payment`` but its postings: key ``payment:<reference>``, kind,
+    references, description and metadata (amount and fees)."""
     metadata: dict[str, Any] = {"payment": payment.reference, "payment_kind": payment.kind}
     if payment.kind == Payment.Kind.FX_CONVERSION:
         metadata["fx"] = {"pair": f"{payment.currency_id}/{payment.target_currency_id}",
@@ -112,12 +129,19 @@ def post_entry(payment: Payment, actor) -> JournalEntry:
                           "quote": payment.fx_quote_id or ""}
     if payment.fee_amount:
         metadata["fee"] = {"amount": str(payment.fee_amount), "currency": payment.fee_currency_id}
-    return ledger.entry_post(
-        postings=legs(payment), idempotency_key=f"payment:{payment.reference}", actor=actor,
-        kind=EntryKind.FX if payment.kind == Payment.Kind.FX_CONVERSION else EntryKind.TRANSFER,
-        external_ref=payment.end_to_end_id or payment.reference, description=description(payment),
-        metadata=metadata,
-    ).entry
+    return {"idempotency_key": entry_key(payment),
+            "kind": EntryKind.FX if payment.kind == Payment.Kind.FX_CONVERSION else EntryKind.TRANSFER,
+            "external_ref": payment.end_to_end_id or payment.reference, "description": description(payment),
+            "metadata": metadata}
+
+
+def entry_key(payment: Payment) -> str:
+    return f"payment:{payment.reference}"
+
+
+def post_entry(payment: Payment, actor) -> JournalEntry:
+    """Post the payment's one journal entry (amount and fees), keyed ``payment:<reference>``."""
+    return ledger.entry_post(postings=legs(payment), actor=actor, **entry_fields(payment)).entry
 
 
 # --- history and audit --------------------------------------------------------------------
@@ -130,18 +154,29 @@ def history(payment: Payment, before: str, actor, reason: str = "") -> None:
     payment_events(payment, [(f"payment.{payment.status}", before, reason)])
 
 
-def history_first(payment: Payment, actor, reason: str) -> None:
+def history_first(payment: Payment, actor, reason: str, *, batch: Batch | None = None) -> None:
     """A new payment's first two steps in one INSERT: created (initiated), then where its
-    transaction took it (posted, or pending review)."""
+    transaction took it (posted, or pending review); and their events in another. With
+    ``batch``, both INSERTs are added to it instead of run."""
     user = user_or_none(actor)
-    PaymentStatusChange.objects.bulk_create([
+    rows = [
         PaymentStatusChange(payment=payment, from_status="", to_status=Payment.Status.INITIATED,
                             reason="initiated", actor=user),
         PaymentStatusChange(payment=payment, from_status=Payment.Status.INITIATED, to_status=payment.status,
                             reason=reason[:500], actor=user),
-    ])
+    ]
+    if batch is None:
+        PaymentStatusChange.objects.bulk_create(rows)
+    else:
+        batch.insert(rows)
+    # what payment.status_changes.all() reads, as a prefetch leaves it (the API renders the new
+    # payment from memory; anything narrower, such as .order_by(), queries as usual)
+    history_rows = payment.status_changes.get_queryset()
+    history_rows._result_cache, history_rows._prefetch_done = rows, True
+    payment._prefetched_objects_cache = {**getattr(payment, "_prefetched_objects_cache", {}),
+                                         "status_changes": history_rows}
     payment_events(payment, [("payment.created", "", "initiated"),
-                             (f"payment.{payment.status}", Payment.Status.INITIATED, reason)])
+                             (f"payment.{payment.status}", Payment.Status.INITIATED, reason)], batch=batch)
 
 
 def summary(payment: Payment) -> dict[str, Any]:

@@ -1,41 +1,75 @@
 """A new payment: what it would cost (``payment_preview``) and making it (``payment_create``).
 
-Order inside the payment's transaction: idempotency look-up; the accounts the payment touches
-are share-locked (a freeze or close waits, see ``accounts_lock_for_payment``) and their
-lifecycle rules checked; a conversion is priced; the payment row is inserted (its unique
-idempotency key makes a concurrent duplicate wait here and then replay); the fee policy and the
-checks run, on the saved row (they write their own rows that refer to it); the ledger posts the
-entry, or holds the whole debit when a check asks for review; the row is updated to where the
-transaction took it and its first two history rows are written in one INSERT.
+A payment is made in five round trips to PostgreSQL, its BEGIN and COMMIT included (the
+currency is pre-checked by ``payment_request`` against the process's cached copy and confirmed
+with the reads of step 1):
+
+1. **the request's reads**, one batch (``_read_request``): the payment already under the
+   idempotency key (a replay), the accounts share-locked with their customer, product and
+   currency (a freeze or close waits for the payment, see ``accounts_lock_for_payment``), the open
+   business date, the booking accounts, the configuration generations and the new payment's id;
+2. **the counters' reads**, one batch: the fee policy's and the checks' ``plan`` reads (their
+   usage counters, locked) and the ledger entry's locks and reads (``ledger.entry_plan``); the
+   fee is priced and the checks decide from them, and a refusal (a limit, the funds) is raised
+   here, before anything is written;
+3. **every write**, one batch (``_write``): the journal entry (one statement; its balance rows
+   stay locked to the commit), the payment row, inserted once in its final state (its id and its
+   entry's id were taken from their sequences ahead, so the rows that refer to them go in the
+   same batch; foreign keys are checked at commit), the plug-ins' counter increments and records,
+   the history, the events and the audit.
+
+Configuration (tariffs, limits, monitoring rules, currencies) is read from the per-process cache
+of ``core_banking.config.cache``, checked against the generations of step 1. A concurrent
+duplicate of the key waits on the payment's unique index in step 3 and then replays; a counter
+created meanwhile by a concurrent payment makes the attempt run again (``ConcurrentChange``). A
+payment a check sends to review is held through ``ledger.hold_create`` (round trips of its own:
+the rare path), and so are plug-ins without ``plan``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from core_banking.accounts.exceptions import AccountNotFound
-from core_banking.accounts.models import Account
-from core_banking.accounts.services import accounts_lock_for_payment
-from core_banking.audit.services import audit_record, to_jsonable
+from core_banking.accounts.models import Account, Product
+from core_banking.audit.services import audit_event, audit_record, http_request_in_transaction, to_jsonable
 from core_banking.common.actors import user_or_none
-from core_banking.common.idempotency import idempotency_scope_for, replayed, run_idempotent, unique_key
+from core_banking.common.idempotency import IdempotencyConflict, idempotency_scope_for, run_idempotent, unique_key
 from core_banking.common.money import check_fits
+from core_banking.common.sqlbatch import Batch
+from core_banking.config import cache
 from core_banking.customers.exceptions import CustomerNotActive
 from core_banking.customers.models import Customer
 from core_banking.ledger import exceptions as ledger_exc
 from core_banking.ledger import services as ledger
+from core_banking.ledger.models import Currency, JournalEntry
+from core_banking.ledger.selectors import OPEN_DAY_SQL, currencies
 from core_banking.ledger.services import business_date_open
 
 from .. import exceptions as exc
-from ..models import Payment
-from ..seams import FeeCharge, PaymentIntent, Review, fee_policy, payment_checks
-from .booking import description, history_first, payment_intent, post_entry, review_hold_sides, summary
+from ..models import BookingAccount, Payment
+from ..seams import FeeCharge, PaymentIntent, Review, fee_policy, plans
+from ..selectors import payment_get
+from .booking import (
+    Booking,
+    amount_sides,
+    description,
+    entry_fields,
+    entry_key,
+    history_first,
+    legs,
+    payment_intent,
+    review_hold_sides,
+    summary,
+)
 from .fx import Conversion, conversion_price
 from .request import DEBTOR_KINDS, Amount, PaymentRequest, payment_request
 
@@ -77,7 +111,7 @@ def payment_preview(
         creditor_account_id=creditor_account_id, creditor_iban=creditor_iban, counterparty_iban=counterparty_iban,
         counterparty_name=counterparty_name, counterparty_bic=counterparty_bic, remittance_info=remittance_info,
         end_to_end_id=end_to_end_id, target_currency=target_currency, quote_id=quote_id))
-    debtor, creditor = _accounts(request, lock=False)
+    debtor, creditor = _accounts(request)
     _check_accounts(request, debtor, creditor)
     conversion = conversion_price(request, use_quote=False) if request.kind == Payment.Kind.FX_CONVERSION else None
     payment = _new_payment(request, debtor, creditor, business_date=business_date_open(), conversion=conversion)
@@ -127,37 +161,149 @@ def payment_create(
 
 
 def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payment, bool]:
-    """Runs inside run_idempotent's transaction."""
+    """Runs inside run_idempotent's transaction, in three round trips after its BEGIN (then the
+    COMMIT): the reads of the request (``_read_request``), the locks and reads of the fee policy,
+    the checks and the ledger (``_read_counters``), and every write (``_write``). A refusal is
+    raised from what the reads found, before anything is written. The fee policy and checks that
+    offer ``plan`` take part in these round trips; the others run with round trips of their own
+    between the second and the third (``core_banking/payments/seams.py``)."""
     request_hash = request.fingerprint()
-    existing = replayed(Payment.objects, scope=scope, key=key, request_hash=request_hash, what="payment")
-    if existing is not None:
-        return existing, True
-    debtor, creditor = _accounts(request, lock=True)
+    found = _read_request(request, scope, key)
+    if found.existing is not None:
+        existing_id, existing_hash = found.existing
+        if existing_hash != request_hash:
+            raise IdempotencyConflict(f"idempotency key {key!r} was used for a different payment")
+        return payment_get(payment_id=existing_id), True
+    debtor, creditor = found.debtor, found.creditor
     _check_accounts(request, debtor, creditor)
-    conversion = conversion_price(request, use_quote=True) if request.kind == Payment.Kind.FX_CONVERSION else None
-    payment = _new_payment(request, debtor, creditor, business_date=business_date_open(), conversion=conversion)
-    payment.reference = _reference()
-    payment.idempotency_scope, payment.idempotency_key, payment.request_hash = scope, key, request_hash
-    payment.created_by = user_or_none(actor)
-    with unique_key("payment_idempotency"):
-        payment.save()
-    intent = payment_intent(payment)
-    fees = _fees(intent, preview=False)
-    if fees:
-        payment.fee_amount = sum((f.amount for f in fees), Decimal(0))
-        payment.fee_currency_id = fees[0].currency
-        payment.fees = [{"code": f.code, "amount": str(f.amount), "currency": f.currency,
-                         "description": f.description, "details": to_jsonable(f.details)} for f in fees]
-    reviews: list[Review] = []
-    for check in payment_checks():
-        outcome = check(intent)
-        if outcome is not None:
-            reviews.append(outcome)
-    if reviews:
-        _hold_for_review(payment, reviews, actor)
-    else:
-        _post(payment, actor)
+    with cache.generations_seen(found.generations):
+        conversion = conversion_price(request, use_quote=True) if request.kind == Payment.Kind.FX_CONVERSION else None
+        payment = _new_payment(request, debtor, creditor, business_date=found.business_date or business_date_open(),
+                               conversion=conversion)
+        payment.reference = _reference()
+        payment.idempotency_scope, payment.idempotency_key, payment.request_hash = scope, key, request_hash
+        payment.created_by = user_or_none(actor)
+        payment.pk = found.payment_id if found.payment_id is not None else _next_payment_id_sqlite()
+        known = currencies()  # confirmed against this transaction's generation
+        _confirm_currency(request, known)
+        payment.currency = known[payment.currency_id]  # what the API renders it with, not read back
+        if payment.target_currency_id in known:
+            payment.target_currency = known[payment.target_currency_id]
+        intent = payment_intent(payment)
+        reads, writes = Batch(), Batch()
+        fee_plan, check_plans = plans(intent, reads, writes)
+        entry = ledger.entry_plan(account_ids=_entry_accounts(payment, found.booking),
+                                  idempotency_key=entry_key(payment), actor=actor)
+        entry.read(reads)
+        reads.run()  # round trip 2: counters and the ledger's locks and reads
+        fees = _checked_fees(fee_plan(), intent.fee_account)
+        if fees:
+            payment.fee_amount = sum((f.amount for f in fees), Decimal(0))
+            payment.fee_currency_id = fees[0].currency
+            payment.fees = [{"code": f.code, "amount": str(f.amount), "currency": f.currency,
+                             "description": f.description, "details": to_jsonable(f.details)} for f in fees]
+        reviews = [review for finish in check_plans if (review := finish()) is not None]
+        if reviews:  # held for review: the rare path, with round trips of its own
+            writes.run()
+            with unique_key("payment_idempotency"):
+                payment.save(force_insert=True)
+            _hold_for_review(payment, reviews, actor)
+            return payment, False
+        entry.check(ledger.entry_spec(postings=legs(payment, found.booking), **entry_fields(payment)))
+        _write(payment, entry, writes, actor)
     return payment, False
+
+
+@dataclass
+class _Request:
+    """What the first round trip of ``_create`` found."""
+
+    existing: tuple[int, str] | None  # (id, request hash) of the payment under the key
+    debtor: Account | None
+    creditor: Account | None
+    business_date: dt.date | None  # None: no open business date yet
+    payment_id: int | None  # the new payment's id (None on SQLite: taken at the insert)
+    booking: Booking
+    generations: list[tuple[str, int]] | None
+
+
+_EXISTING_SQL = "SELECT id, request_hash FROM payments_payment WHERE idempotency_scope = %s AND idempotency_key = %s"
+_NEXT_ID_SQL = "SELECT nextval(pg_get_serial_sequence('payments_payment', 'id'))"
+_BOOKING_SQL = ("SELECT purpose, currency_id, ledger_account_id FROM payments_bookingaccount"
+                " WHERE currency_id IN (%s, %s)")
+
+
+def _read_request(request: PaymentRequest, scope: str, key: str) -> _Request:
+    """Round trip 1 (its BEGIN before it): the payment already under the key, the accounts
+    share-locked with their customer, product and currency (a freeze or close waits for the
+    payment, see ``accounts_lock_for_payment``), the open business date, the bank's booking
+    accounts in the payment's currencies, the configuration generations and the new id."""
+    postgres = connection.vendor == "postgresql"
+    batch = Batch()
+    existing = batch.add(_EXISTING_SQL, [scope, key])
+    accounts = batch.add(*_accounts_sql(request, lock=postgres))
+    day = batch.add(OPEN_DAY_SQL)
+    booking = batch.add(_BOOKING_SQL, [request.currency, request.target_currency or request.currency])
+    generations = batch.add(cache.GENERATIONS_SQL) if postgres else None
+    next_id = batch.add(_NEXT_ID_SQL) if postgres else None
+    batch.run()
+    debtor, creditor = _accounts_found(request, accounts.rows)
+    return _Request(
+        existing=existing.one(), debtor=debtor, creditor=creditor,
+        business_date=day.rows[0][0] if day.rows else None,
+        payment_id=next_id.rows[0][0] if next_id is not None else None,
+        booking={(purpose, currency): account_id for purpose, currency, account_id in booking.rows},
+        generations=generations.rows if generations is not None else None,
+    )
+
+
+def _confirm_currency(request: PaymentRequest, known: dict[str, Currency]) -> None:
+    """``payment_request`` checked the currency against the process's cached copy; this checks it
+    against the copy of the payment's own transaction (a currency deactivated meanwhile)."""
+    row = known.get(request.currency)
+    if row is None or not row.is_active:
+        raise ledger_exc.UnknownCurrency(f"unknown or inactive currency {request.currency!r}", field="currency")
+    check_fits(request.amount, row.exponent, currency=row.code)
+
+
+def _next_payment_id_sqlite() -> int:
+    """The embedded SQLite database (``make run``) has no sequences; it has one writer at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM payments_payment")
+        return cursor.fetchone()[0]
+
+
+def _entry_accounts(payment: Payment, booking: Booking) -> list[int]:
+    """Every ledger account the entry may touch, before the fee is known: the payment's sides
+    and the fee income account of the fee account's currency."""
+    if payment.kind == Payment.Kind.FX_CONVERSION:
+        ids = [leg.account_id for leg in legs(payment, booking)]
+    else:
+        ids = list(amount_sides(payment, booking))
+    fee_account = payment.fee_account
+    if fee_account is not None:
+        fee_income = booking.get((BookingAccount.Purpose.FEE_INCOME, fee_account.currency_id))
+        if fee_income is not None:
+            ids.append(fee_income)
+        ids.append(fee_account.ledger_account_id)
+    return ids
+
+
+def _write(payment: Payment, entry, writes: Batch, actor) -> None:
+    """Round trip 3: the journal entry first (its balance rows are locked from here to the
+    commit), then the payment, the plug-ins' writes, the history, the events and the audit."""
+    batch = Batch()
+    entry.write(batch)
+    # posted with the entry the same batch writes (its id known ahead; a stand-in until then)
+    payment.mark_posted(entry=JournalEntry(pk=entry.entry_id), at=timezone.now())
+    batch.insert([payment])
+    batch.absorb(writes)
+    history_first(payment, actor, "posted", batch=batch)
+    http_request_in_transaction(batch)
+    batch.insert([audit_event(action="payment.posted", obj=payment, actor=actor, after=summary(payment))])
+    with unique_key("payment_idempotency"):
+        batch.run()
+    payment.entry = ledger.entry_planned(entry).entry
 
 
 def _new_payment(request: PaymentRequest, debtor: Account | None, creditor: Account | None, *, business_date,
@@ -187,26 +333,112 @@ def _creditor_id(request: PaymentRequest) -> int | None:
     if request.creditor_iban:
         account_id = Account.objects.filter(iban=request.creditor_iban).values_list("pk", flat=True).first()
         if account_id is None:
-            raise exc.InvalidPayment(f"no account of ours has IBAN {request.creditor_iban}", field="creditor_iban")
+            raise _no_iban(request)
         return account_id
     return None
 
 
-def _accounts(request: PaymentRequest, *, lock: bool) -> tuple[Account | None, Account | None]:
+def _no_iban(request: PaymentRequest) -> exc.InvalidPayment:
+    return exc.InvalidPayment(f"no account of ours has IBAN {request.creditor_iban}", field="creditor_iban")
+
+
+def _accounts(request: PaymentRequest) -> tuple[Account | None, Account | None]:
+    """The accounts of a preview (no lock)."""
     debtor_id = int(request.debtor_account_id) if request.debtor_account_id else None
     creditor_id = _creditor_id(request)
     if debtor_id is not None and debtor_id == creditor_id:
         raise exc.InvalidPayment("the debtor and creditor accounts are the same account")
     ids = [i for i in (debtor_id, creditor_id) if i is not None]
-    if lock:
-        accounts = accounts_lock_for_payment(ids)
-    else:
-        accounts = {a.pk: a for a in Account.objects.filter(pk__in=ids)
-                    .select_related("ledger_account", "customer", "product", "currency")}
-        missing = [i for i in ids if i not in accounts]
-        if missing:
-            raise AccountNotFound(f"account {missing[0]} does not exist")
+    accounts = {a.pk: a for a in Account.objects.filter(pk__in=ids)
+                .select_related("ledger_account", "customer", "product", "currency")}
+    missing = [i for i in ids if i not in accounts]
+    if missing:
+        raise AccountNotFound(f"account {missing[0]} does not exist")
     return (accounts.get(debtor_id) if debtor_id else None, accounts.get(creditor_id) if creditor_id else None)
+
+
+# An account with its customer, product and currency, in one row (as select_related reads them).
+_ACCOUNT_ROW = (Account, Customer, Product, Currency)
+_ACCOUNT_FROM = (
+    f"FROM {Account._meta.db_table} a JOIN {Customer._meta.db_table} c ON c.id = a.customer_id"
+    f" JOIN {Product._meta.db_table} p ON p.id = a.product_id"
+    f" JOIN {Currency._meta.db_table} cur ON cur.code = a.currency_id"
+)
+
+
+_ACCOUNT_COLUMNS = ", ".join(f'{alias}."{f.column}"'
+                             for alias, model in zip(("a", "c", "p", "cur"), _ACCOUNT_ROW, strict=True)
+                             for f in model._meta.concrete_fields)
+
+
+def _accounts_sql(request: PaymentRequest, *, lock: bool) -> tuple[str, list]:
+    """The accounts a new payment names (by id, the creditor possibly by IBAN), share-locked in
+    id order on PostgreSQL: concurrent payments on one account do not wait for each other; a
+    lifecycle change (``FOR UPDATE``) waits for them, and they for it."""
+    ids = [int(i) for i in (request.debtor_account_id, request.creditor_account_id) if i]
+    conditions, params = [], []
+    if ids:
+        conditions.append(f"a.id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    if request.creditor_iban:
+        conditions.append("a.iban = %s")
+        params.append(request.creditor_iban)
+    where = " OR ".join(conditions) or "false"
+    return (f"SELECT {_ACCOUNT_COLUMNS} {_ACCOUNT_FROM} WHERE {where} ORDER BY a.id"
+            + (" FOR SHARE OF a" if lock else "")), params
+
+
+def _accounts_found(request: PaymentRequest, rows: list[tuple]) -> tuple[Account | None, Account | None]:
+    accounts = {}
+    for row in rows:
+        instances, offset = [], 0
+        for model in _ACCOUNT_ROW:
+            width = len(model._meta.concrete_fields)
+            instances.append(_from_row(model, row[offset:offset + width]))
+            offset += width
+        account, customer, product, currency = instances
+        account._state.fields_cache.update(customer=customer, product=product, currency=currency)
+        accounts[account.pk] = account
+    debtor_id = int(request.debtor_account_id) if request.debtor_account_id else None
+    if request.creditor_account_id:
+        creditor_id = int(request.creditor_account_id)
+    elif request.creditor_iban:
+        creditor_id = next((a.pk for a in accounts.values() if a.iban == request.creditor_iban), None)
+        if creditor_id is None:
+            raise _no_iban(request)
+    else:
+        creditor_id = None
+    if debtor_id is not None and debtor_id == creditor_id:
+        raise exc.InvalidPayment("the debtor and creditor accounts are the same account")
+    for account_id in (debtor_id, creditor_id):
+        if account_id is not None and account_id not in accounts:
+            raise AccountNotFound(f"account {account_id} does not exist")
+    return (accounts[debtor_id] if debtor_id else None, accounts[creditor_id] if creditor_id else None)
+
+
+_ROW_READERS: dict[tuple, tuple[list[str], list]] = {}
+
+
+def _from_row(model, values: tuple):
+    """A model instance from its concrete columns as the database returned them (converted as
+    the ORM converts them; the converters are looked up once per model)."""
+    conn = connections[DEFAULT_DB_ALIAS]  # the real connection: the proxy costs a look-up per use
+    key = (conn.vendor, model)
+    reader = _ROW_READERS.get(key)
+    if reader is None:
+        names, converters = [], []
+        for f in model._meta.concrete_fields:
+            col = f.get_col(model._meta.db_table)
+            names.append(f.attname)
+            converters.append((col, (*conn.ops.get_db_converters(col), *col.get_db_converters(conn))))
+        reader = _ROW_READERS[key] = (names, converters)
+    names, converters = reader
+    converted = []
+    for value, (col, functions) in zip(values, converters, strict=True):
+        for convert in functions:
+            value = convert(value, col, conn)
+        converted.append(value)
+    return model.from_db(conn.alias, names, converted)
 
 
 def _check_accounts(request: PaymentRequest, debtor: Account | None, creditor: Account | None) -> None:
@@ -234,8 +466,13 @@ def _check_accounts(request: PaymentRequest, debtor: Account | None, creditor: A
 
 
 def _fees(intent: PaymentIntent, *, preview: bool) -> list[FeeCharge]:
-    fees = [f for f in fee_policy()(intent, preview=preview) if f.amount != 0]
-    account = intent.fee_account
+    return _checked_fees(fee_policy()(intent, preview=preview), intent.fee_account)
+
+
+def _checked_fees(fees: list[FeeCharge], account: Account | None) -> list[FeeCharge]:
+    """The policy's non-zero fees, each refused unless positive, in the charged account's
+    currency and fitting its exponent."""
+    fees = [f for f in fees if f.amount != 0]
     for fee in fees:
         if fee.amount < 0:
             raise exc.InvalidPayment(f"the fee policy returned a negative fee {fee.code}")
@@ -243,14 +480,6 @@ def _fees(intent: PaymentIntent, *, preview: bool) -> list[FeeCharge]:
             raise exc.InvalidPayment(f"fee {fee.code} is in {fee.currency}, not in the charged account's currency")
         check_fits(fee.amount, account.currency.exponent, currency=fee.currency)
     return fees
-
-
-def _post(payment: Payment, actor) -> None:
-    entry = post_entry(payment, actor)
-    payment.mark_posted(entry=entry, at=timezone.now())
-    payment.save()
-    history_first(payment, actor, "posted")
-    audit_record(action="payment.posted", obj=payment, actor=actor, after=summary(payment))
 
 
 def _hold_for_review(payment: Payment, reviews: list[Review], actor) -> None:

@@ -19,7 +19,7 @@ from core_banking.audit.services import to_jsonable
 from core_banking.common.money import check_fits, to_decimal
 from core_banking.ledger import exceptions as ledger_exc
 from core_banking.ledger.hashing import digest
-from core_banking.ledger.models import Currency
+from core_banking.ledger.selectors import currency_precheck
 
 from .. import exceptions as exc
 from ..models import Channel, FeeEvent, Payment
@@ -88,8 +88,9 @@ def payment_request(
     channel = channel or Channel.API
     if channel not in Channel.values:
         raise exc.InvalidPayment(f"unknown channel {channel!r}", field="channel")
-    currency_row = Currency.objects.filter(code=currency or "", is_active=True).first()
-    if currency_row is None:
+    # (the cached copy: ``payment_create`` checks the currency again with the payment's own reads)
+    currency_row = currency_precheck(currency or "")
+    if currency_row is None or not currency_row.is_active:
         raise ledger_exc.UnknownCurrency(f"unknown or inactive currency {currency!r}", field="currency")
     amount = check_fits(to_decimal(amount), currency_row.exponent, currency=currency_row.code)
     if amount <= 0:

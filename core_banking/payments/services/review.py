@@ -85,9 +85,10 @@ def payment_reject(*, payment_id: int, actor=None, reason: str) -> Payment:
 
 
 @transaction.atomic
-def payment_return(*, payment_id: int, actor=None, reason: str) -> Payment:
-    """An external payment comes back (outgoing, returned by the beneficiary's bank) or is sent
-    back (incoming): the amount moves back through settlement; fees are not refunded."""
+def payment_return(*, payment_id: int, actor=None, reason: str, settlement_rejection: bool = False) -> Payment:
+    """An external payment comes back (outgoing, returned by the beneficiary's bank or rejected
+    in a settlement status report while ``sent``) or is sent back (incoming): the amount moves
+    back through settlement; fees are not refunded."""
     _require(actor, "payments.return_payment")
     if not reason.strip():
         raise exc.InvalidPayment("a return needs a reason", field="reason")
@@ -95,7 +96,10 @@ def payment_return(*, payment_id: int, actor=None, reason: str) -> Payment:
     if payment.kind not in EXTERNAL_KINDS:
         raise exc.PaymentStateRefused(f"only external payments can be returned, not a {payment.kind}")
     before = payment.status
-    if before != Payment.Status.POSTED:
+    # An outgoing payment in a settlement file (sent) comes back only when the scheme rejects it
+    # (``core_banking/settlement``): a person cannot return money that is on its way out.
+    allowed = (Payment.Status.POSTED, Payment.Status.SENT) if settlement_rejection else (Payment.Status.POSTED,)
+    if before not in allowed:
         raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not posted")
     source, sink = amount_sides(payment)  # our customer's account and the settlement account
     account = payment.debtor_account if payment.kind == Payment.Kind.OUTGOING else payment.creditor_account

@@ -298,6 +298,8 @@ NOT_CLIENT_OWNED = {
     "business_date": "end-of-day runs: bank-wide, and a partner's token is refused outright (eod BankInternal)",
     **dict.fromkeys(("alert_id", "case_id", "attachment_id", "hit_id", "code"),
                     "compliance: bank-internal, a partner's token is refused outright (BankInternal)"),
+    **dict.fromkeys(("batch_id", "file_id"),
+                    "settlement of the bank's own batches and files: a partner's token is refused (BankInternal)"),
     **dict.fromkeys(("statement_id", "break_id", "match_id"),
                     "reconciliation of the bank's own accounts: a partner's token is refused outright (BankInternal)"),
 }

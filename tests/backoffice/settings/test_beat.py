@@ -22,7 +22,8 @@ def test_the_schedule_is_exactly_the_one_function_s_and_keyed_by_task():
     assert list(settings.CELERY_BEAT_SCHEDULE) == ["ledger.expire_holds", "tickets.escalate_breaches",
                                                    "kyc.open_periodic_reviews", "payments.verify_books",
                                                    "approvals.expire_requests", "eod.start",
-                                                   "compliance.escalate_overdue_cases", "webhooks.relay"]
+                                                   "compliance.escalate_overdue_cases", "webhooks.relay",
+                                                   "settlement.close_due_batches"]
     assert all(name == entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items())
 
 

@@ -50,7 +50,8 @@ def shot(page, name: str) -> None:
 
 def sign_in(browser, live_server, user, *, password: str = "a-long-enough-password"):
     """A new browser context signed in as ``user`` through the login page and the authenticator
-    code (a confirmed TOTP device is made for the user here). Returns the page."""
+    code (a confirmed TOTP device is made for the user here), on the landing page sign-in leads
+    to (the admin's index with the role's panels). Returns the page."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from .conftest import current_token
@@ -60,11 +61,14 @@ def sign_in(browser, live_server, user, *, password: str = "a-long-enough-passwo
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(f"{live_server.url}/staff/login/?next=/staff/")  # the staff home (the default is the admin)
+    page.goto(f"{live_server.url}/staff/login/")  # no ``next``: where sign-in lands by itself
     page.get_by_label("Username").fill(user.get_username())
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Authentication code").fill(current_token(device))
     page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{live_server.url}/staff/")
+    # The role's landing page: the admin's index with the panels of the person's roles, the staff
+    # pages of the daily work first (backoffice/staff/admin_home.py).
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.locator(".role-panels").first.wait_for()
     return page

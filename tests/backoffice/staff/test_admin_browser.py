@@ -50,8 +50,8 @@ def _problems(page, url: str) -> list[str]:
 def test_each_role_lands_on_its_page_and_walks_its_daily_work(live_server, browser, expect, people,  # noqa: F811
                                                               world, who):
     user = getattr(people, who)
-    page = sign_in(browser, live_server, user)
-    page.goto(f"{live_server.url}/admin/")
+    page = sign_in(browser, live_server, user)  # lands on the admin's home, the role's page
+    assert page.url == f"{live_server.url}/admin/"
     expect(page.locator("#user-tools")).to_contain_text(user.get_full_name() or user.get_username())
     shot(page, f"admin-{who}-home")
     panel_links = [href for href in page.locator(".role-panels a").evaluate_all("els => els.map(e => e.href)")]
@@ -59,7 +59,8 @@ def test_each_role_lands_on_its_page_and_walks_its_daily_work(live_server, brows
     problems = _problems(page, "/admin/")
     for number, href in enumerate(dict.fromkeys(panel_links)):
         page.goto(href)
-        assert page.locator("#content").count() == 1, f"{href} did not render the admin frame"
+        frame = "#content" if "/admin/" in href else "#main"  # the admin's or the staff pages' frame
+        assert page.locator(frame).count() == 1, f"{href} did not render the back office's frame"
         problems += _problems(page, href)
         first = page.locator("#result_list tbody tr th a").first
         if first.count():

@@ -4,7 +4,11 @@ issue, each with screenshots in var/screenshots/:
 * a support agent finds a payment by IBAN and amount and opens its story;
 * a reviewer approves a KYC application from the queue;
 * a maker requests an account freeze and a second user approves it;
-* an operations user watches an end-of-day run progress on the dashboard (htmx polling).
+* an operations user watches an end-of-day run progress on the dashboard (htmx polling);
+* a support agent works a ticket from the queue: claims it, replies, opens and resolves it.
+
+Each signs in at the staff login and lands on the role's page (the admin's index with its panels),
+then follows its "Daily work" links.
 
 The pages run in pytest-django's ``live_server``; the data is made through the services in the
 test's own thread (committed: these tests are transactional)."""
@@ -53,7 +57,8 @@ def expect():
 
 def test_support_finds_a_payment_by_iban_and_amount_and_opens_its_story(live_server, browser, expect, people, world):
     page = sign_in(browser, live_server, people.support)
-    page.get_by_role("link", name="Transactions").first.click()
+    shot(page, "00-support-landing")
+    page.get_by_role("link", name="Transaction look-up").first.click()
     page.get_by_label("IBAN (ours or the counterparty's)").fill(COUNTERPARTY)
     page.get_by_label("Amount from").fill("250")
     page.get_by_label("Amount to").fill("250")
@@ -69,10 +74,36 @@ def test_support_finds_a_payment_by_iban_and_amount_and_opens_its_story(live_ser
     page.context.close()
 
 
+def test_a_support_agent_works_a_ticket_from_the_queue(live_server, browser, expect, people, world):
+    from backoffice.tickets.models import Ticket
+
+    page = sign_in(browser, live_server, people.support)
+    page.get_by_role("link", name="My work queues").first.click()
+    expect(page.get_by_role("heading", name=re.compile("My tickets"))).to_be_visible()
+    page.get_by_role("link", name=world.ticket.number).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Ticket {world.ticket.number}")
+    expect(page.locator("#ticket-sla")).to_contain_text("First response due")
+    shot(page, "13-support-ticket")
+    page.get_by_role("button", name="Assign to me").click()
+    expect(page.get_by_role("status")).to_contain_text("assigned to support")
+    page.get_by_label("Message", exact=True).fill("We found your payment; it arrives today.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#ticket-messages")).to_contain_text("We found your payment")
+    page.get_by_role("button", name="Open", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Open")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Resolved")
+    expect(page.locator("#ticket-history")).to_contain_text("resolve")
+    shot(page, "14-support-ticket-resolved")
+    ticket = Ticket.objects.get(pk=world.ticket.pk)
+    assert ticket.status == "resolved" and ticket.assignee == people.support and ticket.first_response_at
+    page.context.close()
+
+
 def test_a_reviewer_approves_a_kyc_application_from_the_queue(live_server, browser, expect, people, world):
     application = kyc_in_review(world.carol, people)
     page = sign_in(browser, live_server, people.reviewer)
-    page.get_by_role("link", name="My queues").first.click()
+    page.get_by_role("link", name="My work queues").first.click()
     expect(page.get_by_role("heading", name=re.compile("My KYC reviews"))).to_be_visible()
     shot(page, "03-reviewer-queue")
     page.get_by_role("link", name=f"Application {application.pk}").click()
@@ -89,8 +120,9 @@ def test_a_reviewer_approves_a_kyc_application_from_the_queue(live_server, brows
 
 def test_a_maker_requests_a_freeze_and_a_second_user_approves_it(live_server, browser, expect, people, world):
     maker = sign_in(browser, live_server, people.ops)
-    maker.get_by_label("Search everywhere").fill("Lovelace")
-    maker.get_by_label("Search everywhere").press("Enter")
+    maker.get_by_role("link", name="Search everywhere").first.click()
+    maker.get_by_label("Search", exact=True).fill("Lovelace")
+    maker.get_by_label("Search", exact=True).press("Enter")
     expect(maker.get_by_role("heading", name="Customers")).to_be_visible()
     shot(maker, "06a-maker-search-results")
     maker.get_by_role("link", name=world.ada.number).click()
@@ -108,7 +140,7 @@ def test_a_maker_requests_a_freeze_and_a_second_user_approves_it(live_server, br
     maker.context.close()
 
     checker = sign_in(browser, live_server, people.officer)
-    checker.get_by_role("link", name="My queues").first.click()
+    checker.get_by_role("link", name="My work queues").first.click()
     checker.get_by_role("link", name=f"Request {request.pk}").first.click()
     expect(checker.get_by_role("heading", name=re.compile("About"))).to_contain_text("")
     checker.get_by_label("Comment or reason").fill("Confirmed with the customer by phone")
@@ -124,7 +156,7 @@ def test_operations_watch_an_end_of_day_run_on_the_dashboard(live_server, browse
     eod_population(settings)
     run = eod_start(actor=people.ops)
     page = sign_in(browser, live_server, people.ops)
-    page.get_by_role("link", name="Dashboard").first.click()
+    page.get_by_role("link", name="Operations dashboard").first.click()
     status = page.locator("#eod-status")
     expect(status).to_have_attribute("data-status", "running")
     # The vendored Chart.js loaded, offline (a deferred script: wait for it, do not race it).

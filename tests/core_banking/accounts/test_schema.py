@@ -3,6 +3,7 @@ warnings, problem+json errors, and no way to send a KYC status."""
 
 from __future__ import annotations
 
+import pytest
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
@@ -43,6 +44,7 @@ def test_the_api_including_customers_and_accounts_generates_a_valid_schema_witho
     assert amount["type"] == "string"
 
 
+@pytest.mark.backoffice
 def test_the_maker_checker_answers_are_documented():
     paths = _schema()["paths"]
 

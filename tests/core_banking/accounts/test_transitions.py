@@ -15,6 +15,7 @@ from core_banking.accounts.models import Account
 from core_banking.audit.models import AuditEvent
 from core_banking.common.maker_checker import approved_execution, system_execution
 from tests import banking
+from tests.helpers import assert_table_is_the_models_transitions
 
 
 @pytest.fixture
@@ -25,18 +26,8 @@ def action_types() -> dict:
     return ACTION_TYPES
 
 
-def _fsm_transitions() -> set[str]:
-    """The names of the model's ``@transition`` methods, as django-fsm registered them."""
-    field = Account._meta.get_field("status")
-    return {t.name for t in field.get_all_transitions(Account)}
-
-
 def test_every_action_of_the_table_is_a_transition_of_the_model_and_every_transition_is_in_the_table():
-    table = [t.name for t in transitions.TRANSITIONS]
-
-    assert len(table) == len(set(table))
-    assert set(table) == _fsm_transitions()
-    assert all(hasattr(getattr(Account, name), "_django_fsm") for name in table)
+    assert_table_is_the_models_transitions(transitions.TRANSITIONS, Account)
 
 
 def test_slugs_and_action_types_are_unique_and_each_maker_checker_or_staff_action_needs_a_reason():
@@ -78,6 +69,7 @@ def test_every_slug_of_the_table_is_routed_to_the_transition_view():
             f"/api/v1/accounts/7/{slug}/")
 
 
+@pytest.mark.backoffice
 def test_each_maker_checker_action_type_of_the_table_is_in_the_registry_with_its_label(action_types):
     for code, spec in transitions.BY_ACTION_TYPE.items():
         assert code in action_types, code
@@ -103,6 +95,7 @@ def _into_a_source_state_of(account: Account, name: str) -> str:
     raise AssertionError(f"no step of the table leads from {account.status} to where {name} may start")
 
 
+@pytest.mark.backoffice
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", list(transitions.BY_ACTION_TYPE))
 def test_executing_an_approved_maker_checker_action_fires_its_transition(ada, product, action_types, code):

@@ -43,6 +43,7 @@ def test_fractions_show_as_percentages_and_rates_as_published():
     assert md.format_number(D("0E-18")) == "0"
 
 
+@pytest.mark.backoffice
 def test_the_template_filters():
     template = Template('{% load money %}{{ a|money:"EUR" }} | {{ a|amount:"EUR" }} | {{ p|percent }} | '
                         '{{ r|fx_rate }}')

@@ -125,6 +125,7 @@ def test_the_feed_never_serves_an_event_behind_a_transaction_still_running():
     assert selectors.event_feed(after=selectors.cursor_of(served[-1])) == []
 
 
+@pytest.mark.backoffice
 @pytest.mark.django_db
 def test_the_feed_api_reads_on_from_next_and_refuses_a_bad_cursor(pair):
     a, b = pair
@@ -141,6 +142,7 @@ def test_the_feed_api_reads_on_from_next_and_refuses_a_bad_cursor(pair):
                    code="permission_denied")
 
 
+@pytest.mark.backoffice
 @pytest.mark.django_db(transaction=True)
 def test_a_partner_reads_only_the_events_of_its_own_customers(bank, eur_product):
     partner = token_api(role="api_client", scopes=["events"], kind="partner")

@@ -21,6 +21,7 @@ def test_reading_the_business_date_writes_nothing_and_opening_it_does():
     assert business_date_current() == opened
 
 
+@pytest.mark.backoffice
 def test_the_limits_allowance_get_writes_no_business_day():
     """A GET used to open the business day through the engine's writer."""
     from tests import banking

@@ -108,6 +108,7 @@ def test_demo_activity_covers_reversal_fx_and_a_pending_hold():
     assert account_balance(account_id=chloe_btc.pk).posted == Decimal("0.00534000")
 
 
+@pytest.mark.backoffice
 def test_seed_demo_runs_the_ledger_loader(settings):
     settings.DEBUG = True
     out = io.StringIO()

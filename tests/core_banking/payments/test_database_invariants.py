@@ -26,6 +26,8 @@ def posted(bank, eur_product, ada, bram):
     ("status = 'returned'", "payment_returned_has_entry"),
     ("creditor_account_id = NULL", "payment_accounts_by_kind"),
     ("kind = 'outgoing'", "payment_accounts_by_kind"),
+    ("status = 'sent'", "payment_sent_is_outgoing"),
+    ("status = 'settled'", "payment_sent_is_outgoing"),
 ])
 def test_raw_updates_that_break_a_rule_are_refused(posted, assignment, constraint):
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic(), connection.cursor() as cursor:
