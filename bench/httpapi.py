@@ -19,7 +19,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from bench.ledger import before_workers, cents, log
 from bench.util import ROOT, WaitSampler, latency_summary
+from tools.loopback_server import free_port, production_environment
 
 SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdefghij"
 PATH = "/api/v1/payments/"
@@ -58,40 +58,17 @@ def create_client_token() -> str:
     return plain
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def server_environment(database_url: str, var_dir: str, port: int) -> dict[str, str]:
-    """The production settings' environment (as tests/fuzz/run.py's ``server_environment``)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="backoffice.settings.production",
-        SECRET_KEY=SECRET_KEY,
-        DATABASE_URL=database_url,
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
-        CACHE_KEY_PREFIX=f"bench-h-{port}",
-        CELERY_BROKER_URL="",
-        VAR_DIR=var_dir,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback; TLS is terminated in front in production
-        LOG_LEVEL="WARNING",
-        API_THROTTLE_USER="1000000/minute",
-        API_THROTTLE_ANON="1000000/minute",
-        API_THROTTLE_MONEY="1000000/minute",
-        API_THROTTLE_AUTH_FAILURES="1000000/minute",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    """The production settings' environment, as the API fuzzing runs the server."""
+    return production_environment(database_url=database_url, var_dir=var_dir, secret_key=SECRET_KEY,
+                                  cache_prefix=f"bench-h-{port}")
 
 
 class Server:
     """gunicorn in its own session (so that stopping it stops its workers and nothing else)."""
 
     def __init__(self, database_url: str, workers: int, worker_class: str, threads: int):
-        self.port = _free_port()
+        self.port = free_port()
         self.var_dir = tempfile.mkdtemp(prefix="corebank-bench-h-")
         self.log_path = Path(self.var_dir) / "server.log"
         args = [sys.executable, "-m", "gunicorn", "backoffice.wsgi:application",

@@ -194,12 +194,8 @@ def entry_post(
                        execute=lambda: entry_post(postings=legs, idempotency_key=idempotency_key, actor=actor,
                                                   kind=kind, external_ref=external_ref, description=description,
                                                   metadata=metadata, value_date=value_date))
-    spec = EntrySpec(
-        legs=legs, idempotency_key=idempotency_key, kind=kind, external_ref=external_ref,
-        description=description, metadata=metadata or {}, value_date=value_date,
-        request_hash=_request_hash(kind, legs, external_ref=external_ref, description=description,
-                                   metadata=metadata or {}, value_date=value_date),
-    )
+    spec = _spec(legs=legs, idempotency_key=idempotency_key, kind=kind, external_ref=external_ref,
+                 description=description, metadata=metadata, value_date=value_date)
     return entries_post([spec], actor=actor)[0]
 
 
@@ -240,7 +236,13 @@ def entry_spec(
     ``entry_post`` and maker-checker), for a caller that writes it through ``entry_plan``."""
     if kind not in {EntryKind.TRANSFER, EntryKind.FX}:
         raise exc.InvalidEntry(f"entries of kind {kind!r} are not written through an entry plan")
-    legs = _legs(postings)
+    return _spec(legs=_legs(postings), idempotency_key=idempotency_key, kind=kind, external_ref=external_ref,
+                 description=description, metadata=metadata, value_date=value_date)
+
+
+def _spec(*, legs: list[Leg], idempotency_key: str, kind: str, external_ref: str, description: str,
+          metadata: dict | None, value_date: dt.date | None) -> EntrySpec:
+    """One entry as the engine takes it, with the digest of the request (``request_hash``)."""
     return EntrySpec(
         legs=legs, idempotency_key=idempotency_key, kind=kind, external_ref=external_ref,
         description=description, metadata=metadata or {}, value_date=value_date,

@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
+
+from tools.loopback_server import free_port, production_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -102,36 +103,12 @@ def _recreate_database(url: str, *, drop_only: bool = False) -> None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def server_environment(database_url: str, var_dir: Path, port: int) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="backoffice.settings.production",
-        SECRET_KEY=SECRET_KEY,
-        DATABASE_URL=database_url,
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
-        CACHE_KEY_PREFIX=f"fuzz-{port}",
-        CELERY_BROKER_URL="",
-        VAR_DIR=str(var_dir),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback; TLS is terminated in front in production
-        LOG_LEVEL="WARNING",
-        # One address and eight clients send thousands of requests a minute, some with no token (the
-        # schema's optional security): the throttles have their own tests (tests/backoffice/api_clients,
-        # tests/core_banking/common) and would only turn the run into 429s.
-        API_THROTTLE_USER="1000000/minute",
-        API_THROTTLE_ANON="1000000/minute",
-        API_THROTTLE_MONEY="1000000/minute",
-        API_THROTTLE_AUTH_FAILURES="1000000/minute",
-        AXES_ENABLED="0",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    # One address and eight clients send thousands of requests a minute, some with no token (the
+    # schema's optional security): the throttles (raised by production_environment) and the
+    # sign-in lockout have their own tests and would only turn the run into 429s.
+    return production_environment(database_url=database_url, var_dir=str(var_dir), secret_key=SECRET_KEY,
+                                  cache_prefix=f"fuzz-{port}", AXES_ENABLED="0")
 
 
 def _run(args: list[str], env: dict[str, str], log: Path, timeout: float) -> str:
@@ -251,7 +228,7 @@ def run() -> Summary:
     out_dir.mkdir(parents=True)
     summary = Summary(seed=seed, examples=examples)
     database_url = fuzz_database_url()
-    port = _free_port()
+    port = free_port()
     var_dir = Path(tempfile.mkdtemp(prefix="corebank-fuzz-"))
     env = server_environment(database_url, var_dir, port)
     access_log = out_dir / "access.log"
