@@ -291,7 +291,9 @@ class JournalEntry(models.Model):
 
 
 class Posting(models.Model):
-    # Indexes are chosen by hand: (entry) and (account, shard, posted_at) serve every query.
+    # Indexes are chosen by hand: (entry) and (account, shard, posted_at) serve the ledger's own
+    # queries; (amount), added by migration 0007 outside the model state, serves the staff search
+    # of entries by amount (one more index entry per posting written).
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings", db_index=False)
     # One composite foreign key (account_id, currency_id) -> account (id, currency_id), added in
     # migration 0002, replaces the two plain ones: it also proves the currency is the account's.

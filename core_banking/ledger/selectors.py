@@ -388,14 +388,20 @@ def hold_get(*, hold_id: int, visible_to=None) -> Hold:
 # --- staff pages -----------------------------------------------------------------------------
 
 
-def journal_entry_find(*, entry_id: int | None = None, external_ref: str = "", limit: int = 20) -> list[JournalEntry]:
-    """Entries for the staff search box: by id (the primary key) or external reference (its
-    index), exact, with their postings (one prefetch)."""
+def journal_entry_find(*, entry_id: int | None = None, external_ref: str = "", amount: Decimal | None = None,
+                       limit: int = 20) -> list[JournalEntry]:
+    """Entries for the staff search box: by id (the primary key), external reference (its index)
+    or amount (an entry with a posting of that absolute amount, debit or credit: ``amount IN (a,
+    -a)`` on the ``ledger_posting_amount`` index, migration 0007), exact, combined with OR, newest
+    first, with their postings (one prefetch)."""
     condition = Q()
     if entry_id is not None:
         condition |= Q(pk=entry_id)
     if external_ref:
         condition |= Q(external_ref=external_ref.strip())
+    if amount is not None and amount != 0:  # a posting is never zero (ledger_posting_amount_not_zero)
+        amount = abs(Decimal(amount))
+        condition |= Q(pk__in=Posting.objects.filter(amount__in=[amount, -amount]).values("entry_id"))
     if not condition:
         return []
     return list(JournalEntry.objects.prefetch_related(

@@ -1,6 +1,6 @@
 """Search everywhere: one box that finds a customer (name, e-mail, phone, IBAN, customer number),
 an account (IBAN, number), a payment (reference or end-to-end id, amount, business date, IBAN), a
-ledger entry (``#id`` or external reference), a ticket (number) or a compliance case (number).
+ledger entry (``#id``, external reference or amount), a ticket (number) or a compliance case (number).
 
 Why it stays fast on millions of rows: the box is parsed into typed tokens first (an IBAN, an
 e-mail, a date, an amount, a number with a known prefix, name words), and each kind of token is
@@ -14,9 +14,9 @@ table:
 * payments: reference (unique) or end-to-end id (``payment_end_to_end``), amount
   (``payment_amount_time``), business date (``payment_date_status``), counterparty IBAN
   (``payment_cpty_iban_time``) or our account's id on either side (the account-time indexes);
-* ledger entries: primary key or ``external_ref`` (its index). Entries are not searched by amount:
-  a posting's amount has no index (the ledger's hot insert path stays lean); a payment's amount
-  finds the payment, which links its entry;
+* ledger entries: primary key, ``external_ref`` (its index) or amount: an entry with a posting of
+  that absolute amount, debit or credit (``ledger_posting_amount``, ``ledger.0007``); the criteria
+  are combined with OR;
 * tickets and cases: their unique numbers.
 
 Every list stops at ``LIMIT`` rows. Each kind is searched only for a user who may view it
@@ -126,9 +126,10 @@ def run_search(user, criteria: dict) -> dict:
             results["payments"] = payments_selectors.payment_find(
                 reference=reference, amount=criteria.get("amount"), business_date=criteria.get("date"),
                 iban=criteria.get("iban", ""), limit=LIMIT)
-    if user.has_perm("ledger.view_journalentry") and (criteria.get("entry_id") or single_word):
-        results["entries"] = ledger_selectors.journal_entry_find(entry_id=criteria.get("entry_id"),
-                                                                 external_ref=single_word, limit=LIMIT)
+    if user.has_perm("ledger.view_journalentry") and (criteria.get("entry_id") or single_word
+                                                       or criteria.get("amount") is not None):
+        results["entries"] = ledger_selectors.journal_entry_find(
+            entry_id=criteria.get("entry_id"), external_ref=single_word, amount=criteria.get("amount"), limit=LIMIT)
     if user.has_perm("tickets.view_ticket") and criteria.get("ticket"):
         results["tickets"] = tickets_selectors.ticket_find(number=criteria["ticket"], limit=LIMIT)
     if user.has_perm("compliance_cases.view_case") and criteria.get("case"):

@@ -1,8 +1,11 @@
 """Search everywhere (issue 9): each kind of token finds its objects, each through an index; what a
 role may not view is not searched; personal data masked; bad input is a form error; the query
-count does not grow with the results; the trigram index serves a name search."""
+count does not grow with the results; the trigram index serves a name search and the
+posting-amount index a ledger-entry amount search."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -115,3 +118,48 @@ def test_a_name_search_can_use_the_trigram_index(world):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "customer_email_upper" in plan, plan
+
+
+def test_finds_ledger_entries_by_amount_in_a_fixed_number_of_queries(world, people, signed_in,
+                                                                      django_assert_max_num_queries):
+    from core_banking.ledger.services import transfer
+
+    ops = signed_in(people.officer)
+    search(ops, "Lovelace")  # warm the session and permission caches
+    with django_assert_max_num_queries(14):
+        page = search(ops, "12.50").content.decode()
+    assert "Ledger entries" in page and f"#{world.internal.entry_id}" in page
+    assert f"#{world.outgoing.entry_id}" not in page
+    assert f"#{world.internal.entry_id}" in search(ops, "12,50").content.decode()
+    assert f"#{world.internal.entry_id}" in search(ops, f"12.50 {world.a.iban}").content.decode()
+    # More entries of that amount (debit or credit, any accounts) cost no more queries.
+    more = [transfer(debit_account_id=world.a.ledger_account_id, credit_account_id=world.b.ledger_account_id,
+                     amount=Decimal("12.50"), idempotency_key=f"more-{n}").entry_id for n in range(5)]
+    with django_assert_max_num_queries(14):
+        page = search(ops, "12.50").content.decode()
+    assert all(f"#{entry}" in page for entry in [*more, world.internal.entry_id])
+    assert "Ledger entries" not in search(ops, "12.51").content.decode()
+    # Who may not view ledger entries does not search them.
+    assert "Ledger entries" not in search(signed_in(people.admin), "12.50").content.decode()
+
+
+def test_an_entry_amount_search_uses_the_posting_amount_index(world):
+    """The query ``journal_entry_find`` sends for an amount, explained with sequential and plain
+    index scans priced out (a tiny test table would never be read by index otherwise): the
+    postings are found through ``ledger_posting_amount`` (migration ``ledger.0007``)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from core_banking.ledger.selectors import journal_entry_find
+
+    with CaptureQueriesContext(connection) as queries:
+        assert journal_entry_find(amount=Decimal("12.50"))
+    sql = queries.captured_queries[0]["sql"]
+    assert "ledger_posting" in sql and "12.50" in sql, sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        # A plain index scan could walk ledger_posting_entry and filter its rows; a bitmap scan needs
+        # an index condition, which only the amount index offers.
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ledger_posting_amount" in plan, plan
