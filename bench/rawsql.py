@@ -166,21 +166,28 @@ def _round_trips(results: list[dict]) -> dict:
     return {label: round(s / c * 1000, 3) for label, (c, s) in totals.items()}
 
 
-def scenario_raw(url: str, options: str, accounts: Sequence[int], chains: int, workers: Sequence[int],
-                 seconds: float, log, before_workers) -> dict:
+def _levels(name: str, prepare, url: str, options: str, accounts: Sequence[int], chains: int,
+            workers: Sequence[int], seconds: float, log, before_workers) -> dict:
+    """Each worker count of a raw scenario (d or d1): its workers, rates, round trips and waits."""
     out = {}
     for n in workers:
-        log(f"d: {n} raw worker(s) x {seconds}s")
+        log(f"{name}: {n} raw worker(s) x {seconds}s")
         before_workers()
-        args = [(url, options, list(accounts), chains, seconds, f"d-{n}w{w}", hash(("d", n, w)))
+        args = [(url, options, list(accounts), chains, seconds, f"{name}-{n}w{w}", hash((name, n, w)))
                 for w in range(n)]
         with WaitSampler(url) as waits:
-            results = run_workers(prepare_raw_worker, args)
+            results = run_workers(prepare, args)
         level = combine(results)
         level["round_trip_mean_ms"] = _round_trips(results)
         level["db_wait_profile"] = waits.summary()
         out[str(n)] = level
-        log(f"d: {n} raw worker(s): {level['transfers_per_second']}/s")
+        log(f"{name}: {n} raw worker(s): {level['transfers_per_second']}/s")
+    return out
+
+
+def scenario_raw(url: str, options: str, accounts: Sequence[int], chains: int, workers: Sequence[int],
+                 seconds: float, log, before_workers) -> dict:
+    out = _levels("d", prepare_raw_worker, url, options, accounts, chains, workers, seconds, log, before_workers)
     return {
         "description": "psycopg 3 directly, no Django: the engine's own prepared statements for a 2-leg "
                        "transfer in 3 round trips (BEGIN+locks+reads, one statement updating the balances and "
@@ -349,19 +356,8 @@ def prepare_raw_one_worker(url: str, options: str, accounts: list[int], chains: 
 
 def scenario_raw_one(url: str, options: str, accounts: Sequence[int], chains: int, workers: Sequence[int],
                      seconds: float, log, before_workers) -> dict:
-    out = {}
-    for n in workers:
-        log(f"d1: {n} worker(s) x {seconds}s")
-        before_workers()
-        args = [(url, options, list(accounts), chains, seconds, f"d1-{n}w{w}", hash(("d1", n, w)))
-                for w in range(n)]
-        with WaitSampler(url) as waits:
-            results = run_workers(prepare_raw_one_worker, args)
-        level = combine(results)
-        level["round_trip_mean_ms"] = _round_trips(results)
-        level["db_wait_profile"] = waits.summary()
-        out[str(n)] = level
-        log(f"d1: {n} worker(s): {level['transfers_per_second']}/s")
+    out = _levels("d1", prepare_raw_one_worker, url, options, accounts, chains, workers, seconds, log,
+                  before_workers)
     return {
         "description": "psycopg 3 directly, no Django: one PL/pgSQL function (created by the bench, its body "
                        "generated from the engine's prepared statements) does what d does in its first two "
