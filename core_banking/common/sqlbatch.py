@@ -2,9 +2,11 @@
 
 A round trip to PostgreSQL costs more than most statements of the payment path take to run, so
 the services that care about it (the payment path) collect the statements of one step and send
-them together: one multi-statement query on PostgreSQL (psycopg binds the parameters on the
-client, so the statements travel as one simple query; each keeps its own snapshot and its own
-result), one ``execute`` each elsewhere (SQLite, the embedded database of ``make run``).
+them together: on PostgreSQL in one pipeline (libpq's pipeline mode: every statement is sent,
+then one sync; a transaction's BEGIN not sent yet goes first; each statement is bound on the
+server from its own parameters and prepared once per session, so PostgreSQL neither parses nor
+plans it again; each keeps its own snapshot and its own result), one ``execute`` each elsewhere
+(SQLite, the embedded database of ``make run``). ``fetch`` runs one statement the same way.
 
     batch = Batch()
     found = batch.add("SELECT id FROM payments_payment WHERE idempotency_key = %s", [key])
@@ -12,23 +14,146 @@ result), one ``execute`` each elsewhere (SQLite, the embedded database of ``make
     batch.run()
     found.rows  # [(7,)]
 
-A failing statement fails the whole query with its error (the caller's transaction then rolls
-back); the statements after it do not run. ``Statement.rows`` is None for a statement that
-returns no rows (an INSERT without RETURNING).
+A failing statement fails the batch with its error, raised as Django's database errors are (the
+caller's transaction then rolls back); the statements after it do not run. ``Statement.rows``
+is None for a statement that returns no rows (an INSERT without RETURNING).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+import time
+import weakref
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.sql.subqueries import InsertQuery
+from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.generators import fetch_many, pipeline_communicate
 from psycopg.pq import ExecStatus
 
 _INSERT_SQL: dict[tuple, str] = {}
 _INSERT_FIELDS: dict[tuple, list] = {}
+
+
+def prepared_statements_enabled() -> bool:
+    """False behind a transaction-mode connection pooler (PgBouncer), whose shared sessions cannot
+    keep a prepared statement: ``LEDGER_PREPARED_STATEMENTS = False``."""
+    return bool(getattr(settings, "LEDGER_PREPARED_STATEMENTS", True))
+
+
+def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple] | None:
+    """Run one statement as a batch's statements run (bound on the server and prepared, on
+    PostgreSQL); its rows, or None when it returns none."""
+    batch = Batch()
+    statement = batch.add(sql, params)
+    batch.run()
+    return statement.rows
+
+
+# --- PostgreSQL: one pipeline, bound on the server, prepared once per session --------------------
+
+_NUMBERED: dict[str, bytes] = {}
+_PLACEHOLDERS = re.compile(r"%%|%s")
+#: Per psycopg connection: {(SQL, parameter types): name of the statement prepared for them}, and
+#: the numbers of the names.
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _numbered(sql: str) -> bytes:
+    """``sql`` with its ``%s`` placeholders numbered (``$1``, ``$2``...) as the server wants them."""
+    numbered = _NUMBERED.get(sql)
+    if numbered is None:
+        count = 0
+
+        def number(match: re.Match) -> str:
+            nonlocal count
+            if match.group() == "%%":
+                return "%"
+            count += 1
+            return f"${count}"
+
+        numbered = _NUMBERED[sql] = _PLACEHOLDERS.sub(number, sql).encode()
+    return numbered
+
+
+def _pipeline(raw, statements: Sequence[Statement], *, prepare: bool) -> None:
+    """Send ``statements`` in libpq's pipeline mode and read every result after one sync.
+
+    Each statement's parameters are adapted by psycopg's (compiled) transformer with the
+    connection's adapters, and sent apart from its text (the server binds them, nothing is quoted
+    into the SQL); with ``prepare`` a statement is prepared on its first use in the session, under
+    a name of ours, and executed by name from then on. The transaction's BEGIN, when psycopg has
+    yet to send it, travels in the same pipeline. The first failing statement's error is raised
+    (psycopg's exception; the caller maps it to Django's), and the statements after it do not run
+    (the server skips them up to the sync)."""
+    pgconn = raw.pgconn
+    transformer = Transformer(raw)
+    session = _PREPARED.get(raw)
+    if session is None:
+        session = _PREPARED[raw] = ({}, itertools.count())
+    names, numbers = session
+    pending: dict = {}  # prepared by this pipeline
+    commands: deque = deque()
+    expected: list = []  # per command with a result: None, a name being prepared, or a Statement
+    with raw.lock:
+        if not raw.autocommit and pgconn.transaction_status == pq.TransactionStatus.IDLE:
+            commands.append(partial(pgconn.send_query_params, raw._get_tx_start_command(), None))
+            expected.append(None)
+        for statement in statements:
+            command = _numbered(statement.sql)
+            params = statement.params
+            values = transformer.dump_sequence(params, [PyFormat.AUTO] * len(params)) if params else None
+            types = transformer.types if params else ()
+            formats = transformer.formats if params else None
+            if prepare:
+                key = (command, types)
+                name = names.get(key) or pending.get(key)
+                if name is None:
+                    name = pending[key] = f"_cb{next(numbers)}".encode()
+                    commands.append(partial(pgconn.send_prepare, name, command, types))
+                    expected.append((key, name))
+                commands.append(partial(pgconn.send_query_prepared, name, values, formats))
+            else:
+                commands.append(partial(pgconn.send_query_params, command, values, types, formats))
+            expected.append(statement)
+        commands.append(pgconn.pipeline_sync)
+        expected.append(None)
+        pgconn.enter_pipeline_mode()
+        try:
+            groups = raw.wait(pipeline_communicate(pgconn, commands))
+            while len(groups) < len(expected):
+                group = raw.wait(fetch_many(pgconn))
+                if group:
+                    groups.append(group)
+        finally:
+            pgconn.exit_pipeline_mode()
+    error = None
+    for what, group in zip(expected, groups, strict=True):
+        result = group[-1]
+        status = result.status
+        if status == ExecStatus.FATAL_ERROR:
+            error = error or psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+        elif status == ExecStatus.PIPELINE_ABORTED or error is not None:
+            continue
+        elif isinstance(what, Statement):
+            if status == ExecStatus.TUPLES_OK:
+                transformer.set_pgresult(result)
+                what.rows = transformer.load_rows(0, result.ntuples, tuple)
+            else:
+                what.rows = None
+        elif isinstance(what, tuple):  # a statement prepared: known to the session from now on
+            names[what[0]] = what[1]
+    if error is not None:
+        raise error
 
 
 def _insert_fields(model, with_pk: bool) -> list:
@@ -114,6 +239,11 @@ class Batch:
             self._inserted.append(obj)
         return statements
 
+    def _send(self, _sql, _params, _many, _context) -> None:
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.wrap_database_errors:
+            _pipeline(connection.connection, self.statements, prepare=prepared_statements_enabled())
+
     @staticmethod
     def _compile(connection, model, fields, obj) -> tuple[str, list]:
         query = InsertQuery(model)
@@ -128,19 +258,23 @@ class Batch:
         if not self.statements:
             return
         connection = connections[DEFAULT_DB_ALIAS]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and len(self.statements) > 1:
-                raw = cursor.cursor
-                # Bound one statement at a time, so psycopg's cache of parsed statements serves
-                # each (it parses a long text anew every time); sent as one text, no parameters.
-                cursor.execute("; ".join(raw.mogrify(s.sql, s.params) for s in self.statements))
-                for index, statement in enumerate(self.statements):
-                    if index:
-                        raw.nextset()
-                    # (the result's status, not ``description``, which builds its columns anew)
-                    returned = raw.pgresult is not None and raw.pgresult.status == ExecStatus.TUPLES_OK
-                    statement.rows = raw.fetchall() if returned else None
-            else:
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            connection.validate_thread_sharing()
+            connection.validate_no_broken_transaction()
+            executor = self._send
+            for wrapper in reversed(connection.execute_wrappers):
+                executor = partial(wrapper, executor)
+            sql = "; ".join(s.sql for s in self.statements)
+            params = [s.params for s in self.statements] if len(self.statements) > 1 else self.statements[0].params
+            started = time.monotonic()
+            try:
+                executor(sql, params, False, {"connection": connection, "cursor": None})
+            finally:
+                if connection.queries_logged:
+                    connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+        else:
+            with connection.cursor() as cursor:
                 for statement in self.statements:
                     cursor.execute(statement.sql, statement.params)
                     statement.rows = cursor.fetchall() if cursor.description is not None else None

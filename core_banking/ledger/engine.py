@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from core_banking.common.idempotency import ReplayRace
 from core_banking.common.money import check_fits, to_decimal
+from core_banking.common.sqlbatch import Batch
 from core_banking.ledger import exceptions as exc
 from core_banking.ledger import prepared
 from core_banking.ledger.hashing import canonical_json, chain_next, entry_content_digest
@@ -118,8 +119,7 @@ def is_postgres() -> bool:
 def lock_keys(scope: str, keys: Sequence[str]) -> None:
     if not is_postgres():
         return
-    with connection.cursor() as cursor:
-        prepared.run(cursor, "ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(scope, keys)])
+    prepared.rows("ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(scope, keys)])
 
 
 def _lock_names(scope: str, keys: Sequence[str]) -> list[str]:
@@ -159,25 +159,19 @@ def _account_info(row) -> AccountInfo:
 
 def _lock_and_read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
     """Take the locks, then read accounts, entries already written under the keys, and the open
-    business date. On PostgreSQL this is one round trip: a multi-statement query whose later
-    statements each take a fresh snapshot, after the locks are held."""
+    business date. On PostgreSQL this is one round trip: a pipeline of statements (``Batch``)
+    whose later statements each take a fresh snapshot, after the locks are held."""
     ids = sorted(set(account_ids))
     if is_postgres():
-        with connection.cursor() as cursor:
-            parts = [
-                prepared.sql_for(cursor, "ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(scope, keys)]),
-                prepared.sql_for(cursor, "ledger_accounts", [ids]),
-                prepared.sql_for(cursor, "ledger_existing", [scope, list(keys)]),
-                prepared.sql_for(cursor, "ledger_open_day", []),
-            ]
-            cursor.execute("; ".join(sql for sql, _ in parts), [v for _, values in parts for v in values])
-            raw = cursor.cursor
-            raw.nextset()
-            accounts = {row[0]: _account_info(row) for row in raw.fetchall()}
-            raw.nextset()
-            existing = {row[0]: (row[1], row[2]) for row in raw.fetchall()}
-            raw.nextset()
-            day = raw.fetchone()
+        batch = Batch()
+        batch.add(*prepared.inline("ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(scope, keys)]))
+        accounts_read = batch.add(*prepared.inline("ledger_accounts", [ids]))
+        existing_read = batch.add(*prepared.inline("ledger_existing", [scope, list(keys)]))
+        day_read = batch.add(*prepared.inline("ledger_open_day", []))
+        batch.run()
+        accounts = {row[0]: _account_info(row) for row in accounts_read.rows}
+        existing = {row[0]: (row[1], row[2]) for row in existing_read.rows}
+        day = day_read.one()
         return accounts, existing, (day[0] if day else None)
     accounts, existing = read_accounts(ids, scope, keys)
     return accounts, existing, None
@@ -296,9 +290,8 @@ def apply_shard_changes(changes: dict[int, ShardChange]) -> dict[int, AppliedSha
             ch = changes[row_id]
             for column, value in zip(columns, (row_id, ch.delta, ch.count, ch.held, ch.pending_in), strict=True):
                 column.append(value)
-        with connection.cursor() as cursor:
-            prepared.run(cursor, "ledger_apply_balances", list(columns))
-            return {row[0]: (row[1], row[2], row[3], row[4]) for row in cursor.fetchall()}
+        return {row[0]: (row[1], row[2], row[3], row[4])
+                for row in prepared.rows("ledger_apply_balances", list(columns))}
     return _apply_shard_changes_python(changes, ids)
 
 
@@ -453,10 +446,8 @@ def write_entries(
 def _raise_if_written_meanwhile(scope: str, keys: Sequence[str]) -> None:
     if not is_postgres():
         return  # SQLite writers are serialized: nothing can have been written meanwhile
-    with connection.cursor() as cursor:
-        prepared.run(cursor, "ledger_existing", [scope, list(keys)])
-        if cursor.fetchone():
-            raise ReplayRace()
+    if prepared.rows("ledger_existing", [scope, list(keys)]):
+        raise ReplayRace()
 
 
 def _write_one_pg(p: _Prepared, changes: dict[int, ShardChange], rows: list[int], business_date, now, scope,
@@ -466,9 +457,7 @@ def _write_one_pg(p: _Prepared, changes: dict[int, ShardChange], rows: list[int]
     from the updated shard. Row locks are held only from this statement to the commit, with no
     Python work in between."""
     params = _write_one_params(p, changes, rows, business_date, now, scope, actor_id)
-    with connection.cursor() as cursor:
-        prepared.run(cursor, "ledger_write_one", params)
-        row = cursor.fetchone()
+    [row] = prepared.rows("ledger_write_one", params)
     return _written_one(row, p, changes, business_date, now, scope, actor_id)
 
 
@@ -564,13 +553,12 @@ class EntryPlan:
     def read(self, batch) -> None:
         if not is_postgres():
             return
-        with connection.cursor() as cursor:
-            parts = [
-                prepared.sql_for(cursor, "ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(self.scope, [self.key])]),
-                prepared.sql_for(cursor, "ledger_accounts", [self.account_ids]),
-                prepared.sql_for(cursor, "ledger_existing", [self.scope, [self.key]]),
-                prepared.sql_for(cursor, "ledger_open_day", []),
-            ]
+        parts = [
+            prepared.inline("ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(self.scope, [self.key])]),
+            prepared.inline("ledger_accounts", [self.account_ids]),
+            prepared.inline("ledger_existing", [self.scope, [self.key]]),
+            prepared.inline("ledger_open_day", []),
+        ]
         statements = [batch.add(sql, values) for sql, values in parts]
         balances = batch.add(
             "SELECT id, balance, held, floor FROM ledger_balance WHERE account_id = ANY(%s) AND floor IS NOT NULL",
@@ -624,8 +612,7 @@ class EntryPlan:
         p, changes, rows, business_date = self._checked
         now = timezone.now()
         params = _write_one_params(p, changes, rows, business_date, now, self.scope, self.actor_id)
-        with connection.cursor() as cursor:
-            sql, values = prepared.sql_for(cursor, "ledger_write_one_id", [*params, self.entry_id])
+        sql, values = prepared.inline("ledger_write_one_id", [*params, self.entry_id])
         self._statement = (batch.add(sql, values), now)
 
     def result(self) -> Written:

@@ -1,24 +1,22 @@
-"""Server-side prepared statements for the posting path (PostgreSQL).
+"""The posting path's statements (PostgreSQL), prepared once per database session.
 
 Planning the posting statements costs PostgreSQL more than running them (about 0.8 ms of
-planning against 0.3 ms of execution for the balance UPDATE), so the hot path prepares each
-statement once per database session and then only sends ``EXECUTE name(...)``. Every statement has
-a fixed shape (arrays through ``unnest``, never a variable number of placeholders), so one
-prepared statement serves any number of postings.
+planning against 0.3 ms of execution for the balance UPDATE), so each is bound on the server and
+prepared on its first use in a session by ``core_banking.common.sqlbatch`` (the mechanism the
+payment path's batches use too); later uses send only the parameters. Every statement has a fixed
+shape (arrays through ``unnest``, never a variable number of placeholders), so one prepared
+statement serves any number of postings.
 
-Prepared statements belong to the session (they survive a rolled-back transaction), so the set of
-prepared names is remembered per underlying psycopg connection. Behind a transaction-mode
-connection pooler (PgBouncer) sessions are shared: set ``LEDGER_PREPARED_STATEMENTS = False``.
+Behind a transaction-mode connection pooler (PgBouncer) sessions are shared: set
+``LEDGER_PREPARED_STATEMENTS = False`` and the same statements are sent unprepared.
 """
 
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Sequence
 
-from django.conf import settings
-from django.db import connection
+from core_banking.common.sqlbatch import fetch, prepared_statements_enabled
 
 # Shared by the batch and the single-entry statements, which both provide `d` (the shard changes)
 # and $1 (their ids): lock every touched shard in id order first (no deadlock between two
@@ -136,39 +134,37 @@ STATEMENTS["ledger_write_one_id"] = (
 )
 ENTRY_ID_SQL = "SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id'))"
 
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 def enabled() -> bool:
-    return getattr(settings, "LEDGER_PREPARED_STATEMENTS", True)
+    return prepared_statements_enabled()
 
 
-def sql_for(cursor, name: str, params: Sequence) -> tuple[str, list]:
-    """The SQL and parameters that run statement ``name``: ``EXECUTE name(...)`` after preparing
-    it once on this session, or (prepared statements disabled) the statement itself with each
-    ``$n`` turned into a typed placeholder."""
-    types, body = STATEMENTS[name]
-    type_list = [t.strip() for t in types.split(",")] if types else []
-    if enabled():
-        raw = connection.connection
-        names = _prepared.get(raw)
-        if names is None:
-            names = _prepared[raw] = set()
-        if name not in names:
-            cursor.execute(f"PREPARE {name}{f'({types})' if types else ''} AS {body}")
-            names.add(name)
-        return f"EXECUTE {name}" + (f"({', '.join(['%s'] * len(params))})" if params else ""), list(params)
-    inline_params: list = []
-
-    def placeholder(match: re.Match) -> str:
-        index = int(match.group(1)) - 1
-        inline_params.append(params[index])
-        return f"%s::{type_list[index]}"
-
-    return _PLACEHOLDER.sub(placeholder, body), inline_params
+def rows(name: str, params: Sequence = ()) -> list[tuple]:
+    """Run statement ``name`` (bound on the server, prepared once per session unless prepared
+    statements are disabled); its rows."""
+    sql, values = inline(name, params)
+    return fetch(sql, values) or []
 
 
-def run(cursor, name: str, params: Sequence = ()) -> None:
-    sql, values = sql_for(cursor, name, params)
-    cursor.execute(sql, values)
+def inline(name: str, params: Sequence) -> tuple[str, list]:
+    """Statement ``name`` itself, each ``$n`` turned into a typed placeholder: for a caller that
+    binds on the server and prepares it (``core_banking.common.sqlbatch``)."""
+    form = _INLINE.get(name)
+    if form is None:
+        types, body = STATEMENTS[name]
+        type_list = [t.strip() for t in types.split(",")] if types else []
+        order: list[int] = []
+
+        def placeholder(match: re.Match) -> str:
+            index = int(match.group(1)) - 1
+            order.append(index)
+            return f"%s::{type_list[index]}"
+
+        form = _INLINE[name] = (_PLACEHOLDER.sub(placeholder, body), order)
+    sql, order = form
+    return sql, [params[index] for index in order]
+
+
+_INLINE: dict[str, tuple[str, list[int]]] = {}

@@ -1,8 +1,8 @@
 """A new payment: what it would cost (``payment_preview``) and making it (``payment_create``).
 
-A payment is made in five round trips to PostgreSQL, its BEGIN and COMMIT included (the
-currency is pre-checked by ``payment_request`` against the process's cached copy and confirmed
-with the reads of step 1):
+A payment is made in four round trips to PostgreSQL, its COMMIT included (its BEGIN travels in
+the first batch; the currency is pre-checked by ``payment_request`` against the process's cached
+copy and confirmed with the reads of step 1):
 
 1. **the request's reads**, one batch (``_read_request``): the payment already under the
    idempotency key (a replay), the accounts share-locked with their customer, product and
@@ -161,8 +161,8 @@ def payment_create(
 
 
 def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payment, bool]:
-    """Runs inside run_idempotent's transaction, in three round trips after its BEGIN (then the
-    COMMIT): the reads of the request (``_read_request``), the locks and reads of the fee policy,
+    """Runs inside run_idempotent's transaction, in three round trips (the first carries its
+    BEGIN; then the COMMIT): the reads of the request (``_read_request``), the locks and reads of the fee policy,
     the checks and the ledger (``_read_counters``), and every write (``_write``). A refusal is
     raised from what the reads found, before anything is written. The fee policy and checks that
     offer ``plan`` take part in these round trips; the others run with round trips of their own
@@ -234,7 +234,7 @@ _BOOKING_SQL = ("SELECT purpose, currency_id, ledger_account_id FROM payments_bo
 
 
 def _read_request(request: PaymentRequest, scope: str, key: str) -> _Request:
-    """Round trip 1 (its BEGIN before it): the payment already under the key, the accounts
+    """Round trip 1 (with the transaction's BEGIN): the payment already under the key, the accounts
     share-locked with their customer, product and currency (a freeze or close waits for the
     payment, see ``accounts_lock_for_payment``), the open business date, the bank's booking
     accounts in the payment's currencies, the configuration generations and the new id."""

@@ -1,8 +1,9 @@
 """``Batch``: statements in one round trip, each with its own result; ORM-prepared inserts."""
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from psycopg import pq
 
 from core_banking.audit.models import AuditEvent
 from core_banking.common.sqlbatch import Batch
@@ -46,3 +47,61 @@ def test_a_failing_statement_fails_the_batch_and_the_statements_after_it_do_not_
     with pytest.raises(IntegrityError):
         batch.run()
     assert later.rows is None
+
+
+def _prepared_here(fragment: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{fragment}%"])
+        return cursor.fetchone()[0]
+
+
+def test_each_statement_is_bound_on_the_server_and_prepared_once_per_session():
+    for value in (1, 2, 3):
+        batch = Batch()
+        doubled = batch.add("SELECT %s::bigint * 2 AS prepared_probe", [value])
+        percent = batch.add("SELECT '100%%' AS prepared_probe_percent, %s::text", ["x"])
+        batch.run()
+        assert doubled.rows == [(value * 2,)] and percent.rows == [("100%", "x")]
+    # once, however often it ran; as $1, never with the value quoted into its text
+    assert _prepared_here("$1::bigint * 2 AS prepared_probe") == 1
+    assert _prepared_here("'100%' AS prepared_probe_percent, $1::text") == 1
+
+
+def test_without_prepared_statements_nothing_is_prepared(settings):
+    settings.LEDGER_PREPARED_STATEMENTS = False
+    batch = Batch()
+    probe = batch.add("SELECT %s::int AS unprepared_probe", [7])
+    batch.add("SELECT 1")
+    batch.run()
+    assert probe.rows == [(7,)]
+    assert _prepared_here("unprepared_probe") == 0
+
+
+def test_a_statement_prepared_before_a_rollback_still_runs_after_it():
+    def run():
+        batch = Batch()
+        probe = batch.add("SELECT %s::int + 0 AS rollback_probe", [5])
+        batch.add("SELECT 1")
+        batch.run()
+        return probe.rows
+
+    with transaction.atomic():
+        assert run() == [(5,)]
+        transaction.set_rollback(True)
+    assert run() == [(5,)]  # psycopg may forget its own statements on a rollback; ours are still there
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_opens_a_transaction_runs_inside_it():
+    """The first statements of a transaction: its BEGIN travels in the batch's pipeline, so the
+    batch's writes are the transaction's and roll back with it."""
+    with transaction.atomic():
+        assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE  # nothing sent yet
+        batch = Batch()
+        batch.insert([AuditEvent(action="batch.rolled_back", object_repr="x", after={})])
+        batch.add("SELECT 1")
+        batch.run()
+        assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.INTRANS
+        assert AuditEvent.objects.filter(action="batch.rolled_back").count() == 1
+        transaction.set_rollback(True)
+    assert not AuditEvent.objects.filter(action="batch.rolled_back").exists()

@@ -53,7 +53,8 @@ def test_a_posted_payment_is_three_batches(accounts):
     sent = statements(queries)
     assert len(sent) == 3, sent  # the request's reads; the counters' and the ledger's; the writes
     assert not WRITE.search(sent[0] + sent[1])
-    assert sent[2].startswith("EXECUTE ledger_write_one_id")  # the entry first, then the rest
+    # the entry first, then the rest
+    assert sent[2].index("INSERT INTO ledger_entry (id, kind") < sent[2].index('INSERT INTO "payments_payment"')
     assert not replayed and payment.status == Payment.Status.POSTED
     stored = Payment.objects.get(pk=payment.pk)
     assert (stored.status, stored.entry_id, stored.amount) == ("posted", payment.entry_id, Decimal("10.00"))
