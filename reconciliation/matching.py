@@ -30,14 +30,22 @@ resolved by guessing.
 Each run replaces the previous run's suggestions and holds a transaction-level advisory lock per
 external account, so two runs on one account queue instead of racing; the partial unique indexes
 on active match links are the final guard.
+
+On a database other than PostgreSQL (``make run``'s embedded SQLite, one writer at a time) the
+same rules run in Python over the same two sides (``_automatch_in_python``): the results are the
+same, which ``tests/reconciliation/test_matching.py`` checks by running every worked example both
+ways.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .models import ExternalAccount
 
@@ -208,12 +216,21 @@ def _write_suggestions(cur, account: ExternalAccount, run: MatchRun) -> None:
     cur.execute("DROP TABLE rec_sacc")
 
 
+def set_based() -> bool:
+    """Whether the set-based SQL runs here (PostgreSQL); elsewhere the rules run in Python."""
+    return connection.vendor == "postgresql"
+
+
 def automatch(external_account: ExternalAccount | int) -> MatchRun:
     """Match what can be matched on one external account; returns the counts."""
     account = (external_account if isinstance(external_account, ExternalAccount)
                else ExternalAccount.objects.get(pk=external_account))
     rules = [r for r in account.rules if r in _CANDIDATES]
     run = MatchRun(external_account_id=account.pk)
+    if not set_based():
+        with transaction.atomic():
+            _automatch_in_python(account, rules, run)
+        return run
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, account.pk])
         # The previous run's suggestions are recomputed.
@@ -270,6 +287,159 @@ def automatch(external_account: ExternalAccount | int) -> MatchRun:
         for name in ("rec_l", "rec_p", "rec_gi", "rec_pair", "rec_matched", "rec_sugg"):
             cur.execute(f"DROP TABLE {name}")
     return run
+
+
+# --- the same rules in Python (databases other than PostgreSQL) ---------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    id: int
+    amount: Decimal
+    value_date: dt.date
+    reference: str = ""  # a line's reference
+    ref: str = ""  # a posting's entry external_ref
+    pref: str = ""  # a posting's entry metadata["payment_reference"]
+
+
+def _open_sides(account: ExternalAccount) -> tuple[dict[int, _Item], dict[int, _Item]]:
+    from django.db.models import Exists, OuterRef
+    from django.db.models.fields.json import KeyTextTransform
+
+    from core_banking.ledger.models import Posting
+
+    from .models import LineStatus, MatchPosting, MatchState, StatementLine
+
+    lines = {row["id"]: _Item(row["id"], row["amount"], row["value_date"], reference=row["reference"])
+             for row in StatementLine.objects.filter(external_account=account).exclude(status=LineStatus.MATCHED)
+             .values("id", "amount", "value_date", "reference")}
+    active = MatchPosting.objects.filter(posting_id=OuterRef("pk"), state=MatchState.MATCHED)
+    postings = {row["id"]: _Item(row["id"], row["amount"], row["value_date"], ref=row["entry__external_ref"] or "",
+                                 pref=row["pref"] or "")
+                for row in Posting.objects.filter(account_id=account.ledger_account_id).filter(~Exists(active))
+                .annotate(pref=KeyTextTransform("payment_reference", "entry__metadata"))
+                .values("id", "amount", "value_date", "entry__external_ref", "pref")}
+    return lines, postings
+
+
+def _candidates_in_python(rule: str, account: ExternalAccount, lines: dict[int, _Item],
+                          postings: dict[int, _Item]) -> list[frozenset[tuple[str, int]]]:
+    """The rule's candidates, each a set of ("l", line id) and ("p", posting id) items."""
+    tolerance = account.amount_tolerance
+
+    def amounts_agree(line: _Item, posting: _Item) -> bool:
+        return abs(posting.amount - line.amount) <= tolerance
+
+    if rule == "reference":
+        return [frozenset({("l", line.id), ("p", posting.id)}) for line in lines.values() if line.reference
+                for posting in postings.values()
+                if line.reference in (posting.ref, posting.pref) and amounts_agree(line, posting)]
+    if rule == "amount_date":
+        window = dt.timedelta(days=account.date_tolerance_days)
+        return [frozenset({("l", line.id), ("p", posting.id)}) for line in lines.values()
+                for posting in postings.values()
+                if amounts_agree(line, posting) and line.value_date - window <= posting.value_date
+                <= line.value_date + window]
+    # sum: groups of two or more on the other side, added up exactly.
+    by_ref: dict[str, list[_Item]] = defaultdict(list)
+    by_date: dict[dt.date, list[_Item]] = defaultdict(list)
+    for posting in postings.values():
+        if posting.ref:
+            by_ref[posting.ref].append(posting)
+        by_date[posting.value_date].append(posting)
+    lines_by_ref: dict[str, list[_Item]] = defaultdict(list)
+    for line in lines.values():
+        if line.reference:
+            lines_by_ref[line.reference].append(line)
+    candidates = []
+    for line in lines.values():
+        for group in (by_ref.get(line.reference, []) if line.reference else [], by_date.get(line.value_date, [])):
+            if len(group) >= 2 and sum(p.amount for p in group) == line.amount:
+                candidates.append(frozenset({("l", line.id), *(("p", p.id) for p in group)}))
+    for posting in postings.values():
+        for reference, group in lines_by_ref.items():
+            if (len(group) >= 2 and reference in (posting.ref, posting.pref)
+                    and sum(line.amount for line in group) == posting.amount):
+                candidates.append(frozenset({("p", posting.id), *(("l", line.id) for line in group)}))
+    return candidates
+
+
+def _accepted(rule: str, candidates: list[frozenset]) -> tuple[list[frozenset], list[frozenset]]:
+    """(accepted, left as suggestions): a pair rule accepts a pair whose line and posting are in
+    no other pair; the sum rule a group none of whose items is in another group."""
+    if rule in _PAIR_RULES:
+        candidates = list(dict.fromkeys(candidates))  # the SQL's UNION
+        uses = Counter(item for candidate in candidates for item in candidate)
+        accepted = [c for c in candidates if all(uses[item] == 1 for item in c)]
+        taken = {item for c in accepted for item in c if item[0] == "l"}
+        return accepted, [c for c in candidates if not (c & taken)]
+    # Every group counts, the same set found twice (by reference and by date) too: then neither is
+    # unique and both wait as suggestions, as in SQL.
+    uses = Counter(item for group in candidates for item in group)
+    unique = [all(uses[item] == 1 for item in group) for group in candidates]
+    return ([g for g, ok in zip(candidates, unique, strict=True) if ok],
+            [g for g, ok in zip(candidates, unique, strict=True) if not ok])
+
+
+def _match_write(account: ExternalAccount, rule: str, state: str, groups: list[frozenset]) -> int:
+    from .models import Match, MatchLine, MatchPosting
+
+    now = timezone.now()
+    matches = Match.objects.bulk_create([Match(external_account=account, rule=rule, state=state, matched_at=now)
+                                         for _ in groups])
+    MatchLine.objects.bulk_create([MatchLine(match=match, line_id=item, state=state)
+                                   for match, group in zip(matches, groups, strict=True)
+                                   for kind, item in sorted(group) if kind == "l"])
+    MatchPosting.objects.bulk_create([MatchPosting(match=match, posting_id=item, state=state)
+                                      for match, group in zip(matches, groups, strict=True)
+                                      for kind, item in sorted(group) if kind == "p"])
+    return len(matches)
+
+
+def _automatch_in_python(account: ExternalAccount, rules: list[str], run: MatchRun) -> None:
+    """``automatch`` on any database: the previous suggestions dropped, each rule on what the
+    previous ones left, the ambiguous candidates written as suggestions, the line statuses set."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import LineStatus, Match, MatchLine, MatchPosting, MatchState, StatementLine
+
+    old = list(Match.objects.filter(external_account=account, state=MatchState.SUGGESTED).values_list("pk", flat=True))
+    MatchLine.objects.filter(match_id__in=old).delete()
+    MatchPosting.objects.filter(match_id__in=old).delete()
+    Match.objects.filter(pk__in=old).delete()
+    lines, postings = _open_sides(account)
+    run.lines_open, run.postings_open = len(lines), len(postings)
+    matched_lines: list[int] = []
+    waiting: list[tuple[str, frozenset]] = []
+    if lines and postings:
+        for rule in rules:
+            accepted, left = _accepted(rule, _candidates_in_python(rule, account, lines, postings))
+            run.matched[rule] = _match_write(account, rule, MatchState.MATCHED, accepted)
+            for group in accepted:
+                for kind, item in group:
+                    if kind == "l":
+                        matched_lines.append(lines.pop(item).id)
+                        run.lines_matched += 1
+                    else:
+                        postings.pop(item)
+                        run.postings_matched += 1
+            waiting += [(rule, group) for group in left]
+        # Suggestions whose items are all still open, at most SUGGESTIONS_PER_LINE per line.
+        still_open = [(rule, group) for rule, group in waiting
+                      if all((item in lines) if kind == "l" else (item in postings) for kind, item in group)]
+        per_line: dict[int, list[tuple[str, frozenset]]] = defaultdict(list)
+        for position, (rule, group) in enumerate(still_open):
+            per_line[min(item for kind, item in group if kind == "l")].append((RULES.index(rule), position, rule,
+                                                                                group))
+        for rule in RULES:
+            chosen = [group for ranked in per_line.values() for _rank, _pos, r, group in sorted(ranked)[
+                :SUGGESTIONS_PER_LINE] if r == rule]
+            run.suggestions += _match_write(account, rule, MatchState.SUGGESTED, chosen)
+    StatementLine.objects.filter(pk__in=matched_lines).update(status=LineStatus.MATCHED)
+    suggested = MatchLine.objects.filter(line_id=OuterRef("pk"), state=MatchState.SUGGESTED)
+    lines_of = StatementLine.objects.filter(external_account=account)
+    lines_of.filter(Exists(suggested)).exclude(status=LineStatus.SUGGESTED).update(status=LineStatus.SUGGESTED)
+    lines_of.filter(status=LineStatus.SUGGESTED).exclude(Exists(suggested)).update(status=LineStatus.UNMATCHED)
 
 
 def automatch_all() -> list[MatchRun]:

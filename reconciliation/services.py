@@ -19,7 +19,7 @@ from core_banking.common.actors import user_or_none
 from core_banking.common.errors import DomainError
 from core_banking.common.history import record_transition
 
-from . import matching
+from . import matching, transitions
 from .importers import ImportRefused, LineError, ParsedStatement, parser_for, sniff
 from .models import (
     Break,
@@ -37,7 +37,7 @@ from .models import (
     StatementFile,
     StatementLine,
 )
-from .roles import IMPORT, MATCH, RESOLVE_BREAK, WORK_BREAK
+from .roles import IMPORT, MATCH, WORK_BREAK
 from .storage import statement_storage
 
 
@@ -308,15 +308,18 @@ def _drop_suggestions(match_ids) -> None:
 def _refresh_line_status(account: ExternalAccount) -> None:
     from django.db import connection
 
+    # The table's own name rather than an alias: SQLite (make run) allows no alias here.
     with connection.cursor() as cur:
         cur.execute("""
-            UPDATE reconciliation_statementline s SET status = CASE
-                WHEN EXISTS (SELECT 1 FROM reconciliation_matchline m WHERE m.line_id = s.id AND m.state = 'matched')
+            UPDATE reconciliation_statementline SET status = CASE
+                WHEN EXISTS (SELECT 1 FROM reconciliation_matchline m
+                             WHERE m.line_id = reconciliation_statementline.id AND m.state = 'matched')
                     THEN 'matched'
-                WHEN EXISTS (SELECT 1 FROM reconciliation_matchline m WHERE m.line_id = s.id AND m.state = 'suggested')
+                WHEN EXISTS (SELECT 1 FROM reconciliation_matchline m
+                             WHERE m.line_id = reconciliation_statementline.id AND m.state = 'suggested')
                     THEN 'suggested'
                 ELSE 'unmatched' END
-            WHERE s.external_account_id = %s AND s.status = 'suggested'""", [account.pk])
+            WHERE external_account_id = %s AND status = 'suggested'""", [account.pk])
 
 
 @transaction.atomic
@@ -381,6 +384,9 @@ def breaks_detect(*, as_of: dt.date, older_than_days: int = 5, external_account:
     from django.db import connection
 
     cutoff = as_of - dt.timedelta(days=older_than_days)
+    if not matching.set_based():
+        with transaction.atomic():
+            return _breaks_detect_in_python(cutoff, external_account)
     params = {"cutoff": cutoff, "account": external_account.pk if external_account else None}
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("""
@@ -406,6 +412,31 @@ def breaks_detect(*, as_of: dt.date, older_than_days: int = 5, external_account:
     return created
 
 
+def _breaks_detect_in_python(cutoff: dt.date, external_account: ExternalAccount | None) -> int:
+    """``breaks_detect`` on a database other than PostgreSQL (``make run``'s SQLite): the same
+    rows, read and written through the ORM."""
+    from django.db.models import Exists, OuterRef
+
+    from core_banking.ledger.models import Posting
+
+    lines = (StatementLine.objects.exclude(status=LineStatus.MATCHED).filter(value_date__lt=cutoff)
+             .filter(~Exists(Break.objects.filter(line_id=OuterRef("pk")))))
+    accounts = ExternalAccount.objects.filter(is_active=True)
+    if external_account is not None:
+        lines = lines.filter(external_account=external_account)
+        accounts = accounts.filter(pk=external_account.pk)
+    new = [Break(external_account_id=line.external_account_id, line_id=line.pk, amount=line.amount,
+                 item_date=line.value_date) for line in lines.order_by("pk")]
+    for account in accounts.order_by("pk"):
+        active = MatchPosting.objects.filter(posting_id=OuterRef("pk"), state=MatchState.MATCHED)
+        postings = (Posting.objects.filter(account_id=account.ledger_account_id, value_date__lt=cutoff)
+                    .filter(~Exists(active)).filter(~Exists(Break.objects.filter(posting_id=OuterRef("pk")))))
+        new += [Break(external_account=account, posting_id=posting.pk, amount=posting.amount,
+                      item_date=posting.value_date) for posting in postings.order_by("pk")]
+    Break.objects.bulk_create(new)
+    return len(new)
+
+
 OPEN_BREAK_STATES = (Break.Status.OPEN, Break.Status.INVESTIGATING)
 
 
@@ -416,16 +447,17 @@ def _break_locked(break_id: int) -> Break:
     return brk
 
 
-def _break_transition(brk: Break, method: str, *, actor, reason: str, **kwargs) -> Break:
+def _break_transition(brk: Break, spec: transitions.BreakTransition, *, actor, reason: str, **kwargs) -> Break:
+    """Fire the table's transition ``spec`` (``transitions.py``): the history row and the audit event."""
     from django_fsm import can_proceed
 
     before = brk.status
-    if not can_proceed(getattr(brk, method)):
-        raise ReconciliationError(f"a {before} break cannot {method.replace('_', ' ')}", "transition_not_allowed")
-    getattr(brk, method)(**kwargs)
+    if not can_proceed(getattr(brk, spec.name)):
+        raise ReconciliationError(f"a {before} break cannot {spec.verb}", "transition_not_allowed")
+    getattr(brk, spec.name)(**kwargs)
     brk.save()
     record_transition(BreakHistory, brk, from_status=before, actor=user_or_none(actor), reason=reason[:500])
-    audit_record(action=f"reconciliation.break_{method}", obj=brk, actor=user_or_none(actor), reason=reason,
+    audit_record(action=spec.audit_action, obj=brk, actor=user_or_none(actor), reason=reason,
                  before={"status": before}, after={"status": brk.status})
     return brk
 
@@ -457,25 +489,27 @@ def break_assign(*, break_id: int, actor, owner=None, root_cause: str | None = N
     audit_record(action="reconciliation.break_assigned", obj=brk, actor=user_or_none(actor), reason=note,
                  before=before, after={"owner": brk.owner_id, "root_cause": brk.root_cause})
     if brk.status == Break.Status.OPEN:
-        _break_transition(brk, "investigate", actor=actor, reason=note or "assigned")
+        _break_transition(brk, transitions.INVESTIGATE, actor=actor, reason=note or "assigned")
     return brk
 
 
 @transaction.atomic
 def break_investigate(*, break_id: int, actor, note: str = "") -> Break:
     """Start investigating an open break (without changing its owner). Needs ``change_break``."""
-    _require(actor, WORK_BREAK, "you may not work breaks")
+    spec = transitions.INVESTIGATE
+    _require(actor, spec.permission, spec.permission_refusal)
     brk = _break_locked(break_id)
-    return _break_transition(brk, "investigate", actor=actor, reason=note or "investigation started")
+    return _break_transition(brk, spec, actor=actor, reason=note or spec.default_reason)
 
 
 @transaction.atomic
 def break_write_off(*, break_id: int, actor, reason: str) -> Break:
-    _require(actor, RESOLVE_BREAK, "you may not write off breaks")
+    spec = transitions.WRITE_OFF
+    _require(actor, spec.permission, spec.permission_refusal)
     if not (reason or "").strip():
-        raise ReconciliationError("a reason is required", "reason_required")
+        raise ReconciliationError(spec.reason_refusal, "reason_required")
     brk = _break_locked(break_id)
-    return _break_transition(brk, "write_off", actor=actor, reason=reason, at=timezone.now())
+    return _break_transition(brk, spec, actor=actor, reason=reason, at=timezone.now())
 
 
 @transaction.atomic
@@ -489,9 +523,10 @@ def break_resolve_by_adjustment(*, break_id: int, contra_account_id: int, actor,
     from core_banking.common.maker_checker import Deferred
     from core_banking.ledger.services import entry_post
 
-    _require(actor, RESOLVE_BREAK, "you may not resolve breaks")
+    spec = transitions.RESOLVE
+    _require(actor, spec.permission, spec.permission_refusal)
     if not (reason or "").strip():
-        raise ReconciliationError("a reason is required", "reason_required")
+        raise ReconciliationError(spec.reason_refusal, "reason_required")
     brk = _break_locked(break_id)
     if brk.status not in OPEN_BREAK_STATES:
         raise ReconciliationError(f"a {brk.status} break cannot be resolved", "transition_not_allowed")
@@ -508,13 +543,13 @@ def break_resolve_by_adjustment(*, break_id: int, contra_account_id: int, actor,
         brk.approval_request_id = result.request_id
         brk.save(update_fields=["approval_request_id"])
         if brk.status == Break.Status.OPEN:
-            _break_transition(brk, "investigate", actor=actor, reason=f"adjustment requested: {reason}")
+            _break_transition(brk, transitions.INVESTIGATE, actor=actor, reason=f"adjustment requested: {reason}")
         audit_record(action="reconciliation.break_adjustment_requested", obj=brk, actor=user_or_none(actor),
                      reason=reason, after={"approval_request": result.request_id})
         return result
     brk.adjustment_entry_id = result.entry_id
     brk.save(update_fields=["adjustment_entry_id"])
-    return _break_transition(brk, "resolve", actor=actor, reason=reason, at=timezone.now())
+    return _break_transition(brk, spec, actor=actor, reason=reason, at=timezone.now())
 
 
 # --- safeguarding ---------------------------------------------------------------------------
@@ -528,8 +563,11 @@ def safeguarding_check(*, date: dt.date) -> list[SafeguardingCheck]:
     from core_banking.accounts.models import Account
     from core_banking.ledger.models import Posting
 
+    from .selectors import amount_plain, currency_exponents
+
     currencies = set(ExternalAccount.objects.filter(purpose=ExternalAccount.Purpose.SAFEGUARDING, is_active=True)
                      .values_list("currency_id", flat=True))
+    exponents = currency_exponents() if currencies else {}
     checks = []
     for currency in sorted(currencies):
         ledger_ids = Account.objects.filter(currency_id=currency).values("ledger_account_id")
@@ -545,7 +583,9 @@ def safeguarding_check(*, date: dt.date) -> list[SafeguardingCheck]:
             safeguarded += balance
             details[account.account_identifier] = {"statement": latest.pk if latest else None,
                                                    "as_of": latest.period_to.isoformat() if latest else None,
-                                                   "closing_balance": str(balance)}
+                                                   # in the currency's decimals, as people read it
+                                                   "closing_balance": format(amount_plain(
+                                                       balance, exponents.get(currency, 2)), "f")}
         difference = safeguarded - owed
         outcome = (SafeguardingCheck.Outcome.OK if difference == 0 else
                    SafeguardingCheck.Outcome.SHORTFALL if difference < 0 else SafeguardingCheck.Outcome.EXCESS)

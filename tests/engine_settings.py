@@ -4,10 +4,12 @@ seams, action modules, demo loaders, tracked models, schema enums, periodic task
 
 ``make test`` runs ``tests/core_banking`` under this module first (``--ds=tests.engine_settings``),
 then the rest of the suite under the full settings; a test marked ``backoffice`` (it needs the back
-office: roles, API client tokens, the staff admin, approvals, tariffs, limits) runs only in the
-second run (``tests/core_banking/conftest.py``). So that "not installed" means it, importing any
-module of those packages fails here with :class:`NotInstalled`; only the project package's own
-plumbing (``backoffice``, ``backoffice.celery``, ``backoffice.settings``) loads.
+office: a partner client's isolation, a token's own behaviour, the staff's second factor and admin
+pages, approvals, tariffs, limits) runs only in the second run (``tests/core_banking/conftest.py``).
+The engine's API and admin tests sign in here through ``tests/core_banking/api_auth.py``: groups
+holding each role's engine permissions, sessions and DRF's forced authentication. So that "not
+installed" means it, importing any module of those packages fails here with :class:`NotInstalled`;
+only the project package's own plumbing (``backoffice``, ``backoffice.celery``, ``backoffice.settings``) loads.
 """
 
 import importlib.abc

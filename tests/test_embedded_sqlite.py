@@ -31,6 +31,21 @@ COMMAND_TIMEOUT = 300
 SERVER_TIMEOUT = 60
 LOGIN_ROW = re.compile(r"^(?P<role>\w+)\s+(?P<username>demo_\w+)\s+(?P<password>\S+)\s+(?:created|exists)$", re.M)
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CHARTS = re.compile(r'<script id="dashboard-charts" type="application/json">(.*?)</script>', re.S)
+# Undo one of the demo's automatic matches and make it again by hand, as a person would in the
+# reconciliation workspace (services.match_unmatch / match_create), on the quick start's SQLite.
+REMATCH_BY_HAND = """
+from django.contrib.auth import get_user_model
+from reconciliation import services
+from reconciliation.models import Match
+finance = get_user_model().objects.get(username="demo_finance")
+match = Match.objects.filter(state="matched", rule="reference").order_by("pk").first()
+lines = list(match.line_links.values_list("line_id", flat=True))
+postings = list(match.posting_links.values_list("posting_id", flat=True))
+services.match_unmatch(match_id=match.pk, actor=finance, reason="checking the quick start")
+again = services.match_create(line_ids=lines, posting_ids=postings, actor=finance, note="by hand")
+print("rematched by hand:", again.state)
+"""
 
 
 def _free_port() -> int:
@@ -97,6 +112,15 @@ def _wait_for_server(browser: Browser, process: subprocess.Popen, log: Path) -> 
     pytest.fail(f"runserver did not answer /healthz within {SERVER_TIMEOUT} s:\n{log.read_text()}")
 
 
+def _sign_in(browser: Browser, username: str, password: str, *, next_path: str) -> None:
+    status, _url, page = browser.request("/staff/login/")
+    token = CSRF_INPUT.search(page)
+    assert status == 200 and token, page
+    status, url, page = browser.request("/staff/login/", {"csrfmiddlewaretoken": token.group(1), "username": username,
+                                                          "password": password, "next": next_path})
+    assert (status, urllib.parse.urlsplit(url).path) == (200, next_path), page
+
+
 def test_embedded_sqlite_quick_start_migrates_seeds_serves_and_signs_in(tmp_path):
     port = _free_port()
     env = _local_env(tmp_path, port)
@@ -108,6 +132,16 @@ def test_embedded_sqlite_quick_start_migrates_seeds_serves_and_signs_in(tmp_path
     logins = {m["role"]: (m["username"], m["password"]) for m in LOGIN_ROW.finditer(seed_output)}
     assert "administrator" in logins, seed_output
     assert "Ledger demo:" in seed_output
+    # The end-of-day history and the reconciliation demo run on SQLite too (the matcher and the
+    # break detection in Python there), and a person's manual match works on it.
+    assert ", the last 10 closed by the end of day." in seed_output, seed_output
+    assert "Reconciliation demo: 2 external accounts" in seed_output, seed_output
+    rematched = _manage(env, "shell", "-c", REMATCH_BY_HAND)
+    assert "rematched by hand: matched" in rematched, rematched
+    # And the next end of day closes the demo's open business date, reconciliation steps included
+    eod_output = _manage(env, "run_eod")
+    assert re.search(r"^End of day \d{4}-\d\d-\d\d: completed\.$", eod_output, re.M), eod_output
+    assert "reconciliation.safeguarding: completed" in eod_output, eod_output
 
     # When the development server runs on it
     log = tmp_path / "runserver.log"
@@ -136,6 +170,17 @@ def test_embedded_sqlite_quick_start_migrates_seeds_serves_and_signs_in(tmp_path
         assert 'name="username"' in page and 'name="password"' in page
         token = CSRF_INPUT.search(page)
         assert token, page
+
+        # And the operations dashboard shows every chart it shows operations with figures
+        operations = Browser(f"http://127.0.0.1:{port}")
+        _sign_in(operations, *logins["operations"], next_path="/staff/dashboard/")
+        status, _url, dashboard = operations.request("/staff/dashboard/")
+        assert status == 200, dashboard
+        charts = json.loads(CHARTS.search(dashboard).group(1))
+        assert {c["id"] for c in charts} == {"chart-payments", "chart-fees", "chart-eod", "chart-backlog",
+                                            "chart-safeguarding"}
+        assert all(c["labels"] and any(d["data"] for d in c["datasets"]) for c in charts), charts
+        assert "Open breaks: <strong" in dashboard and "no lines" not in dashboard
 
         # And a printed demo login signs in (no second factor for demo logins here) and reaches the admin
         username, password = logins["administrator"]

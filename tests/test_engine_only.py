@@ -2,7 +2,8 @@
 under ``tests/engine_settings.py`` before the rest of the suite (README, "Tests and benchmarks");
 these tests prove that that settings module really has no back office, compliance or
 reconciliation in it, that importing one of their modules there fails, and that ``make test``
-keeps running the engine's tests that way."""
+keeps running the engine's tests that way: the engine's own API and admin tests included, with the
+engine's share of each role kept in the engine (``core_banking/<app>/roles.py``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ django.setup()
 from django.apps import apps
 from django.conf import settings
 import core_banking.urls, core_banking.payments.services, core_banking.loans.admin
+# The role names and every engine app's permissions per role, and the tests' sign-in layer.
+import core_banking.common.roles
+from tests.core_banking.api_auth import engine_role_permissions
+shares = engine_role_permissions()
+assert set(shares) == set(core_banking.common.roles.ROLE_NAMES), shares
+assert {perm.split('.')[0] for perms in shares.values() for perm in perms} >= {
+    'ledger', 'customers', 'accounts', 'payments', 'audit', 'deposits', 'loans', 'interest', 'eod', 'events',
+    'settlement'}
 installed = [config.name for config in apps.get_app_configs()]
 not_engine = ('backoffice', 'compliance', 'reconciliation')
 assert not [name for name in installed if name.split('.')[0] in not_engine], installed
@@ -60,6 +69,49 @@ def test_the_engine_settings_install_no_back_office_and_refuse_to_import_it():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("engine only")
+
+
+def test_the_engine_s_share_of_each_role_is_kept_in_the_engine():
+    """The back office's catalogue holds exactly the engine apps' mappings for the engine's apps: no
+    engine permission is granted in ``backoffice/staff/roles.py`` itself (the engine-only run would
+    not know it), and each engine app's mapping names every role and only its own app's permissions."""
+    import importlib
+
+    from django.apps import apps
+
+    from backoffice.staff.roles import ROLE_NAMES, ROLE_PERMISSIONS
+    from tests.core_banking.api_auth import engine_role_permissions
+
+    engine_labels = {config.label for config in apps.get_app_configs() if config.name.startswith("core_banking.")}
+    shares = engine_role_permissions()
+    for role in ROLE_NAMES:
+        served = sorted(perm for perm in ROLE_PERMISSIONS[role] if perm.split(".")[0] in engine_labels)
+        assert served == sorted(shares[role]), role
+    for config in apps.get_app_configs():
+        if not config.name.startswith("core_banking."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.roles")
+        except ModuleNotFoundError:
+            continue
+        for name, mapping in vars(module).items():
+            if name.endswith("_ROLE_PERMISSIONS"):
+                assert set(mapping) == set(ROLE_NAMES), (name, set(mapping) ^ set(ROLE_NAMES))
+                labels = {perm.split(".")[0] for perms in mapping.values() for perm in perms}
+                assert labels <= {config.label}, (name, labels)
+
+
+def test_the_engine_s_api_and_admin_tests_run_in_the_engine_only_run():
+    """No module glob sends the engine's API or admin tests to the full run as a whole: the tests of
+    them that need the back office are marked one by one (``tests/core_banking/conftest.py``)."""
+    from tests.core_banking import conftest
+
+    interfaces = sorted(path for pattern in ("*/test_api.py", "*/test_admin.py")
+                        for path in (ROOT / "tests" / "core_banking").glob(pattern))
+    assert len(interfaces) >= 17, interfaces
+    for path in interfaces:
+        assert not conftest._backoffice_module(path), path
+    assert not any("test_api" in pattern or "test_admin" in pattern for pattern in conftest.BACKOFFICE_MODULES)
 
 
 def test_make_test_runs_the_engine_tests_engine_only_and_the_rest_without_them():

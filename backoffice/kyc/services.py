@@ -63,9 +63,6 @@ from .models import (
     kyc_may_prepare,
 )
 
-#: action -> (label, audit action), derived from the transition table (``transitions.py``) for the
-#: staff pages that still read it (``backoffice/staff/pages/queues.py``); read the table instead.
-TRANSITIONS: dict[str, tuple[str, str]] = {t.name: (t.label, t.audit_action) for t in transitions.TRANSITIONS}
 _MAGIC = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 
 

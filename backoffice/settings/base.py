@@ -265,8 +265,7 @@ SPECTACULAR_SETTINGS = {
         "ReconciliationBreakStatusEnum": "reconciliation.models.Break.Status",
         "MonitoringActionEnum": "compliance.monitoring.kinds.Action",
         "MonitoringRuleKindEnum": "compliance.monitoring.kinds.Kind",
-        "CaseTransitionActionEnum": [("investigate", "investigate"), ("escalate", "escalate"),
-                                     ("close_no_action", "close_no_action"), ("report", "report")],
+        "CaseTransitionActionEnum": "compliance.cases.transitions.API_ACTIONS",
         "RiskRatingEnum": "core_banking.customers.models.Customer.RiskRating",
         "EntryKindEnum": "core_banking.ledger.models.EntryKind",
         "HoldStatusEnum": "core_banking.ledger.models.Hold.Status",
@@ -321,9 +320,6 @@ AXES_LOCKOUT_TEMPLATE = "staff/lockout.html"
 # --- Demo data (`manage.py seed_demo`, development only) ----------------------------------
 # Password of each demo login; "{role}" is replaced by the role name (demo-finance-2026!).
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-{role}-2026!")
-# Dotted paths of callables run in order after the demo users exist, each called as
-# loader(stdout=<writer>). Apps append theirs (ledger demo data, customers, ...); each must be
-# idempotent, because seed_demo may run many times on the same database.
 # Modules whose ACTIONS (maker-checker action types) backoffice/approvals/registry.py assembles, in
 # order; an action type's code is declared once.
 APPROVAL_ACTION_MODULES: list[str] = [
@@ -339,9 +335,13 @@ APPROVAL_ACTION_MODULES: list[str] = [
     "backoffice.approvals.actions.settlement",  # settlement_batch_cancel, suspense_book, suspense_return
 ]
 
+# Dotted paths of callables run in order after the demo users exist, each called as
+# loader(stdout=<writer>). Apps append theirs (ledger demo data, customers, ...); each must be
+# idempotent, because seed_demo may run many times on the same database.
 DEMO_DATA_LOADERS: list[str] = [
     # Configuration first, then customers and three months of payments (which open the first
-    # business date), then the ledger's own demo on top.
+    # business date and close the last ones with the real end of day), then the other apps' demos
+    # on today's open business date, the ledger's own demo, settlement and reconciliation last.
     "backoffice.tariffs.demo.load_demo",
     "backoffice.limits.demo.load_demo",
     "core_banking.payments.demo.load_demo_payments",
@@ -350,9 +350,10 @@ DEMO_DATA_LOADERS: list[str] = [
     "backoffice.approvals.demo.load_demo",
     "backoffice.kyc.demo.load_demo",  # an application for the demo customer whose KYC is pending
     "compliance.screening.demo.load_demo",  # the sample sanctions list
-    "compliance.monitoring.demo.load_demo",  # the default monitoring rules
+    "compliance.monitoring.demo.load_demo",  # the default monitoring rules, and payments they catch
     "core_banking.ledger.demo.load_demo_ledger",
-    "core_banking.settlement.demo.load_demo",  # a closed SEPA batch with its pain.001, after the payments
+    "core_banking.settlement.demo.load_demo",  # each business date's SEPA batch and pain.001, after the payments
+    "reconciliation.demo.load_demo",  # statements of the settlement and safeguarding accounts, matched; breaks
 ]
 
 SESSION_COOKIE_HTTPONLY = True

@@ -4,6 +4,10 @@ Why groups: Django's permission machinery (admin, DRF `DjangoModelPermissions`, 
 `user.has_perm`) already understands them, so a role needs no code of its own. Least privilege:
 a role lists exactly what it needs; anything else is granted by hand by an administrator.
 
+The engine's apps keep the permissions they give each role in their own ``core_banking/<app>/roles.py``
+(keyed by the role names of ``core_banking/common/roles.py``), merged into ``ROLE_PERMISSIONS`` below:
+the engine runs without the back office, so its catalogue must not live here.
+
 The catalogue names permissions as ``"app_label.codename"``. Apps that do not exist yet (or a
 permission a later migration adds) are skipped by the sync, so an app can add its codenames here
 before its models land. When an app adds a permission, it appends it to the roles below; the
@@ -27,34 +31,35 @@ from backoffice.webhooks.roles import WEBHOOKS_ROLE_PERMISSIONS
 from compliance.cases.roles import CASES_ROLE_PERMISSIONS
 from compliance.monitoring.roles import MONITORING_ROLE_PERMISSIONS
 from compliance.screening.roles import SCREENING_ROLE_PERMISSIONS
+from core_banking.accounts.roles import ACCOUNTS_ROLE_PERMISSIONS
+from core_banking.audit.roles import AUDIT_ROLE_PERMISSIONS
+from core_banking.common.roles import (
+    ADMINISTRATOR,
+    API_CLIENT,
+    COMPLIANCE_OFFICER,
+    COMPLIANCE_REVIEWER,
+    FINANCE,
+    OPERATIONS,
+    ROLE_NAMES,
+    STAFF_ROLE_NAMES,
+    SUPPORT_AGENT,
+)
+from core_banking.customers.roles import CUSTOMERS_ROLE_PERMISSIONS
 from core_banking.deposits.roles import DEPOSITS_ROLE_PERMISSIONS
 from core_banking.eod.roles import EOD_ROLE_PERMISSIONS
 from core_banking.events.roles import EVENTS_ROLE_PERMISSIONS
 from core_banking.interest.roles import INTEREST_ROLE_PERMISSIONS
+from core_banking.ledger.roles import LEDGER_ROLE_PERMISSIONS
 from core_banking.loans.roles import LOANS_ROLE_PERMISSIONS
+from core_banking.payments.roles import PAYMENTS_ROLE_PERMISSIONS
 from core_banking.settlement.roles import SETTLEMENT_ROLE_PERMISSIONS
 from reconciliation.roles import RECONCILIATION_ROLE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
 
-OPERATIONS = "operations"
-COMPLIANCE_REVIEWER = "compliance_reviewer"
-COMPLIANCE_OFFICER = "compliance_officer"
-SUPPORT_AGENT = "support_agent"
-FINANCE = "finance"
-ADMINISTRATOR = "administrator"
-API_CLIENT = "api_client"
-
-# Roles that are people signing in to the back office (the API client role is a machine).
-STAFF_ROLE_NAMES: tuple[str, ...] = (
-    OPERATIONS,
-    COMPLIANCE_REVIEWER,
-    COMPLIANCE_OFFICER,
-    SUPPORT_AGENT,
-    FINANCE,
-    ADMINISTRATOR,
-)
-ROLE_NAMES: tuple[str, ...] = (*STAFF_ROLE_NAMES, API_CLIENT)
+# The role names (OPERATIONS ... API_CLIENT, ROLE_NAMES, and STAFF_ROLE_NAMES: the roles that are
+# people) are the engine's, imported above from core_banking/common/roles.py; the back office's
+# modules keep importing them from here.
 
 _CELERY_BEAT_MODELS = (
     "periodictask",
@@ -64,43 +69,12 @@ _CELERY_BEAT_MODELS = (
     "clockedschedule",
 )
 
-# What compliance must see to decide on a customer, an account or a payment (issue 16): the
-# customer with its personal data (``view_customer_pii``: support agents see it masked), the
-# account, its product, and the journal entries and ledger accounts an approval request points to.
-_JUDGED_RECORDS = (
-    "customers.view_customer",
-    "customers.view_customer_pii",
-    "accounts.view_account",
-    "accounts.view_product",
-    "ledger.view_journalentry",
-    "ledger.view_ledgeraccount",
-)
-
-# Group name -> permissions ("app_label.codename"). Group names are the role names.
+# Group name -> permissions ("app_label.codename"). Group names are the role names. The engine's
+# apps (ledger, customers, accounts, payments, audit, deposits, loans, ...) keep theirs in their own
+# ``core_banking/<app>/roles.py``, merged below; this table holds the back office's own apps'.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATIONS: [
         "staff.view_operations_dashboard",
-        "ledger.view_journalentry",
-        "ledger.view_ledgeraccount",
-        # Customers and their accounts: onboarding data, opening, lifecycle, overdrafts.
-        "customers.view_customer",
-        "customers.view_customer_pii",
-        "customers.add_customer",
-        "customers.change_customer",
-        "accounts.view_product",
-        "accounts.view_account",
-        "accounts.add_account",
-        "accounts.change_account",
-        # Payments on customers' behalf, returns, the FX rates table and the booking accounts.
-        "payments.view_payment",
-        "payments.initiate_payment",
-        "payments.return_payment",
-        "payments.view_fxrate",
-        "payments.add_fxrate",
-        "payments.view_fxquote",
-        "payments.view_bookingaccount",
-        "payments.add_bookingaccount",
-        "payments.change_bookingaccount",
         # Tariffs: plans, versions, fee rules and tiers, customer overrides.
         *(f"tariffs.{action}_{model}" for model in ("tariffplan", "tariffversion", "feerule", "feetier",
                                                    "customertariff") for action in ("view", "add", "change")),
@@ -131,21 +105,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
           for action in ("view", "add", "change")),
     ],
     COMPLIANCE_REVIEWER: [
-        # The customers and accounts they judge, in full (PII included), and the entries behind them.
-        *_JUDGED_RECORDS,
-        "payments.view_payment",
-        "payments.review_payment",
         "tickets.view_ticket",
         "approvals.view_approvalrequest",
         "approvals.add_approvalrequest",
         "approvals.view_approvalpolicy",
     ],
     COMPLIANCE_OFFICER: [
-        *_JUDGED_RECORDS,
         "staff.view_operations_dashboard",
-        "audit.view_auditevent",
-        "payments.view_payment",
-        "payments.review_payment",
         "tickets.view_ticket",
         "tickets.view_internal_note",
         "approvals.view_approvalrequest",
@@ -161,11 +127,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tickets.view_team",
         "tickets.view_category",
         "tickets.view_categorysla",
-        "ledger.view_journalentry",
-        "customers.view_customer",
-        "accounts.view_account",
-        "accounts.view_product",
-        "payments.view_payment",
         *(f"tariffs.view_{model}" for model in ("tariffplan", "tariffversion", "feerule", "feetier",
                                                "customertariff", "feeusage")),
         "limits.view_limitprofile",
@@ -174,24 +135,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     FINANCE: [
         "staff.view_operations_dashboard",
-        "ledger.view_journalentry",
-        "ledger.view_ledgeraccount",
-        "ledger.post_entry",
-        "ledger.view_trial_balance",
-        # The chart of accounts and the currencies/assets it uses are finance's to maintain.
-        "ledger.add_ledgeraccount",
-        "ledger.change_ledgeraccount",
-        "ledger.view_currency",
-        "ledger.add_currency",
-        "ledger.change_currency",
-        # Products (their GL account and overdraft policy) are finance's to define.
-        "accounts.view_account",
-        "accounts.view_product",
-        "accounts.add_product",
-        "accounts.change_product",
-        "payments.view_payment",
-        "payments.view_fxrate",
-        "payments.view_bookingaccount",
         "approvals.view_approvalrequest",
         "approvals.add_approvalrequest",
         "approvals.decide_approvalrequest",
@@ -229,10 +172,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "approvals.change_approvalpolicy",
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
-        "audit.view_auditevent",
-        # No ledger accounts: the chart of accounts is finance's, and balances are no
-        # administrator's business (least privilege; the role moves no money).
-        "ledger.view_currency",
         "api_clients.view_apiclient",
         "api_clients.add_apiclient",
         "api_clients.change_apiclient",
@@ -246,19 +185,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ),
     ],
     API_CLIENT: [
-        # No ledger.post_entry: raw ledger posting is the finance role's (a ledger-scoped client of
-        # a role that holds it), never a partner's baseline.
-        "ledger.view_journalentry",
-        "ledger.view_ledgeraccount",
-        "customers.view_customer",
-        "customers.view_customer_pii",  # a partner shows its own users the data it onboarded them with
-        "customers.add_customer",
-        "accounts.view_product",
-        "accounts.view_account",
-        "accounts.add_account",
-        "payments.view_payment",
-        "payments.initiate_payment",
-        "payments.view_fxrate",
         "limits.view_limitusage",  # the remaining allowance a partner app shows its user
         "tickets.view_ticket",
         "tickets.add_ticket",
@@ -279,12 +205,14 @@ for _role in STAFF_ROLE_NAMES:
     if "api_clients.add_apitoken" not in ROLE_PERMISSIONS[_role]:
         ROLE_PERMISSIONS[_role].append("api_clients.add_apitoken")
 
-# Term deposits, loans, interest, the end of day, compliance and reconciliation keep theirs next to
+# The engine's apps (the ledger, customers, accounts, payments, the audit trail, term deposits, loans,
+# interest, the end of day, events, settlement), compliance and reconciliation keep theirs next to
 # their models too.
-for _catalogue in (DEPOSITS_ROLE_PERMISSIONS, LOANS_ROLE_PERMISSIONS, EOD_ROLE_PERMISSIONS, EVENTS_ROLE_PERMISSIONS,
-                   INTEREST_ROLE_PERMISSIONS, CASES_ROLE_PERMISSIONS, SCREENING_ROLE_PERMISSIONS,
-                   MONITORING_ROLE_PERMISSIONS, RECONCILIATION_ROLE_PERMISSIONS, WEBHOOKS_ROLE_PERMISSIONS,
-                   SETTLEMENT_ROLE_PERMISSIONS):
+for _catalogue in (LEDGER_ROLE_PERMISSIONS, CUSTOMERS_ROLE_PERMISSIONS, ACCOUNTS_ROLE_PERMISSIONS,
+                   PAYMENTS_ROLE_PERMISSIONS, AUDIT_ROLE_PERMISSIONS, DEPOSITS_ROLE_PERMISSIONS,
+                   LOANS_ROLE_PERMISSIONS, EOD_ROLE_PERMISSIONS, EVENTS_ROLE_PERMISSIONS, INTEREST_ROLE_PERMISSIONS,
+                   CASES_ROLE_PERMISSIONS, SCREENING_ROLE_PERMISSIONS, MONITORING_ROLE_PERMISSIONS,
+                   RECONCILIATION_ROLE_PERMISSIONS, WEBHOOKS_ROLE_PERMISSIONS, SETTLEMENT_ROLE_PERMISSIONS):
     for _role, _permissions in _catalogue.items():
         ROLE_PERMISSIONS[_role].extend(_permissions)
 

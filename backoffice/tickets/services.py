@@ -59,10 +59,6 @@ from .models import (
 ADD = "tickets.add_ticket"
 OBJECT_PERM = "work_ticket"  # the guardian object permission on one ticket (codename)
 
-#: action -> (label, audit action), derived from the transition table (``transitions.py``) for the
-#: staff pages that still read it (``backoffice/staff/pages/tickets.py``); read the table instead.
-TRANSITIONS: dict[str, tuple[str, str]] = {t.name: (t.label, t.audit_action) for t in transitions.TRANSITIONS}
-
 
 class _Unset:
     def __repr__(self) -> str:

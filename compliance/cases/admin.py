@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from core_banking.common.errors import DomainError
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import services
+from . import services, transitions
 from .models import MANAGE, VIEW, VIEW_ALERT, WORK, Alert, Case, CaseNote, CaseStatusChange
 
 
@@ -50,6 +50,18 @@ class CaseHistoryInline(_ReadOnlyInline):
     readonly_fields = fields
 
 
+def _transition_action(spec: transitions.CaseTransition):
+    """The changelist action of a transition the table offers in the admin: its service for each
+    case selected, with the table's reason; for those who work cases."""
+
+    def run(modeladmin, request, queryset):
+        modeladmin._run(request, queryset, lambda pk: services.case_transition(
+            case_id=pk, action=spec.name, actor=request.user, reason=spec.admin_reason), spec.done)
+
+    run.__name__ = spec.admin_action
+    return admin.action(description=spec.admin_label, permissions=["work"])(run)
+
+
 @admin.register(Case)
 class CaseAdmin(NoWritesMixin, admin.ModelAdmin):
     list_display = ("number", "customer", "status", "score", "assignee", "opened_at", "due_at", "staff_page")
@@ -61,7 +73,8 @@ class CaseAdmin(NoWritesMixin, admin.ModelAdmin):
               "closed_at", "resolution")
     readonly_fields = fields
     inlines = (AlertInline, CaseNoteInline, CaseHistoryInline)
-    actions = ("assign_to_me", "escalate_selected")
+    # Assigning, then one action per transition of the table offered here (transitions.py): escalate.
+    actions = ("assign_to_me", *(_transition_action(spec) for spec in transitions.IN_ADMIN))
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(VIEW)
@@ -89,11 +102,6 @@ class CaseAdmin(NoWritesMixin, admin.ModelAdmin):
     def assign_to_me(self, request, queryset):
         self._run(request, queryset, lambda pk: services.case_assign(case_id=pk, assignee=request.user,
                                                                      actor=request.user), "assigned to you")
-
-    @admin.action(description="Escalate selected cases", permissions=["work"])
-    def escalate_selected(self, request, queryset):
-        self._run(request, queryset, lambda pk: services.case_transition(
-            case_id=pk, action="escalate", actor=request.user, reason="escalated from the admin"), "escalated")
 
 
 @admin.register(Alert)

@@ -14,6 +14,7 @@ from core_banking.common.money import quantize
 from core_banking.customers import pii
 
 from . import exceptions as exc
+from . import transitions
 from .models import (
     DECIDE,
     OPEN_STATES,
@@ -24,7 +25,6 @@ from .models import (
     SuspiciousActivityReport,
     case_may_work,
 )
-from .services import REASON_REQUIRED, TRANSITIONS
 
 #: Ageing buckets of the queue: (code, label, lower bound in days, upper bound or None).
 AGE_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
@@ -221,12 +221,12 @@ def report_for_export(*, case_id: int, user) -> SuspiciousActivityReport:
 
 
 def available_transitions(case: Case, user) -> list[dict[str, Any]]:
-    """The transitions ``user`` may fire on ``case`` now, each with whether it needs a reason.
-    ``report`` is offered as filing the report (its own form)."""
+    """The transitions of the table (``transitions.py``) ``user`` may fire on ``case`` now, each
+    with whether it needs a reason. ``report`` is offered as filing the report (its own form)."""
     allowed = {t.name for t in case.get_available_user_status_transitions(user)}
-    return [{"action": action, "label": label, "target": getattr(case, action)._django_fsm.get_transition(
-                 case.status).target, "reason_required": action in REASON_REQUIRED}
-            for action, (label, _audit) in TRANSITIONS.items() if action in allowed]
+    return [{"action": spec.name, "label": spec.label, "target": getattr(case, spec.name)._django_fsm.get_transition(
+                 case.status).target, "reason_required": spec.reason_required}
+            for spec in transitions.TRANSITIONS if spec.name in allowed]
 
 
 def may_decide(case: Case, user) -> bool:

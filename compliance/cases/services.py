@@ -13,7 +13,8 @@ writes the case's history row and the audit event in the same transaction.
 
 * ``case_transition``: ``investigate``, ``escalate``, ``close_no_action`` (needs a reason and every
   alert decided: ``reason_required``, ``alerts_undecided``), ``report`` (only by filing the report:
-  ``report_not_filed``; ``case_report_file`` fires it).
+  ``report_not_filed``; ``case_report_file`` fires it). Their labels, audit actions, reasons and
+  refusals are the transition table's (``transitions.py``).
 * ``case_assign``: managers assign and reassign; a worker may claim an unassigned case. The
   guardian object permission ``work_case`` moves with the assignee.
 * ``alert_decide``: ``clear`` or ``confirm`` with a note (``compliance_cases.decide_alert``). The
@@ -45,6 +46,7 @@ from core_banking.payments import services as payments
 from core_banking.payments.models import Payment
 
 from . import exceptions as exc
+from . import transitions
 from .models import (
     ATTACHMENT_CONTENT_TYPES,
     DECIDE,
@@ -52,7 +54,6 @@ from .models import (
     MAX_ATTACHMENT_BYTES,
     OBJECT_PERM,
     OPEN_STATES,
-    REPORT,
     WORK,
     Alert,
     Case,
@@ -122,14 +123,7 @@ def alert_raise(*, customer_id: int, source: str, rule_code: str, summary: str, 
 
 # --- who may act -----------------------------------------------------------------------------
 
-#: action -> (label, audit action). The order is the order staff see them in.
-TRANSITIONS: dict[str, tuple[str, str]] = {
-    "investigate": ("Start investigating", "compliance.case_investigating"),
-    "escalate": ("Escalate", "compliance.case_escalated"),
-    "close_no_action": ("Close with no action", "compliance.case_closed_no_action"),
-    "report": ("Report to the regulator", "compliance.case_reported"),
-}
-REASON_REQUIRED = {"close_no_action", "report"}
+# The transitions, their labels, audit actions and refusals: the table (``transitions.py``).
 DECISIONS = {"clear": Alert.Status.CLEARED, "confirm": Alert.Status.CONFIRMED}
 
 
@@ -176,47 +170,49 @@ def undecided_alerts(case: Case) -> int:
 # --- transitions -----------------------------------------------------------------------------
 
 
-def _fire(case: Case, action: str, *, actor, reason: str, now: dt.datetime) -> Case:
-    """Fire ``action`` on the locked ``case`` (checks done by the caller): the fields, the history
-    row and the audit event."""
+def _fire(case: Case, spec: transitions.CaseTransition, *, actor, reason: str, now: dt.datetime) -> Case:
+    """Fire the table's transition ``spec`` on the locked ``case`` (checks done by the caller): the
+    fields, the history row and the audit event."""
     before = case.status
-    getattr(case, action)()
-    if action in ("close_no_action", "report"):
-        case.closed_at, case.resolution = now, reason
-    if action == "escalate":
-        case.escalated_at = now
+    getattr(case, spec.name)()
+    if spec.stamps:
+        setattr(case, spec.stamps, now)
+    if spec.closes:
+        case.resolution = reason
     case.save()
-    _history(case, action=action, before=before, reason=reason, actor=actor, at=now)
-    audit_record(action=TRANSITIONS[action][1], obj=case, actor=actor, before={"status": before},
+    _history(case, action=spec.name, before=before, reason=reason, actor=actor, at=now)
+    audit_record(action=spec.audit_action, obj=case, actor=actor, before={"status": before},
                  after={"status": case.status}, changes=["status"], reason=reason)
     return case
 
 
 @transaction.atomic
 def case_transition(*, case_id: int, action: str, actor, reason: str = "", now: dt.datetime | None = None) -> Case:
-    """Fire one transition: ``investigate``, ``escalate``, ``close_no_action`` or ``report``."""
-    if action not in TRANSITIONS:
+    """Fire one transition of the table (``transitions.py``): ``investigate``, ``escalate``,
+    ``close_no_action`` or ``report`` (refused: a case is reported by filing its report)."""
+    spec = transitions.BY_NAME.get(action)
+    if spec is None:
         raise exc.UnknownCaseAction(f"unknown case action {action!r}", action=action)
     case = case_lock(case_id)
     require_may_work(case, actor)
-    if action == "report" and not actor.has_perm(REPORT):
-        raise exc.CasePermissionRefused("reporting a case needs compliance_cases.report_case")
+    if spec.permission and not actor.has_perm(spec.permission):
+        raise exc.CasePermissionRefused(spec.permission_refusal)
     if not can_proceed(getattr(case, action)):
         raise exc.TransitionNotAllowed(
-            f"{TRANSITIONS[action][0].lower()} is not allowed for a case that is {case.get_status_display().lower()}",
+            f"{spec.label.lower()} is not allowed for a case that is {case.get_status_display().lower()}",
             status_from=case.status, action=action)
-    if action == "report":
+    if spec.by_filing:
         raise exc.ReportNotFiled(f"case {case.number} is reported by filing its suspicious activity report "
                                  "(POST .../report/)", case=case.number)
     reason = (reason or "").strip()
-    if action in REASON_REQUIRED and not reason:
-        raise exc.ReasonRequired("closing a case needs a reason", action=action)
+    if spec.reason_required and not reason:
+        raise exc.ReasonRequired(spec.reason_refusal, action=action)
     if action == "close_no_action":
         open_alerts = undecided_alerts(case)
         if open_alerts:
             raise exc.AlertsUndecided(f"case {case.number} has {open_alerts} alert(s) not yet cleared or confirmed",
                                       case=case.number, undecided=open_alerts)
-    return _fire(case, action, actor=actor, reason=reason, now=now or timezone.now())
+    return _fire(case, spec, actor=actor, reason=reason, now=now or timezone.now())
 
 
 # --- assignment ------------------------------------------------------------------------------
@@ -408,13 +404,16 @@ def escalate_overdue_cases(*, now: dt.datetime | None = None) -> int:
                .order_by("pk").values_list("pk", "number", "status", "due_at"))
     if not due:
         return 0
-    Case.objects.filter(pk__in=[row[0] for row in due]).update(status=Case.Status.ESCALATED, escalated_at=now)
+    # Set-based: the protected state field is written by the UPDATE, with the table's history and
+    # audit actions of an escalation by the SLA.
+    escalate = transitions.ESCALATE
+    Case.objects.filter(pk__in=[row[0] for row in due]).update(status=Case.Status.ESCALATED, **{escalate.stamps: now})
     history, events = [], []
     for pk, number, status, due_at in due:
         reason = f"SLA breached: due {due_at.isoformat()}"
-        history.append(CaseStatusChange(case_id=pk, action="escalate_sla", from_status=status,
+        history.append(CaseStatusChange(case_id=pk, action=escalate.sla_history_action, from_status=status,
                                         to_status=Case.Status.ESCALATED, reason=reason, at=now))
-        events.append({"action": "compliance.case_sla_escalated", "object_type": Case._meta.label_lower,
+        events.append({"action": escalate.sla_audit_action, "object_type": Case._meta.label_lower,
                        "object_id": pk, "object_repr": number, "before": {"status": status},
                        "after": {"status": Case.Status.ESCALATED.value}, "changes": ["status"], "reason": reason})
     CaseStatusChange.objects.bulk_create(history)
@@ -521,19 +520,20 @@ def case_report_file(*, case_id: int, actor, narrative: str, now: dt.datetime | 
     """File the case's suspicious activity report: build the JSON document, store it (append-only,
     with its SHA-256) and move the case to ``reported``. Needs ``compliance_cases.report_case``, a
     case one may work that is investigating or escalated, every alert decided and a narrative."""
+    spec = transitions.REPORT_FILED
     case = case_lock(case_id)
     require_may_work(case, actor)
-    if not actor.has_perm(REPORT):
-        raise exc.CasePermissionRefused("filing a report needs compliance_cases.report_case")
+    if not actor.has_perm(spec.permission):
+        raise exc.CasePermissionRefused(f"filing a report needs {spec.permission}")
     if SuspiciousActivityReport.objects.filter(case=case).exists():
         raise exc.ReportAlreadyFiled(f"case {case.number} has been reported already", case=case.number)
-    if not can_proceed(case.report):
+    if not can_proceed(getattr(case, spec.name)):
         raise exc.TransitionNotAllowed(
             f"a case that is {case.get_status_display().lower()} cannot be reported; start investigating it first",
-            status_from=case.status, action="report")
+            status_from=case.status, action=spec.name)
     narrative = (narrative or "").strip()
     if not narrative:
-        raise exc.ReasonRequired("a report needs a narrative", field="narrative")
+        raise exc.ReasonRequired(spec.reason_refusal, field="narrative")
     open_alerts = undecided_alerts(case)
     if open_alerts:
         raise exc.AlertsUndecided(f"case {case.number} has {open_alerts} alert(s) not yet cleared or confirmed",
@@ -544,7 +544,7 @@ def case_report_file(*, case_id: int, actor, narrative: str, now: dt.datetime | 
     report = SuspiciousActivityReport.objects.create(
         case=case, reference=reference, document=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         filed_by=actor, filed_at=now)
-    _fire(case, "report", actor=actor, reason=f"suspicious activity report {reference} filed", now=now)
+    _fire(case, spec, actor=actor, reason=f"suspicious activity report {reference} filed", now=now)
     audit_record(action="compliance.sar_filed", obj=report, actor=actor,
                  after={"case": case.number, "reference": reference, "sha256": report.sha256})
     return report

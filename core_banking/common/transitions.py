@@ -1,8 +1,9 @@
 """What every state machine's transition table says of each transition (``<app>/transitions.py``:
-accounts, loans, deposits, and in the back office KYC, tickets, approvals). A table is a tuple of
-one dataclass per machine that extends :class:`Transition` with what that machine's service, API,
-admin and approvals read; ``tests/helpers.py::assert_table_is_the_models_transitions`` checks each
-against its model's django-fsm transitions.
+accounts, loans, deposits, payments, ledger holds, settlement (batches and suspense items), the end
+of day, and beside the engine KYC, tickets, approvals, compliance cases and reconciliation
+breaks). A table is a tuple of one dataclass per machine that extends :class:`Transition` with what that machine's
+service, API, admin, staff pages and approvals read; ``tests/helpers.py::assert_table_is_the_models_transitions``
+checks each against its model's django-fsm transitions (``docs/workflows.md`` lists them).
 
 Pure data: no models are imported, so anything may import it at any time.
 """

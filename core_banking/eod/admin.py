@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from core_banking.common.errors import DomainError
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import services, tasks
+from . import services, tasks, transitions
 from .models import EodChunk, EodRun, EodRunStatusChange, EodStepRun
 from .roles import START, VIEW
 
@@ -131,7 +131,7 @@ class EodRunAdmin(NoWritesMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{} failed chunk(s)</a>',
                            _chunks_url(q=run.business_date.isoformat(), status__exact=EodChunk.Status.FAILED), failed)
 
-    @admin.action(description="Re-run selected end-of-day runs (failed, or stuck running)", permissions=["start"])
+    @admin.action(description=transitions.RESUME.admin_label, permissions=["start"])
     def rerun_selected(self, request, queryset):
         for run in queryset.order_by("business_date"):
             day = run.business_date

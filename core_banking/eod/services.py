@@ -40,7 +40,7 @@ from core_banking.common.history import record_transition
 from core_banking.common.seams import seam_all
 from core_banking.ledger import services as ledger
 
-from . import calendar, events
+from . import calendar, events, transitions
 from . import exceptions as exc
 from .models import EodChunk, EodRun, EodRunStatusChange, EodStepRun
 from .step import Step
@@ -134,15 +134,15 @@ def _resume(run: EodRun, actor) -> None:
     run.error = ""
     run.finished_at = None
     record_transition(EodRunStatusChange, run, from_status=EodRun.Status.FAILED, actor=user_or_none(actor),
-                      reason="re-run")
+                      reason=transitions.RESUME.default_reason)
     run.save(update_fields=["status", "attempts", "error", "finished_at"])
     run.refresh_from_db(fields=["attempts"])
     failed_steps = run.steps.filter(status=EodStepRun.Status.FAILED)
     EodChunk.objects.filter(step__in=failed_steps, status=EodChunk.Status.FAILED).update(
         status=EodChunk.Status.PENDING, attempts=0)
     failed_steps.update(status=EodStepRun.Status.RUNNING, chunks_failed=0, finished_at=None)
-    audit_record(action="eod.resumed", obj=run, before={"status": "failed"}, after={"status": "running"},
-                 actor=actor)
+    audit_record(action=transitions.RESUME.audit_action, obj=run, before={"status": "failed"},
+                 after={"status": "running"}, actor=actor)
 
 
 def outstanding_chunks(run_id: int) -> list[int]:
@@ -183,10 +183,12 @@ def advance(run_id: int) -> list[int]:
         run.complete()
         run.current_step = ""
         run.finished_at = timezone.now()
-        record_transition(EodRunStatusChange, run, from_status=EodRun.Status.RUNNING, reason="all steps completed")
+        record_transition(EodRunStatusChange, run, from_status=EodRun.Status.RUNNING,
+                          reason=transitions.COMPLETE.default_reason)
         events.run_completed(run)
         run.save(update_fields=["status", "current_step", "finished_at"])
-        audit_record(action="eod.completed", obj=run, after={"business_date": run.business_date.isoformat()})
+        audit_record(action=transitions.COMPLETE.audit_action, obj=run,
+                     after={"business_date": run.business_date.isoformat()})
         return []
 
 
@@ -232,7 +234,7 @@ def _fail(run: EodRun, step: EodStepRun, failed: int) -> None:
                  + "; ".join(f"#{index}: {error.strip().splitlines()[-1] if error else ''}" for index, error in errors))
     record_transition(EodRunStatusChange, run, from_status=EodRun.Status.RUNNING, reason=run.error[:500])
     run.save(update_fields=["status", "finished_at", "error"])
-    audit_record(action="eod.failed", obj=run, after={"step": step.name, "failed_chunks": failed},
+    audit_record(action=transitions.FAIL.audit_action, obj=run, after={"step": step.name, "failed_chunks": failed},
                  reason=run.error[:500])
 
 

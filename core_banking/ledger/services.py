@@ -23,6 +23,7 @@ from core_banking.common.maker_checker import guarded, passes
 from core_banking.common.money import check_fits, quantize, to_decimal
 from core_banking.ledger import engine
 from core_banking.ledger import exceptions as exc
+from core_banking.ledger import transitions as hold_transitions
 from core_banking.ledger.engine import EntrySpec, Leg, balance_row_id
 from core_banking.ledger.hashing import canonical_amount, digest
 from core_banking.ledger.models import (
@@ -507,14 +508,10 @@ def _hold_release(hold_id: int, *, expire: bool, actor=None, reason: str = "") -
         applied = engine.apply_shard_changes(effects)
         if len(applied) != len(effects):  # releasing never lowers availability; defensive only
             engine.raise_insufficient(effects, applied)
-        now = timezone.now()
-        if expire:
-            hold.mark_expired(at=now)
-        else:
-            hold.mark_voided(at=now)
+        step = hold_transitions.EXPIRE if expire else hold_transitions.VOID
+        getattr(hold, step.name)(at=timezone.now())
         hold.save(update_fields=["status", "resolved_at"])
-        audit_record(action="ledger.hold_expired" if expire else "ledger.hold_voided", obj=hold,
-                     reason=reason, actor=actor)
+        audit_record(action=step.audit_action, obj=hold, reason=reason, actor=actor)
     return hold
 
 

@@ -19,7 +19,7 @@ from core_banking.common.maker_checker import Deferred
 from core_banking.common.money_display import format_money
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import services
+from . import services, transitions
 from .models import BookingAccount, FxQuote, FxRate, Payment, PaymentStatusChange
 
 
@@ -29,6 +29,17 @@ class StatusChangeInline(NoWritesMixin, admin.TabularInline):
     fields = ["at", "from_status", "to_status", "reason", "actor"]
     readonly_fields = fields
     can_delete = False
+
+
+def _transition_action(spec: transitions.PaymentTransition):
+    """The changelist action ``<slug>_selected`` of a staff transition: its service for each
+    payment selected, with the table's reason; for those who may review payments."""
+
+    def run(modeladmin, request, queryset):
+        modeladmin._act(request, queryset, spec)
+
+    run.__name__ = f"{spec.slug}_selected"
+    return admin.action(description=spec.admin_label, permissions=["review"])(run)
 
 
 @admin.register(Payment)
@@ -44,7 +55,9 @@ class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in Payment._meta.fields]
     inlines = [StatusChangeInline]
-    actions = ["release_selected", "reject_selected"]
+    # One changelist action per staff transition the table offers in the admin
+    # (core_banking/payments/transitions.py): release and reject, for reviewers.
+    actions = tuple(_transition_action(spec) for spec in transitions.IN_ADMIN)
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, obj: Payment) -> str:
@@ -65,14 +78,15 @@ class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("payments.view_payment")
 
-    def _act(self, request, queryset, service, verb: str, **kwargs) -> None:
-        if not request.user.has_perm("payments.review_payment"):
+    def _act(self, request, queryset, spec: transitions.PaymentTransition) -> None:
+        if not request.user.has_perm(spec.permission):
             self.message_user(request, "You may not review payments.", messages.ERROR)
             return
+        service = getattr(services, spec.service)
         done = 0
         for payment in queryset:
             try:
-                result = service(payment_id=payment.pk, actor=request.user, **kwargs)
+                result = service(payment_id=payment.pk, actor=request.user, reason=spec.admin_reason)
             except DomainError as error:
                 self.message_user(request, f"{payment.reference}: {error.detail}", messages.ERROR)
                 continue
@@ -82,18 +96,10 @@ class PaymentAdmin(NoWritesMixin, admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"{done} payment(s) {verb}.", messages.SUCCESS)
+            self.message_user(request, f"{done} payment(s) {spec.done}.", messages.SUCCESS)
 
     def has_review_permission(self, request) -> bool:
-        return request.user.has_perm("payments.review_payment")
-
-    @admin.action(description="Release selected payments held for review", permissions=["review"])
-    def release_selected(self, request, queryset):
-        self._act(request, queryset, services.payment_release, "released", reason="released in the admin")
-
-    @admin.action(description="Reject selected payments held for review", permissions=["review"])
-    def reject_selected(self, request, queryset):
-        self._act(request, queryset, services.payment_reject, "rejected", reason="rejected in the admin")
+        return request.user.has_perm(transitions.REVIEW_PAYMENT)
 
 
 class FxRateForm(forms.ModelForm):

@@ -7,9 +7,14 @@ the last ~65 business dates: salaries and rent once a month, card-style purchase
 between customers, cash, savings and FX, and one outgoing payment returned by the other bank.
 
 Run it before the ledger demo: on a fresh database it opens the first business date three
-months back and rolls forward day by day to today. Idempotent by checking first: when the demo
-customers exist it only reports what is there (the history is written in one transaction, so it
-is either all there or not at all).
+months back (business dates of the bank calendar, ``core_banking/eod/calendar.py``) and moves
+forward day by day to today. The last ``EOD_DAYS`` business dates are each closed by the real end
+of day (``core_banking.eod.demo.end_of_day``: every configured step, in this process), which
+opens the next business date; the older ones, and a step to a today that is no business date, by
+a plain roll of the business date. So the demo ends on today's open business date with a history
+of completed end-of-day runs. Idempotent by checking first: when the demo customers exist it only
+reports what is there (the history is written in one transaction, so it is either all there or
+not at all).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from core_banking.common.maker_checker import system_execution
 from core_banking.common.money import quantize
 from core_banking.customers import services as customers
 from core_banking.customers.models import Customer
+from core_banking.eod import calendar
+from core_banking.eod.demo import end_of_day
 from core_banking.ledger import services as ledger
 from core_banking.ledger.models import AccountType, BusinessDay, Currency, LedgerAccount
 
@@ -39,6 +46,7 @@ from .models import BookingAccount, FxRate, Payment
 
 SEED = 20261122
 HISTORY_DAYS = 65
+EOD_DAYS = 10  # the last business dates closed by the real end of day
 KEY_PREFIX = "demo-pay"
 DEMO_EMAIL_DOMAIN = "demo.corebank.test"
 
@@ -195,12 +203,19 @@ def _rates() -> None:
 
 
 def _history_dates(today: dt.date) -> list[dt.date]:
+    """The last ``HISTORY_DAYS - 1`` business dates of the bank calendar before today, and today."""
     dates, day = [], today
     while len(dates) < HISTORY_DAYS - 1:
-        day -= dt.timedelta(days=1)
-        if day.weekday() < 5:
-            dates.append(day)
+        day = calendar.previous_business_day(day)
+        dates.append(day)
     return [*reversed(dates), today]
+
+
+def _closed_by_end_of_day(dates: list[dt.date]) -> set[int]:
+    """Indexes of the dates whose predecessor the end of day closes: the last ``EOD_DAYS`` steps
+    to the next business date of the calendar (what the end of day opens)."""
+    steps = [i for i in range(1, len(dates)) if dates[i] == calendar.next_business_day(dates[i - 1])]
+    return set(steps[-EOD_DAYS:])
 
 
 class _Plan:
@@ -210,6 +225,8 @@ class _Plan:
     def __init__(self, dates: list[dt.date] | None) -> None:
         self.rng = random.Random(SEED)  # noqa: S311 - demo data
         self.dates = dates
+        self.end_of_day = _closed_by_end_of_day(dates) if dates else set()
+        self.eod_runs = 0
         self.day = 0
         self.counts: Counter[str] = Counter()
         self.available: dict[int, Decimal] = {}
@@ -217,7 +234,12 @@ class _Plan:
 
     def next_day(self) -> None:
         self.day += 1
-        if self.dates is not None and self.day > 1:
+        if self.dates is None or self.day == 1:
+            return
+        if self.day - 1 in self.end_of_day:
+            end_of_day()  # closes the open date, opens the next business date: dates[day - 1]
+            self.eod_runs += 1
+        else:
             ledger.business_date_roll(to_date=self.dates[self.day - 1])
 
     def _spendable(self, account: Account) -> Decimal:
@@ -350,6 +372,7 @@ def load_demo_payments(*, stdout) -> None:
         plan = _Plan(dates)
         _run_history(plan, eur, savings, usd, gbp, business_accounts)
     summary = ", ".join(f"{count} {name}" for name, count in sorted(plan.counts.items()) if count)
-    period = f"business dates {dates[0]} to {dates[-1]}" if dates else "on the open business date"
+    period = (f"business dates {dates[0]} to {dates[-1]}, the last {plan.eod_runs} closed by the end of day"
+              if dates else "on the open business date")
     stdout.write(f"Payments demo: {Customer.objects.count()} customers, {Account.objects.count()} accounts, "
                  f"{Payment.objects.count()} payments ({summary}); {period}.")

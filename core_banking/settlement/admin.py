@@ -31,7 +31,7 @@ from core_banking.common.maker_checker import Deferred
 from core_banking.common.money_display import format_money
 from core_banking.ledger.admin import NoWritesMixin
 
-from . import services
+from . import services, transitions
 from .models import Batch, BatchItem, BatchStatusChange, SettlementFile, SuspenseItem, SuspenseStatusChange
 from .roles import CANCEL, CLOSE, IMPORT, RESOLVE
 
@@ -130,17 +130,17 @@ class BatchAdmin(NoWritesMixin, admin.ModelAdmin):
         self.message_user(request, f"Queued {report.queued}, closed {report.closed}, sent {report.sent}, failed "
                           f"{report.failed}.", messages.ERROR if report.failed else messages.SUCCESS)
 
-    @admin.action(description="Cancel selected batches before they are sent (asks for approval)",
-                  permissions=["cancel"])
+    @admin.action(description=transitions.CANCEL_BATCH.admin_label, permissions=["cancel"])
     def cancel_selected(self, request, queryset):
+        spec = transitions.CANCEL_BATCH
         for batch in queryset:
             try:
                 outcome = services.batch_cancel(batch_id=batch.pk, actor=request.user,
-                                                reason=f"cancelled in the admin by {request.user}")
+                                                reason=spec.admin_reason.format(user=request.user))
             except DomainError as error:
                 self.message_user(request, f"Batch {batch.pk}: {error.detail}", messages.ERROR)
                 continue
-            _deferred_or_done(self, request, outcome, f"Batch {batch.pk} cancellation")
+            _deferred_or_done(self, request, outcome, spec.admin_subject.format(pk=batch.pk))
 
 
 @admin.register(BatchItem)
@@ -279,25 +279,25 @@ class SuspenseItemAdmin(NoWritesMixin, admin.ModelAdmin):
     def book_link(self, item: SuspenseItem):
         if item.status != SuspenseItem.Status.OPEN:
             return "—"
-        return format_html('<a href="{}">Book to an account</a>', reverse("admin:settlement_suspenseitem_book",
-                                                                           args=[item.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("admin:settlement_suspenseitem_book", args=[item.pk]),
+                           transitions.BOOK.label)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [path("<int:item_id>/book/", wrap(self.book_view), name="settlement_suspenseitem_book"),
                 *super().get_urls()]
 
-    @admin.action(description="Return selected credits to their senders (asks for approval)",
-                  permissions=["resolve"])
+    @admin.action(description=transitions.START_RETURN.admin_label, permissions=["resolve"])
     def return_to_sender(self, request, queryset):
+        spec = transitions.START_RETURN
         for item in queryset:
             try:
                 outcome = services.suspense_return(item_id=item.pk, actor=request.user,
-                                                   reason=f"returned to the sender in the admin by {request.user}")
+                                                   reason=spec.admin_reason.format(user=request.user))
             except DomainError as error:
                 self.message_user(request, f"Suspense item {item.pk}: {error.detail}", messages.ERROR)
                 continue
-            _deferred_or_done(self, request, outcome, f"Return of suspense item {item.pk}")
+            _deferred_or_done(self, request, outcome, spec.admin_subject.format(pk=item.pk))
 
     def book_view(self, request, item_id: int):
         if not request.user.has_perm(RESOLVE):
@@ -311,7 +311,7 @@ class SuspenseItemAdmin(NoWritesMixin, admin.ModelAdmin):
             except DomainError as error:
                 form.add_error(None, f"{error.code}: {error.detail}")
             else:
-                _deferred_or_done(self, request, outcome, f"Booking of suspense item {item.pk}")
+                _deferred_or_done(self, request, outcome, transitions.BOOK.admin_subject.format(pk=item.pk))
                 return HttpResponseRedirect(reverse("admin:settlement_suspenseitem_change", args=[item.pk]))
         return TemplateResponse(request, "admin/settlement/form.html", {
             **self.admin_site.each_context(request), "title": f"Book suspense item {item.pk} to an account",

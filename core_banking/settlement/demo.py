@@ -1,11 +1,13 @@
 """Demo settlement for ``manage.py seed_demo`` (after the payments demo): a suspense account per
-currency, and the demo's outgoing EUR payments of the last business dates settled in batches —
-one batch per business date, closed at its cut-off with its pain.001 stored, and sent — while
-older ones wait in the open batch of the next cut-off.
+currency, and the demo's outgoing EUR payments settled in batches — one batch per business date,
+closed at its cut-off with its pain.001 stored, and sent — while those of a business date whose
+cut-off has not passed yet wait in its open batch.
 
-The payments demo posts its whole history at seeding time; its outgoing payments of the last
-``DAYS`` business dates are dated back to noon of their business date (the input of the cut-off
-rule), so that their batches' cut-offs have passed. Idempotent: when a batch exists it only reports.
+The payments demo posts its whole history at seeding time; its outgoing payments are dated back
+to noon of their business date (the input of the cut-off rule), so that every past business
+date's batch is due, as if the bank had sent its file at each cut-off. The reconciliation demo
+(``reconciliation.demo``) builds the clearing account's statements from these batches.
+Idempotent: when a batch exists it only reports.
 """
 
 from __future__ import annotations
@@ -22,9 +24,7 @@ from core_banking.ledger.models import AccountType, LedgerAccount
 from core_banking.payments.models import BookingAccount, Payment
 
 from . import services
-from .models import Batch, SettlementFile
-
-DAYS = 3
+from .models import Batch, BatchItem, SettlementFile
 
 
 def _suspense_accounts() -> None:
@@ -48,12 +48,14 @@ def load_demo(*, stdout) -> None:
     with transaction.atomic():
         _suspense_accounts()
         outgoing = Payment.objects.filter(kind=Payment.Kind.OUTGOING, status=Payment.Status.POSTED, currency_id="EUR")
-        dates = sorted(set(outgoing.values_list("business_date", flat=True)))[-DAYS:]
+        dates = sorted(set(outgoing.values_list("business_date", flat=True)))
         now = timezone.now()
         for day in dates:
             noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
             if cutoff_at(day) < now:
                 outgoing.filter(business_date=day).update(posted_at=noon)
     report = services.close_due_batches()
+    waiting = BatchItem.objects.filter(batch__status=Batch.Status.OPEN).count()
     stdout.write(f"Settlement demo: {Batch.objects.count()} batches ({report.closed} closed and sent with their "
-                 f"pain.001, {report.queued} payments queued); debtor agent {settings.SETTLEMENT_BANK_BIC}.")
+                 f"pain.001, {waiting} payments waiting in the open batch); debtor agent "
+                 f"{settings.SETTLEMENT_BANK_BIC}.")

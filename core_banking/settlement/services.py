@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from core_banking.accounts.models import Account
 from core_banking.audit.services import audit_record
@@ -40,7 +41,7 @@ from core_banking.payments.models import BookingAccount, Channel, Payment
 from core_banking.payments.services.booking import history as payment_history
 
 from . import exceptions as exc
-from . import pain001, parsers
+from . import pain001, parsers, transitions
 from .events import batch_event, file_event, suspense_event
 from .models import (
     RAIL_CURRENCIES,
@@ -202,7 +203,7 @@ def batch_close(*, batch_id: int, actor=None, now: dt.datetime | None = None) ->
     """Close an open batch whose cut-off has passed: write its pain.001 (validated against the
     schema) and store it. Items whose payment is no longer posted (returned meanwhile) are
     released. A batch that is not open is returned as it is (a second worker does nothing)."""
-    _require(actor, "settlement.close_batch")
+    _require(actor, transitions.CLOSE_BATCH.permission)
     now = now or timezone.now()
     batch = _locked_batch(batch_id)
     if batch.status != Batch.Status.OPEN:
@@ -223,9 +224,9 @@ def batch_close(*, batch_id: int, actor=None, now: dt.datetime | None = None) ->
         item.save(update_fields=["state", "reason", "updated_at"])
     before = batch.status
     if not keep:
-        batch.cancel(reason="nothing to send at the cut-off", at=now)
+        batch.cancel(reason=transitions.CANCEL_BATCH.default_reason, at=now)
         batch.save()
-        _batch_history(batch, before, actor, "nothing to send at the cut-off")
+        _batch_history(batch, before, actor, transitions.CANCEL_BATCH.default_reason)
         return batch
     message_id = _message_id(batch)
     # (in the currency's exponent: the stored amounts carry the columns' 18 places)
@@ -242,7 +243,7 @@ def batch_close(*, batch_id: int, actor=None, now: dt.datetime | None = None) ->
     batch.save()
     batch.changed_now = True
     _batch_history(batch, before, actor, f"cut-off {timezone.localtime(batch.cutoff_at):%Y-%m-%d %H:%M}")
-    audit_record(action="settlement.batch_closed", obj=batch, actor=actor,
+    audit_record(action=transitions.CLOSE_BATCH.audit_action, obj=batch, actor=actor,
                  after={"message_id": message_id, "items": len(keep), "total": str(total)})
     return batch
 
@@ -273,17 +274,18 @@ def batch_send(*, batch_id: int, actor=None, now: dt.datetime | None = None) -> 
     batch.send(at=now)
     batch.save()
     batch.changed_now = True
-    _batch_history(batch, before, actor, "sent")
+    _batch_history(batch, before, actor, transitions.SEND.default_reason)
     return batch
 
 
 def batch_cancel(*, batch_id: int, actor=None, reason: str) -> Batch | Deferred:
     """Cancel a batch before it is sent (maker-checker ``settlement_batch_cancel``): its items are
     released and its payments go into the next batch to close; a written file stays stored."""
-    _require_maker(actor, "settlement.cancel_batch", "settlement_batch_cancel")
+    spec = transitions.CANCEL_BATCH
+    _require_maker(actor, spec.permission, spec.action_type)
     if not reason.strip():
-        raise exc.BatchStateRefused("a cancellation needs a reason")
-    return guarded("settlement_batch_cancel", payload={"batch_id": batch_id, "reason": reason}, actor=actor,
+        raise exc.BatchStateRefused(spec.reason_refusal)
+    return guarded(spec.action_type, payload={"batch_id": batch_id, "reason": reason}, actor=actor,
                    reason=reason, execute=lambda: _batch_cancel(batch_id=batch_id, actor=actor, reason=reason))
 
 
@@ -291,15 +293,14 @@ def batch_cancel(*, batch_id: int, actor=None, reason: str) -> Batch | Deferred:
 def _batch_cancel(*, batch_id: int, actor, reason: str) -> Batch:
     batch = _locked_batch(batch_id)
     before = batch.status
-    if before not in (Batch.Status.OPEN, Batch.Status.CLOSED):
-        raise exc.BatchStateRefused(f"batch {batch.pk} is {batch.status}: only an open or closed batch can be "
-                                    "cancelled")
+    if not can_proceed(batch.cancel):
+        raise exc.BatchStateRefused(f"batch {batch.pk} is {batch.status}: {transitions.CANCEL_BATCH.refused}")
     batch.items.filter(state=BatchItem.State.QUEUED).update(state=BatchItem.State.RELEASED,
                                                             reason="batch cancelled", updated_at=timezone.now())
     batch.cancel(reason=reason, at=timezone.now())
     batch.save()
     _batch_history(batch, before, actor, reason)
-    audit_record(action="settlement.batch_cancelled", obj=batch, actor=actor, after={"status": batch.status},
+    audit_record(action=transitions.CANCEL_BATCH.audit_action, obj=batch, actor=actor, after={"status": batch.status},
                  reason=reason)
     return batch
 
@@ -397,7 +398,7 @@ def _accept(item: BatchItem, settlement_file: SettlementFile, summary: dict) -> 
         if suspense.status == SuspenseItem.Status.RETURNING:
             suspense.returned(at=timezone.now())
             suspense.save()
-            _suspense_history(suspense, SuspenseItem.Status.RETURNING, None, "returned to the sender")
+            _suspense_history(suspense, SuspenseItem.Status.RETURNING, None, transitions.RETURNED.default_reason)
 
 
 def _reject(item: BatchItem, settlement_file: SettlementFile, code: str, text: str, summary: dict) -> None:
@@ -428,7 +429,7 @@ def _finish_batches(batch_ids: set[int]) -> None:
         if not batch.items.filter(state__in=[BatchItem.State.QUEUED, BatchItem.State.SENT]).exists():
             batch.complete(at=timezone.now())
             batch.save()
-            _batch_history(batch, Batch.Status.SENT, None, "every payment answered")
+            _batch_history(batch, Batch.Status.SENT, None, transitions.COMPLETE.default_reason)
 
 
 def _import_pain002(settlement_file: SettlementFile, report: parsers.StatusReport) -> dict:
@@ -549,12 +550,12 @@ def _incoming_credit(settlement_file: SettlementFile, movement: parsers.Movement
     summary["suspense"] += 1
 
 
-def _locked_suspense(item_id: int) -> SuspenseItem:
+def _locked_suspense(item_id: int, spec: transitions.SettlementTransition) -> SuspenseItem:
     item = SuspenseItem.objects.select_for_update().filter(pk=item_id).first()
     if item is None:
         raise exc.SuspenseStateRefused(f"suspense item {item_id} does not exist")
-    if item.status != SuspenseItem.Status.OPEN:
-        raise exc.SuspenseStateRefused(f"suspense item {item.pk} is {item.status}, not open")
+    if not can_proceed(getattr(item, spec.name)):
+        raise exc.SuspenseStateRefused(f"suspense item {item.pk} is {item.status}, {spec.refused}")
     return item
 
 
@@ -562,8 +563,8 @@ def suspense_book(*, item_id: int, account_id: int, actor=None, reason: str) -> 
     """Book a credit held in suspense to the account staff identified (maker-checker
     ``settlement_suspense_book``): suspense back to settlement, then an incoming payment to the
     account through the payments service (fees per tariff), in one transaction."""
-    _require_maker(actor, "settlement.resolve_suspenseitem", "settlement_suspense_book")
-    return guarded("settlement_suspense_book", payload={"item_id": item_id, "account_id": account_id,
+    _require_maker(actor, transitions.BOOK.permission, transitions.BOOK.action_type)
+    return guarded(transitions.BOOK.action_type, payload={"item_id": item_id, "account_id": account_id,
                                                         "reason": reason},
                    actor=actor, reason=reason,
                    execute=lambda: _suspense_book(item_id=item_id, account_id=account_id, actor=actor, reason=reason))
@@ -571,7 +572,7 @@ def suspense_book(*, item_id: int, account_id: int, actor=None, reason: str) -> 
 
 @transaction.atomic
 def _suspense_book(*, item_id: int, account_id: int, actor, reason: str) -> SuspenseItem:
-    item = _locked_suspense(item_id)
+    item = _locked_suspense(item_id, transitions.BOOK)
     release = _post_suspense(item, back=False, key=f"settlement-suspense-out:{item.pk}",
                              description=f"Suspense item {item.pk} booked to account {account_id}")
     payment, _ = payments.payment_create(
@@ -582,7 +583,7 @@ def _suspense_book(*, item_id: int, account_id: int, actor, reason: str) -> Susp
     item.book(payment=payment, release_entry=release, at=timezone.now())
     item.save()
     _suspense_history(item, SuspenseItem.Status.OPEN, actor, reason or f"booked to account {account_id}")
-    audit_record(action="settlement.suspense_booked", obj=item, actor=actor,
+    audit_record(action=transitions.BOOK.audit_action, obj=item, actor=actor,
                  after={"payment": payment.reference, "account_id": account_id}, reason=reason)
     return item
 
@@ -591,14 +592,14 @@ def suspense_return(*, item_id: int, actor=None, reason: str) -> SuspenseItem | 
     """Send a credit held in suspense back to its sender (maker-checker
     ``settlement_suspense_return``): suspense to settlement now, and a credit transfer to the
     sender's IBAN in the next batch."""
-    _require_maker(actor, "settlement.resolve_suspenseitem", "settlement_suspense_return")
-    return guarded("settlement_suspense_return", payload={"item_id": item_id, "reason": reason}, actor=actor,
+    _require_maker(actor, transitions.START_RETURN.permission, transitions.START_RETURN.action_type)
+    return guarded(transitions.START_RETURN.action_type, payload={"item_id": item_id, "reason": reason}, actor=actor,
                    reason=reason, execute=lambda: _suspense_return(item_id=item_id, actor=actor, reason=reason))
 
 
 @transaction.atomic
 def _suspense_return(*, item_id: int, actor, reason: str) -> SuspenseItem:
-    item = _locked_suspense(item_id)
+    item = _locked_suspense(item_id, transitions.START_RETURN)
     if not item.debtor_iban:
         raise exc.SuspenseStateRefused(f"suspense item {item.pk} has no sender IBAN to return it to")
     n = item.history.count()
@@ -606,11 +607,11 @@ def _suspense_return(*, item_id: int, actor, reason: str) -> SuspenseItem:
                              description=f"Suspense item {item.pk} returned to {item.debtor_iban}")
     item.start_return(release_entry=release)
     item.save()
-    _suspense_history(item, SuspenseItem.Status.OPEN, actor, reason or "returned to the sender")
+    _suspense_history(item, SuspenseItem.Status.OPEN, actor, reason or transitions.START_RETURN.default_reason)
     _queue_lock(Rail.SEPA_CT, item.currency_id)
     batch = _target_batch(Rail.SEPA_CT, item.currency_id, timezone.now(), timezone.now())
     BatchItem.objects.bulk_create([_return_item(batch, item)])
-    audit_record(action="settlement.suspense_returned", obj=item, actor=actor, after={"batch": batch.pk},
+    audit_record(action=transitions.START_RETURN.audit_action, obj=item, actor=actor, after={"batch": batch.pk},
                  reason=reason)
     return item
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from reconciliation.transitions import INVESTIGATE, RESOLVE, WRITE_OFF
+
 from . import views
 
 app_name = "reconciliation"
@@ -14,9 +16,11 @@ urlpatterns = [
     path("breaks/ageing/", views.BreakAgeingApi.as_view(), name="break-ageing"),
     path("breaks/<int:break_id>/", views.BreakDetailApi.as_view(), name="break-detail"),
     path("breaks/<int:break_id>/assign/", views.BreakAssignApi.as_view(), name="break-assign"),
-    path("breaks/<int:break_id>/investigate/", views.BreakInvestigateApi.as_view(), name="break-investigate"),
-    path("breaks/<int:break_id>/write-off/", views.BreakWriteOffApi.as_view(), name="break-write-off"),
-    path("breaks/<int:break_id>/resolve/", views.BreakResolveApi.as_view(), name="break-resolve"),
+    # The break's transitions (reconciliation/transitions.py): investigate, write-off, resolve.
+    path(f"breaks/<int:break_id>/{INVESTIGATE.slug}/", views.BreakInvestigateApi.as_view(),
+         name=f"break-{INVESTIGATE.slug}"),
+    path(f"breaks/<int:break_id>/{WRITE_OFF.slug}/", views.BreakWriteOffApi.as_view(), name=f"break-{WRITE_OFF.slug}"),
+    path(f"breaks/<int:break_id>/{RESOLVE.slug}/", views.BreakResolveApi.as_view(), name=f"break-{RESOLVE.slug}"),
     path("safeguarding/", views.SafeguardingListApi.as_view(), name="safeguarding-list"),
     path("safeguarding/export.csv", views.SafeguardingExportApi.as_view(), name="safeguarding-export"),
 ]

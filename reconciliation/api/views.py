@@ -27,7 +27,7 @@ from core_banking.common.api.schema import path_id, problem_responses
 from core_banking.common.api.strict import refuse_body
 from core_banking.common.errors import NotFound
 from core_banking.common.maker_checker import Deferred
-from reconciliation import selectors, services
+from reconciliation import selectors, services, transitions
 from reconciliation.models import Break, Match, Statement, StatementLine
 
 from . import serializers as s
@@ -88,9 +88,13 @@ class StatementDetailApi(ReconciliationApi):
         return Response(s.StatementSerializer(_get(Statement, statement_id)).data)
 
 
+class LineCursor(DefaultCursorPagination):
+    ordering = ("position", "id")
+
+
 class StatementLinesApi(ReconciliationApi):
     required_perms = {"GET": [P + "view_statementline"]}
-    pagination_class = type("LineCursor", (DefaultCursorPagination,), {"ordering": ("position", "id")})
+    pagination_class = LineCursor
 
     @extend_schema(operation_id="reconciliation_statement_lines", tags=TAGS,
                    parameters=[path_id("statement_id"), s.LineFilterSerializer],
@@ -214,11 +218,16 @@ class BreakAssignApi(ReconciliationApi):
         return Response(s.BreakSerializer(brk).data)
 
 
-class BreakInvestigateApi(ReconciliationApi):
-    required_perms = {"POST": [P + "change_break"]}
+# The break's transitions, each with the permission, operation and summary of the transition table
+# (reconciliation/transitions.py).
 
-    @extend_schema(operation_id="reconciliation_breaks_investigate", tags=TAGS,
-                   summary="Start investigating an open break", parameters=[path_id("break_id")],
+
+class BreakInvestigateApi(ReconciliationApi):
+    transition = transitions.INVESTIGATE
+    required_perms = {"POST": [transition.permission]}
+
+    @extend_schema(operation_id=f"reconciliation_breaks_{transitions.INVESTIGATE.name}", tags=TAGS,
+                   summary=transitions.INVESTIGATE.summary, parameters=[path_id("break_id")],
                    request=s.ReconciliationBreakNoteSerializer,
                    responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409)})
     def post(self, request, break_id: int):
@@ -229,9 +238,11 @@ class BreakInvestigateApi(ReconciliationApi):
 
 
 class BreakWriteOffApi(ReconciliationApi):
-    required_perms = {"POST": [P + "resolve_break"]}
+    transition = transitions.WRITE_OFF
+    required_perms = {"POST": [transition.permission]}
 
-    @extend_schema(operation_id="reconciliation_breaks_write_off", tags=TAGS, parameters=[path_id("break_id")],
+    @extend_schema(operation_id=f"reconciliation_breaks_{transitions.WRITE_OFF.name}", tags=TAGS,
+                   summary=transitions.WRITE_OFF.summary, parameters=[path_id("break_id")],
                    request=s.ReconciliationReasonSerializer,
                    responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409)})
     def post(self, request, break_id: int):
@@ -242,11 +253,12 @@ class BreakWriteOffApi(ReconciliationApi):
 
 
 class BreakResolveApi(ReconciliationApi):
-    required_perms = {"POST": [P + "resolve_break"]}
+    transition = transitions.RESOLVE
+    required_perms = {"POST": [transition.permission]}
 
-    @extend_schema(operation_id="reconciliation_breaks_resolve", tags=TAGS,
-                   summary="Resolve a break by a ledger adjustment (maker-checker: 202 with the approval request)",
-                   parameters=[path_id("break_id"), key_parameter()], request=s.BreakResolveSerializer,
+    @extend_schema(operation_id=f"reconciliation_breaks_{transitions.RESOLVE.name}", tags=TAGS,
+                   summary=transitions.RESOLVE.summary, parameters=[path_id("break_id"), key_parameter()],
+                   request=s.BreakResolveSerializer,
                    responses={200: s.BreakSerializer, **problem_responses(400, 401, 403, 404, 409, 422)})
     def post(self, request, break_id: int):
         key = idempotency_key(request)
@@ -257,6 +269,11 @@ class BreakResolveApi(ReconciliationApi):
         if isinstance(result, Deferred):
             return Response(result.body, status=202, headers={"Location": result.location})
         return Response(s.BreakSerializer(result).data)
+
+
+#: The view of each transition of the table, in table order.
+TRANSITION_VIEWS: dict[str, type[ReconciliationApi]] = {
+    view.transition.name: view for view in (BreakInvestigateApi, BreakResolveApi, BreakWriteOffApi)}
 
 
 def _safeguarding_checks(request):

@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 from backoffice.staff.decorators import staff_page
 from core_banking.common.errors import DomainError, NotFound
 from core_banking.common.maker_checker import Deferred
-from reconciliation import selectors, services
+from reconciliation import selectors, services, transitions
 from reconciliation.models import Break, ExternalAccount, Match
 from reconciliation.roles import IMPORT, MATCH, RESOLVE_BREAK, WORK_BREAK
 
@@ -269,6 +269,7 @@ def _break_context(request: HttpRequest, brk: Break, **forms) -> dict:
         "investigate_form": forms.get("investigate_form") or BreakNoteForm(),
         "write_off_form": forms.get("write_off_form") or WriteOffForm(),
         "resolve_form": forms.get("resolve_form") or (ResolveForm(brk=brk) if may_resolve else None),
+        "transitions": transitions.BY_NAME,
         "page_error": forms.get("page_error"),
     }
 
@@ -278,7 +279,8 @@ def break_view(request: HttpRequest, break_id: int) -> HttpResponse:
     return render(request, "reconciliation/break.html", _break_context(request, _break(break_id)))
 
 
-BREAK_ACTIONS = {"assign", "claim", "investigate", "write_off", "resolve"}
+#: Assigning (or claiming), and the transitions of the table (reconciliation/transitions.py).
+BREAK_ACTIONS = {"assign", "claim", *transitions.BY_NAME}
 
 
 @staff_page(VIEW)
@@ -303,15 +305,15 @@ def break_action_view(request: HttpRequest, break_id: int, action: str) -> HttpR
             form = forms["investigate_form"] = BreakNoteForm(request.POST)
             if form.is_valid():
                 brk = services.break_investigate(break_id=brk.pk, actor=user, note=form.cleaned_data["note"])
-                done = f"Break {brk.pk}: investigating."
+                done = transitions.INVESTIGATE.done.format(pk=brk.pk)
         elif action == "write_off":
             form = forms["write_off_form"] = WriteOffForm(request.POST)
             if form.is_valid():
                 brk = services.break_write_off(break_id=brk.pk, actor=user, reason=form.cleaned_data["reason"])
-                done = f"Break {brk.pk} written off."
+                done = transitions.WRITE_OFF.done.format(pk=brk.pk)
         else:  # resolve
-            if not user.has_perm(RESOLVE_BREAK):
-                raise services.ReconciliationError("you may not resolve breaks", "permission_denied")
+            if not user.has_perm(transitions.RESOLVE.permission):
+                raise services.ReconciliationError(transitions.RESOLVE.permission_refusal, "permission_denied")
             form = forms["resolve_form"] = ResolveForm(request.POST, brk=brk)
             if form.is_valid():
                 data = form.cleaned_data
@@ -322,7 +324,7 @@ def break_action_view(request: HttpRequest, break_id: int, action: str) -> HttpR
                     done = (f"Break {brk.pk}: the adjustment awaits approval (approval request "
                             f"{result.request_id}); the break stays under investigation until it is approved.")
                 else:
-                    done = f"Break {brk.pk} resolved by adjustment (entry {result.adjustment_entry_id})."
+                    done = transitions.RESOLVE.done.format(pk=brk.pk, entry=result.adjustment_entry_id)
     except DomainError as error:
         if action == "resolve" and "resolve_form" not in forms:
             forms["page_error"] = error.detail

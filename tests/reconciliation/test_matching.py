@@ -24,6 +24,15 @@ def day(offset: int) -> dt.date:
     return D + dt.timedelta(days=offset)
 
 
+@pytest.fixture(autouse=True, params=["sql", "python"])
+def matcher(request, monkeypatch):
+    """Every worked example twice: the set-based SQL (PostgreSQL) and the same rules in Python
+    (``matching._automatch_in_python``, what ``make run``'s SQLite runs)."""
+    if request.param == "python":
+        monkeypatch.setattr(matching, "set_based", lambda: False)
+    return request.param
+
+
 @pytest.fixture
 def account(db):
     return external_account("NL00TEST0000000001", csv_mapping=MAPPING,

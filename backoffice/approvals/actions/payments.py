@@ -1,5 +1,6 @@
 """The release of a large payment held for review, executed by
-``core_banking.payments.services.payment_release``."""
+``core_banking.payments.services.payment_release``: its action type, label and refusal are the
+payment transition table's (``core_banking/payments/transitions.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from backoffice.staff.roles import COMPLIANCE_OFFICER, COMPLIANCE_REVIEWER, OPERATIONS
 from core_banking.payments import services as payments
 from core_banking.payments.models import Payment
+from core_banking.payments.transitions import RELEASE
 
 from ..action_type import ActionType, Payload, Result, bad, integer, only, policy, text
 
@@ -19,7 +21,7 @@ def validate(payload: Payload) -> Payload:
     if payment is None:
         raise bad(f"payment {payment_id} does not exist", "payment_id")
     if payment.status != Payment.Status.PENDING_REVIEW:
-        raise bad(f"payment {payment.reference} is {payment.status}, not pending review", "payment_id")
+        raise bad(f"payment {payment.reference} is {payment.status}, {RELEASE.refused}", "payment_id")
     return {"payment_id": payment_id, "reason": text(payload, "reason")}
 
 
@@ -36,9 +38,9 @@ def execute(payload: Payload, actor, *, request_id: int) -> Result:
 
 
 ACTIONS = [
-    ActionType(code="payment_release", label="Release of a large payment", validate=validate,
+    ActionType(code=RELEASE.action_type, label=RELEASE.approval_label, validate=validate,
                target=lambda p: f"payment:{p['payment_id']}", execute=execute, amount=amount,
-               describe=lambda p: f"release payment {p['payment_id']}",
+               describe=lambda p: f"{RELEASE.slug} payment {p['payment_id']}",
                defaults=policy(initiators=[OPERATIONS, COMPLIANCE_REVIEWER], checkers=[COMPLIANCE_OFFICER],
                                threshold="50000", currency="EUR", hours=24, exempt_below="50000")),
 ]

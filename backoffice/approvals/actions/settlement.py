@@ -7,16 +7,22 @@ settlement service that owns it:
   identified — ``services.suspense_book``;
 * ``settlement_suspense_return``: send it back to its sender in the next batch —
   ``services.suspense_return``.
+
+Their action types, labels and refusals are the settlement transition tables'
+(``core_banking/settlement/transitions.py``).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django_fsm import can_proceed
+
 from backoffice.staff.roles import COMPLIANCE_OFFICER, FINANCE, OPERATIONS
 from core_banking.accounts.models import Account
 from core_banking.settlement import services
 from core_banking.settlement.models import Batch, SuspenseItem
+from core_banking.settlement.transitions import BOOK, CANCEL_BATCH, START_RETURN, SettlementTransition
 
 from ..action_type import ActionType, Payload, Result, bad, integer, only, policy, text
 
@@ -27,9 +33,8 @@ def _batch(payload: Payload) -> Payload:
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise bad(f"settlement batch {batch_id} does not exist", "batch_id")
-    if batch.status not in (Batch.Status.OPEN, Batch.Status.CLOSED):
-        raise bad(f"settlement batch {batch_id} is {batch.status}: only an open or closed batch can be cancelled",
-                  "batch_id")
+    if not can_proceed(batch.cancel):
+        raise bad(f"settlement batch {batch_id} is {batch.status}: {CANCEL_BATCH.refused}", "batch_id")
     return {"batch_id": batch_id, "reason": text(payload, "reason", required=True)}
 
 
@@ -38,19 +43,19 @@ def _cancel(payload: Payload, actor, *, request_id: int) -> Result:
     return {"batch_id": batch.pk, "status": batch.status}
 
 
-def _suspense(payload: Payload, fields: set[str]) -> tuple[Payload, SuspenseItem]:
+def _suspense(payload: Payload, fields: set[str], spec: SettlementTransition) -> tuple[Payload, SuspenseItem]:
     only(payload, fields)
     item_id = integer(payload, "item_id")
     item = SuspenseItem.objects.filter(pk=item_id).first()
     if item is None:
         raise bad(f"suspense item {item_id} does not exist", "item_id")
-    if item.status != SuspenseItem.Status.OPEN:
-        raise bad(f"suspense item {item_id} is {item.status}, not open", "item_id")
+    if not can_proceed(getattr(item, spec.name)):
+        raise bad(f"suspense item {item_id} is {item.status}, {spec.refused}", "item_id")
     return {"item_id": item_id, "reason": text(payload, "reason", required=True)}, item
 
 
 def _book_validate(payload: Payload) -> Payload:
-    clean, item = _suspense(payload, {"item_id", "account_id", "reason"})
+    clean, item = _suspense(payload, {"item_id", "account_id", "reason"}, BOOK)
     account_id = integer(payload, "account_id")
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
@@ -62,7 +67,7 @@ def _book_validate(payload: Payload) -> Payload:
 
 
 def _return_validate(payload: Payload) -> Payload:
-    clean, item = _suspense(payload, {"item_id", "reason"})
+    clean, item = _suspense(payload, {"item_id", "reason"}, START_RETURN)
     if not item.debtor_iban:
         raise bad(f"suspense item {item.pk} has no sender IBAN to return it to", "item_id")
     return clean
@@ -87,16 +92,16 @@ def _return(payload: Payload, actor, *, request_id: int) -> Result:
 _CHECKERS = [OPERATIONS, FINANCE, COMPLIANCE_OFFICER]
 
 ACTIONS = [
-    ActionType(code="settlement_batch_cancel", label="Cancel a settlement batch before it is sent",
+    ActionType(code=CANCEL_BATCH.action_type, label=CANCEL_BATCH.approval_label,
                validate=_batch, target=lambda p: f"settlement_batch:{p['batch_id']}", execute=_cancel,
                describe=lambda p: f"cancel settlement batch {p['batch_id']}: {p['reason']}",
                defaults=policy(initiators=[OPERATIONS], checkers=_CHECKERS, hours=24)),
-    ActionType(code="settlement_suspense_book", label="Book an incoming credit from suspense to an account",
+    ActionType(code=BOOK.action_type, label=BOOK.approval_label,
                validate=_book_validate, target=lambda p: f"suspense_item:{p['item_id']}", execute=_book,
                amount=_amount,
                describe=lambda p: f"book suspense item {p['item_id']} to account {p['account_id']}: {p['reason']}",
                defaults=policy(initiators=[OPERATIONS], checkers=_CHECKERS, hours=72)),
-    ActionType(code="settlement_suspense_return", label="Return an incoming credit from suspense to its sender",
+    ActionType(code=START_RETURN.action_type, label=START_RETURN.approval_label,
                validate=_return_validate, target=lambda p: f"suspense_item:{p['item_id']}", execute=_return,
                amount=_amount, describe=lambda p: f"return suspense item {p['item_id']}: {p['reason']}",
                defaults=policy(initiators=[OPERATIONS], checkers=_CHECKERS, hours=72)),

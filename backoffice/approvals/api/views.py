@@ -76,9 +76,13 @@ class ApprovalsApi(ScopedObjectsMixin, APIView):
     parser_classes = [JSONParser]
 
 
+class ApprovalCursor(DefaultCursorPagination):
+    ordering = ("-id",)
+
+
 class MyRequestsApi(ApprovalsApi):
     required_perms = {"GET": [VIEW], "POST": [VIEW, INITIATE]}
-    pagination_class = type("ApprovalCursor", (DefaultCursorPagination,), {"ordering": ("-id",)})
+    pagination_class = ApprovalCursor
 
     @extend_schema(operation_id="approvals_mine", tags=[TAG], summary="Requests I made",
                    description="Newest first; filter by status.", parameters=[s.ApprovalRequestFilterSerializer],

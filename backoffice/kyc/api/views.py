@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -69,9 +69,13 @@ class KycApi(ScopedObjectsMixin, APIView):
     parser_classes = [JSONParser]
 
 
+class KycCursor(DefaultCursorPagination):
+    ordering = ("-id",)
+
+
 class KycListCreateApi(KycApi):
     required_perms = {"GET": [VIEW], "POST": [VIEW, ADD]}
-    pagination_class = type("KycCursor", (DefaultCursorPagination,), {"ordering": ("-id",)})
+    pagination_class = KycCursor
 
     @extend_schema(operation_id="kyc_applications_list", tags=[KYC], summary="Find KYC applications",
                    description="Newest first; filter by status, kind, risk rating, customer, assignee, unassigned.",
@@ -170,26 +174,10 @@ class KycAssignApi(KycApi):
         return Response(application_detail(application_id, request.user))
 
 
-class KycTransitionApi(KycApi):
-    """One view class per transition, each its own URL; the service decides who may fire it."""
-
-    required_perms = {"POST": [VIEW]}
-    action: str = ""
-
-    def post(self, request, application_id: int):
-        spec = transitions.BY_NAME[self.action]
-        serializer_class = s.KycRejectSerializer if spec.reason_code else s.KycReasonSerializer
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.application_transition(application_id=application_id, action=self.action, actor=request.user,
-                                        **serializer.validated_data)
-        return Response(application_detail(application_id, request.user))
-
-
-def _transition_view(action: str) -> type[KycTransitionApi]:
-    spec = transitions.BY_NAME[action]
-    schema = extend_schema(
-        operation_id=f"kyc_applications_{action}", tags=[KYC], summary=spec.label,
+def _transition_schema(spec: transitions.KycTransition):
+    """The schema of a transition's route, from the transition table."""
+    return extend_schema(
+        operation_id=f"kyc_applications_{spec.name}", tags=[KYC], summary=spec.label,
         description="`transition_not_allowed` from a state that does not allow it; `reason_required` to request "
         "information; a high-risk approval is two-step (the second by a different compliance officer).",
         parameters=[path_id("application_id")],
@@ -197,15 +185,66 @@ def _transition_view(action: str) -> type[KycTransitionApi]:
         responses={200: s.KycApplicationDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED},
     )
 
+
+def _door(spec: transitions.KycTransition) -> dict[str, list[str]]:
+    """The permissions asked at the door: what the service will ask (defence in depth): preparing
+    needs `add`, deciding `review`."""
+    return {"POST": [VIEW, ADD] if spec.prepare else [VIEW, REVIEW]}
+
+
+# ``POST /kyc/applications/{id}/<slug>/`` of an action of the transition table
+# (``backoffice/kyc/transitions.py``): one view class per action, each its own URL; the service
+# decides who may fire it. (No docstring: the schema would take it as the description.)
+class KycTransitionApi(KycApi):
+    required_perms = {"POST": [VIEW]}
+    transition: transitions.KycTransition
+
     def post(self, request, application_id: int):
-        return KycTransitionApi.post(self, request, application_id)
+        spec = self.transition
+        serializer_class = s.KycRejectSerializer if spec.reason_code else s.KycReasonSerializer
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.application_transition(application_id=application_id, action=spec.name, actor=request.user,
+                                        **serializer.validated_data)
+        return Response(application_detail(application_id, request.user))
 
-    name = "Kyc" + "".join(part.title() for part in action.split("_")) + "Api"
-    # The door asks what the service will (defence in depth): preparing needs `add`, deciding `review`.
-    perms = {"POST": [VIEW, ADD] if spec.prepare else [VIEW, REVIEW]}
-    return type(name, (KycTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post),
-                                            "required_perms": perms})
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["submit"]))
+class KycSubmitApi(KycTransitionApi):
+    transition = transitions.BY_NAME["submit"]
+    required_perms = _door(transition)
 
 
-#: One route per action of the transition table (``backoffice/kyc/transitions.py``), in its order.
-TRANSITION_VIEWS = {t.name: _transition_view(t.name) for t in transitions.TRANSITIONS}
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["start_review"]))
+class KycStartReviewApi(KycTransitionApi):
+    transition = transitions.BY_NAME["start_review"]
+    required_perms = _door(transition)
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["request_information"]))
+class KycRequestInformationApi(KycTransitionApi):
+    transition = transitions.BY_NAME["request_information"]
+    required_perms = _door(transition)
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["resubmit"]))
+class KycResubmitApi(KycTransitionApi):
+    transition = transitions.BY_NAME["resubmit"]
+    required_perms = _door(transition)
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["approve"]))
+class KycApproveApi(KycTransitionApi):
+    transition = transitions.BY_NAME["approve"]
+    required_perms = _door(transition)
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["reject"]))
+class KycRejectApi(KycTransitionApi):
+    transition = transitions.BY_NAME["reject"]
+    required_perms = _door(transition)
+
+
+#: The view of each action of the transition table, in its order (``api/urls.py`` routes them).
+TRANSITION_VIEWS: dict[str, type[KycTransitionApi]] = {view.transition.name: view for view in (
+    KycSubmitApi, KycStartReviewApi, KycRequestInformationApi, KycResubmitApi, KycApproveApi, KycRejectApi)}

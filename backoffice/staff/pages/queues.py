@@ -31,6 +31,7 @@ from backoffice.approvals import services as approvals_services
 from backoffice.approvals.targets import payload_facts
 from backoffice.kyc import selectors as kyc_selectors
 from backoffice.kyc import services as kyc_services
+from backoffice.kyc import transitions as kyc_transitions
 from backoffice.staff.decorators import staff_page
 from backoffice.tickets import selectors as tickets_selectors
 from compliance.cases import selectors as cases_selectors
@@ -107,7 +108,8 @@ def kyc_action_view(request: HttpRequest, application_id: int) -> HttpResponse:
         status = error.status if error.status in (403, 404, 409) else 400
         return render(request, "staff/kyc_application.html",
                       _kyc_context(request, application_id, form=form, page_error=error.detail), status=status)
-    label = kyc_services.TRANSITIONS.get(data["action"], (data["action"],))[0]
+    spec = kyc_transitions.BY_NAME.get(data["action"])
+    label = spec.label if spec else data["action"]
     messages.success(request, f"KYC application {application.pk}: {label.lower()} done; it is "
                               f"{application.get_status_display().lower()}.")
     return HttpResponseRedirect(reverse("staff:kyc-application", args=[application.pk]))

@@ -31,6 +31,7 @@ from django.utils import timezone
 from backoffice.staff.decorators import staff_page
 from backoffice.tickets import selectors as tickets_selectors
 from backoffice.tickets import services as tickets_services
+from backoffice.tickets import transitions as tickets_transitions
 from core_banking.common.errors import DomainError
 
 from .forms import TicketActionForm, TicketAssignForm, TicketMessageForm
@@ -95,7 +96,8 @@ def ticket_action_view(request: HttpRequest, ticket_id: int, action: str) -> Htt
         except DomainError as error:
             form.add_error(None, error.detail)
             return _refused(request, ticket_id, error, action_form=form)
-        label = tickets_services.TRANSITIONS.get(form.cleaned_data["action"], (form.cleaned_data["action"],))[0]
+        spec = tickets_transitions.BY_NAME.get(form.cleaned_data["action"])
+        label = spec.label if spec else form.cleaned_data["action"]
         done = f"{label.lower()} done; it is {ticket.get_status_display().lower()}"
     else:
         story = tickets_selectors.ticket_page(ticket_id, user)

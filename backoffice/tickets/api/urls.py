@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from backoffice.tickets import transitions
+
 from . import views
 
 app_name = "tickets"
@@ -12,6 +14,8 @@ urlpatterns = [
     path("<int:ticket_id>/", views.TicketDetailApi.as_view(), name="ticket-detail"),
     path("<int:ticket_id>/messages/", views.TicketMessageCreateApi.as_view(), name="ticket-messages"),
     path("<int:ticket_id>/assign/", views.TicketAssignApi.as_view(), name="ticket-assign"),
-    *(path(f"<int:ticket_id>/{action}/", view.as_view(), name=f"ticket-{action.replace('_', '-')}")
-      for action, view in views.TRANSITION_VIEWS.items()),
+    # One route per action of the transition table (backoffice/tickets/transitions.py), in its order.
+    *(path(f"<int:ticket_id>/{spec.name}/", views.TRANSITION_VIEWS[spec.name].as_view(),
+           name=f"ticket-{spec.name.replace('_', '-')}")
+      for spec in transitions.TRANSITIONS),
 ]

@@ -11,7 +11,7 @@ decides on the ticket itself: a support agent acts only on tickets assigned to t
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -66,9 +66,13 @@ class TicketsApi(ScopedObjectsMixin, APIView):
     parser_classes = [JSONParser]
 
 
+class TicketCursor(DefaultCursorPagination):
+    ordering = ("-id",)
+
+
 class TicketListCreateApi(TicketsApi):
     required_perms = {"GET": [VIEW], "POST": [VIEW, ADD]}
-    pagination_class = type("TicketCursor", (DefaultCursorPagination,), {"ordering": ("-id",)})
+    pagination_class = TicketCursor
 
     @extend_schema(operation_id="tickets_list", tags=[TICKETS], summary="Find tickets",
                    description="Newest first; filter by status, priority, category code, customer, account, "
@@ -145,37 +149,65 @@ class TicketAssignApi(TicketsApi):
         return Response(ticket_detail(ticket_id, request.user))
 
 
-class TicketTransitionApi(TicketsApi):
-    """One view class per transition (``as_view(action=...)``), each its own URL."""
-
-    required_perms = {"POST": [VIEW, WORK]}
-    action: str = ""
-
-    def post(self, request, ticket_id: int):
-        serializer = s.TicketReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.ticket_transition(ticket_id=ticket_id, action=self.action, actor=request.user,
-                                   reason=serializer.validated_data["reason"])
-        return Response(ticket_detail(ticket_id, request.user))
-
-
-def _transition_view(action: str) -> type[TicketTransitionApi]:
-    schema = extend_schema(
-        operation_id=f"tickets_{action}", tags=[TICKETS], summary=transitions.BY_NAME[action].label,
+def _transition_schema(spec: transitions.TicketTransition):
+    """The schema of a transition's route, from the transition table."""
+    return extend_schema(
+        operation_id=f"tickets_{spec.name}", tags=[TICKETS], summary=spec.label,
         description="`reason` is required to reopen, and to close a ticket that was not resolved "
         "(`reason_required`). `transition_not_allowed` from a state that does not allow it.",
         parameters=[path_id("ticket_id")], request=s.TicketReasonSerializer,
         responses={200: s.TicketDetailSerializer, **problem_responses(400, 401, 404, 409), **REFUSED},
     )
-    def post(self, request, ticket_id: int):  # a function of its own: extend_schema annotates it
-        return TicketTransitionApi.post(self, request, ticket_id)
-
-    name = "Ticket" + "".join(part.title() for part in action.split("_")) + "Api"
-    return type(name, (TicketTransitionApi,), {"action": action, "__module__": __name__, "post": schema(post)})
 
 
-#: One route per action of the transition table (``backoffice/tickets/transitions.py``), in its order.
-TRANSITION_VIEWS = {t.name: _transition_view(t.name) for t in transitions.TRANSITIONS}
+# ``POST /tickets/{id}/<name>/`` of an action of the transition table
+# (``backoffice/tickets/transitions.py``): one view class per action, each its own URL; the service
+# decides on the ticket itself. (No docstring: the schema would take it as the description.)
+class TicketTransitionApi(TicketsApi):
+    required_perms = {"POST": [VIEW, WORK]}
+    transition: transitions.TicketTransition
+
+    def post(self, request, ticket_id: int):
+        serializer = s.TicketReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.ticket_transition(ticket_id=ticket_id, action=self.transition.name, actor=request.user,
+                                   reason=serializer.validated_data["reason"])
+        return Response(ticket_detail(ticket_id, request.user))
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["open"]))
+class TicketOpenApi(TicketTransitionApi):
+    transition = transitions.BY_NAME["open"]
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["wait_on_customer"]))
+class TicketWaitOnCustomerApi(TicketTransitionApi):
+    transition = transitions.BY_NAME["wait_on_customer"]
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["resume"]))
+class TicketResumeApi(TicketTransitionApi):
+    transition = transitions.BY_NAME["resume"]
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["resolve"]))
+class TicketResolveApi(TicketTransitionApi):
+    transition = transitions.BY_NAME["resolve"]
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["close"]))
+class TicketCloseApi(TicketTransitionApi):
+    transition = transitions.BY_NAME["close"]
+
+
+@extend_schema_view(post=_transition_schema(transitions.BY_NAME["reopen"]))
+class TicketReopenApi(TicketTransitionApi):
+    transition = transitions.BY_NAME["reopen"]
+
+
+#: The view of each action of the transition table, in its order (``api/urls.py`` routes them).
+TRANSITION_VIEWS: dict[str, type[TicketTransitionApi]] = {view.transition.name: view for view in (
+    TicketOpenApi, TicketWaitOnCustomerApi, TicketResumeApi, TicketResolveApi, TicketCloseApi, TicketReopenApi)}
 
 
 class MyQueueApi(TicketsApi):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from compliance.cases import selectors, transitions
 from compliance.cases.models import Alert, Case, CaseAttachment, CaseNote, CaseStatusChange, SuspiciousActivityReport
 from compliance.cases.selectors import ALERT_ORDERINGS, BUCKET_CODES, CASE_ORDERINGS
 from core_banking.common.api.strict import StrictInputSerializer
@@ -45,6 +46,11 @@ class AlertSerializer(serializers.ModelSerializer):
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     age_bucket = serializers.CharField(read_only=True, required=False)
 
+    def to_representation(self, instance):
+        if not hasattr(instance, "age_bucket"):  # not from the queue's annotated queryset (a detail, a decision)
+            instance.age_bucket = selectors.age_bucket(instance.created_at)
+        return super().to_representation(instance)
+
     class Meta:
         model = Alert
         fields = ["id", "case", "case_number", "customer", "customer_number", "source", "rule_code", "rule_version",
@@ -57,6 +63,11 @@ class CaseSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.display_name", read_only=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     age_bucket = serializers.CharField(read_only=True, required=False)
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "age_bucket"):  # not from the queue's annotated queryset
+            instance.age_bucket = selectors.age_bucket(instance.opened_at)
+        return super().to_representation(instance)
 
     class Meta:
         model = Case
@@ -180,7 +191,8 @@ class DecideSerializer(StrictInputSerializer):
 
 
 class TransitionSerializer(StrictInputSerializer):
-    action = serializers.ChoiceField(choices=["investigate", "escalate", "close_no_action", "report"])
+    # The actions of the transition table (compliance/cases/transitions.py).
+    action = serializers.ChoiceField(choices=list(transitions.API_ACTIONS))
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                                    help_text="Required to close.")
 

@@ -264,12 +264,14 @@ class CaseAttachmentDownloadApi(ComplianceApi):
     def get(self, request, case_id: int, attachment_id: int):
         attachment = selectors.attachment_for_download(case_id=case_id, attachment_id=attachment_id,
                                                        user=request.user)
-        return attachment_response(attachment)
+        return attachment_response(attachment, content_type="application/octet-stream")
 
 
-def attachment_response(attachment) -> FileResponse:
+def attachment_response(attachment, *, content_type: str | None = None) -> FileResponse:
+    """The file as a download. The API sends the documented ``application/octet-stream`` (the
+    attachment's own type is in its metadata); the staff page the type it was uploaded with."""
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
+                            content_type=content_type or attachment.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

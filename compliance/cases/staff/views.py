@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from backoffice.staff.decorators import staff_page
-from compliance.cases import selectors, services
+from compliance.cases import selectors, services, transitions
 from compliance.cases.api.views import attachment_response, report_response
 from compliance.cases.models import MANAGE, OPEN_STATES, REPORT, VIEW, VIEW_ALERT, VIEW_REPORT, Alert, case_may_work
 from core_banking.common.errors import DomainError
@@ -66,7 +66,8 @@ def _case_context(request: HttpRequest, case_id: int, **forms) -> dict:
         "attachments": selectors.attachments_for(case, user),
         "history": case.history.select_related("actor").order_by("id"),
         "report": getattr(case, "sar", None) if user.has_perm(VIEW_REPORT) else None,
-        "transitions": [t for t in selectors.available_transitions(case, user) if t["action"] != "report"],
+        "transitions": [t for t in selectors.available_transitions(case, user)
+                        if not transitions.BY_NAME[t["action"]].by_filing],
         "may_work": may_work and is_open,
         "may_decide": selectors.may_decide(case, user),
         "may_assign": is_open and user.has_perm(MANAGE),
@@ -113,7 +114,7 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
             if form.is_valid():
                 case = services.case_transition(case_id=case_id, action=step, actor=user,
                                                 reason=form.cleaned_data["reason"])
-                done = f"{case.number}: {services.TRANSITIONS[step][0].lower()} done."
+                done = f"{case.number}: {transitions.BY_NAME[step].label.lower()} done."
         elif action in ("assign", "claim"):
             form = forms["assign_form"] = AssignForm(request.POST if action == "assign" else {"assignee": user.pk})
             if form.is_valid():

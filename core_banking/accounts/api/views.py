@@ -87,9 +87,13 @@ def _account_body(account_id: int) -> dict:
 # --- products ------------------------------------------------------------------------------
 
 
+class ProductCursor(DefaultCursorPagination):
+    ordering = "code"
+
+
 class ProductListCreateApi(AccountsApi):
     required_perms = {"GET": [VIEW_PRODUCT], "POST": [ADD_PRODUCT]}
-    pagination_class = type("ProductCursor", (DefaultCursorPagination,), {"ordering": "code"})
+    pagination_class = ProductCursor
 
     @extend_schema(
         operation_id="products_list", tags=[PRODUCTS], summary="The product catalogue",

@@ -168,9 +168,13 @@ class DepositWithdrawApi(DepositsApi):
         return Response(_detail(deposit_id))
 
 
+class AccrualCursor(DefaultCursorPagination):
+    ordering = ("accrual_date", "id")
+
+
 class DepositAccrualListApi(DepositsApi):
     required_perms = {"GET": [VIEW, VIEW_ACCRUAL]}
-    pagination_class = type("AccrualCursor", (DefaultCursorPagination,), {"ordering": ("accrual_date", "id")})
+    pagination_class = AccrualCursor
 
     @extend_schema(operation_id="deposits_accruals", tags=[DEPOSITS], summary="A deposit's daily accruals",
                    description="One row per calendar day, unrounded (18 decimal places), in date order.",

@@ -8,6 +8,8 @@ start answer share the one ``EodRun`` shape for that reason.
 
 from __future__ import annotations
 
+import keyword
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -75,13 +77,20 @@ class EodChunkFilterSerializer(serializers.Serializer):
     step = serializers.CharField(max_length=64, required=False, help_text="A step's name, e.g. interest.accrue.")
 
 
-# `from` is a Python keyword: these two are built with type() so the fields keep the names clients use.
-CalendarFilterSerializer = type("CalendarFilterSerializer", (serializers.Serializer,), {
-    "__module__": __name__,
-    "__doc__": "The range of dates (both included; at most 366 days).",
-    "from": serializers.DateField(required=False, help_text="Default: the open business date."),
-    "to": serializers.DateField(required=False, help_text="Default: 31 days after `from`."),
-})
+class KeywordNamesMixin:
+    """`from` is a Python keyword: a field declared as ``from_`` goes by the name clients use,
+    ``from`` (in the body, the validated data and the schema alike)."""
+
+    def get_fields(self):
+        return {name.removesuffix("_") if keyword.iskeyword(name.removesuffix("_")) else name: field
+                for name, field in super().get_fields().items()}
+
+
+class CalendarFilterSerializer(KeywordNamesMixin, serializers.Serializer):
+    """The range of dates (both included; at most 366 days)."""
+
+    from_ = serializers.DateField(required=False, help_text="Default: the open business date.")
+    to = serializers.DateField(required=False, help_text="Default: 31 days after `from`.")
 
 
 class CalendarDaySerializer(serializers.Serializer):
@@ -104,15 +113,14 @@ class HourMinuteField(serializers.TimeField):
         super().__init__(format="%H:%M", **kwargs)
 
 
-EodCalendarSerializer = type("EodCalendarSerializer", (serializers.Serializer,), {
-    "__module__": __name__,
-    "__doc__": "The open business date and its cut-off, and the bank calendar over a range.",
-    "open_business_date": serializers.DateField(),
-    "cutoff": HourMinuteField(help_text="BANK_CUTOFF, in the bank's time zone."),
-    "cutoff_at": serializers.DateTimeField(help_text="The open business date's cut-off instant."),
-    "past_cutoff": serializers.BooleanField(help_text="The cut-off has passed: the end of day is due."),
-    "next_business_date": serializers.DateField(help_text="What the open date's end of day will open."),
-    "from": serializers.DateField(source="date_from"),
-    "to": serializers.DateField(source="date_to"),
-    "days": CalendarDaySerializer(many=True),
-})
+class EodCalendarSerializer(KeywordNamesMixin, serializers.Serializer):
+    """The open business date and its cut-off, and the bank calendar over a range."""
+
+    open_business_date = serializers.DateField()
+    cutoff = HourMinuteField(help_text="BANK_CUTOFF, in the bank's time zone.")
+    cutoff_at = serializers.DateTimeField(help_text="The open business date's cut-off instant.")
+    past_cutoff = serializers.BooleanField(help_text="The cut-off has passed: the end of day is due.")
+    next_business_date = serializers.DateField(help_text="What the open date's end of day will open.")
+    from_ = serializers.DateField(source="date_from")
+    to = serializers.DateField(source="date_to")
+    days = CalendarDaySerializer(many=True)

@@ -77,9 +77,13 @@ def _run(business_date: dt.date) -> dict:
     return s.EodRunSerializer(selectors.run_get(business_date=business_date)).data
 
 
+class EodRunCursor(DefaultCursorPagination):
+    ordering = ("-business_date",)
+
+
 class EodRunListStartApi(EodApi):
     required_perms = {"GET": [VIEW], "POST": [START]}
-    pagination_class = type("EodRunCursor", (DefaultCursorPagination,), {"ordering": ("-business_date",)})
+    pagination_class = EodRunCursor
 
     @extend_schema(operation_id="eod_runs_list", tags=[RUNS], summary="End-of-day runs",
                    description="Newest business date first, each with its steps' progress and its status history.",
@@ -134,9 +138,13 @@ class EodRunDetailApi(EodApi):
         return Response(_run(_business_date(business_date)))
 
 
+class EodChunkCursor(DefaultCursorPagination):
+    ordering = ("id",)
+
+
 class EodChunkListApi(EodApi):
     required_perms = {"GET": [VIEW]}
-    pagination_class = type("EodChunkCursor", (DefaultCursorPagination,), {"ordering": ("id",)})
+    pagination_class = EodChunkCursor
 
     @extend_schema(operation_id="eod_runs_chunks", tags=[RUNS], summary="The chunks of a run",
                    description="In the order they were planned (step by step, by index); `?status=failed` for the "

@@ -16,13 +16,26 @@ from core_banking.loans.schedule import COMPONENTS, Method, RepaymentFrequency
 RATE_FIELD = {"max_digits": 9, "decimal_places": 8, "coerce_to_string": True}
 
 
+class InlineChoiceField(serializers.ChoiceField):
+    """A choice field whose values the schema lists inline (no shared enum component)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        extend_schema_field({"type": "string", "enum": [str(v) for v in self.choices]})(self)
+
+
+class InlineEnumField(serializers.CharField):
+    """An output string whose values (``values``) the schema lists inline (no shared enum component)."""
+
+    def __init__(self, *, values, **kwargs) -> None:
+        super().__init__(**kwargs)
+        extend_schema_field({"type": "string", "enum": [str(v) for v in values]})(self)
+
+
 def _choices(values, *, output: bool = False, **kwargs):
     """A choice field (or, for outputs, a string) whose values the schema lists inline."""
     values = [str(v) for v in values]
-    base = serializers.CharField if output else serializers.ChoiceField
-    field_class = extend_schema_field({"type": "string", "enum": values})(
-        type("InlineChoiceField", (base,), {"__module__": __name__}))
-    return field_class(**kwargs) if output else field_class(choices=values, **kwargs)
+    return InlineEnumField(values=values, **kwargs) if output else InlineChoiceField(choices=values, **kwargs)
 
 
 def _id(**kwargs) -> serializers.IntegerField:

@@ -75,9 +75,13 @@ def _repayment(repayment) -> dict:
 # --- products --------------------------------------------------------------------------------
 
 
+class LoanProductCursor(DefaultCursorPagination):
+    ordering = "code"
+
+
 class LoanProductListCreateApi(LoansApi):
     required_perms = {"GET": [VIEW_PRODUCT], "POST": [ADD_PRODUCT]}
-    pagination_class = type("LoanProductCursor", (DefaultCursorPagination,), {"ordering": "code"})
+    pagination_class = LoanProductCursor
 
     @extend_schema(operation_id="loan_products_list", tags=[PRODUCTS], summary="The loan products",
                    parameters=[s.LoanProductFilterSerializer],

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from core_banking.payments.transitions import BY_SLUG
+
 from . import views
 
 app_name = "payments"
@@ -7,9 +9,11 @@ urlpatterns = [
     path("payments/", views.PaymentListCreateApi.as_view(), name="payment-list"),
     path("payments/preview/", views.PaymentPreviewApi.as_view(), name="payment-preview"),
     path("payments/<int:payment_id>/", views.PaymentDetailApi.as_view(), name="payment-detail"),
-    path("payments/<int:payment_id>/release/", views.PaymentReleaseApi.as_view(), name="payment-release"),
-    path("payments/<int:payment_id>/reject/", views.PaymentRejectApi.as_view(), name="payment-reject"),
-    path("payments/<int:payment_id>/return/", views.PaymentReturnApi.as_view(), name="payment-return"),
+    # The staff transitions of the transition table (core_banking/payments/transitions.py):
+    # release, reject, return.
+    *(path(f"payments/<int:payment_id>/{slug}/", views.TRANSITION_VIEWS[spec.name].as_view(),
+           name=f"payment-{slug}")
+      for slug, spec in BY_SLUG.items()),
     path("fx/rates/", views.FxRateListCreateApi.as_view(), name="fx-rate-list"),
     path("fx/quotes/", views.FxQuoteCreateApi.as_view(), name="fx-quote-create"),
 ]

@@ -8,7 +8,7 @@ code: ``kyc_not_approved``, ``account_frozen``, ``account_closed``, ``insufficie
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -26,15 +26,13 @@ from core_banking.common.api.problems import PROBLEM_CONTENT_TYPE
 from core_banking.common.api.schema import ProblemSerializer, path_id, problem_responses
 from core_banking.common.maker_checker import Deferred, PendingApprovalSerializer, deferred_response
 from core_banking.common.visibility import ScopedObjectsMixin, client_scope
-from core_banking.payments import selectors, services
+from core_banking.payments import selectors, services, transitions
 from core_banking.payments.models import FxRate
 
 from . import serializers as s
 
 VIEW = "payments.view_payment"
 INITIATE = "payments.initiate_payment"
-REVIEW = "payments.review_payment"
-RETURN = "payments.return_payment"
 VIEW_RATE = "payments.view_fxrate"
 ADD_RATE = "payments.add_fxrate"
 PAYMENTS, FX = "Payments", "FX"
@@ -73,10 +71,14 @@ def _detail(payment_id: int) -> dict:
     return s.PaymentDetailSerializer(selectors.payment_get(payment_id=payment_id)).data
 
 
+class PaymentCursor(DefaultCursorPagination):
+    ordering = ("-created_at", "-id")
+
+
 class PaymentListCreateApi(PaymentsApi):
     moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
     required_perms = {"GET": [VIEW], "POST": [INITIATE]}
-    pagination_class = type("PaymentCursor", (DefaultCursorPagination,), {"ordering": ("-created_at", "-id")})
+    pagination_class = PaymentCursor
 
     @extend_schema(
         operation_id="payments_list", tags=[PAYMENTS], summary="Find payments",
@@ -150,59 +152,58 @@ class PaymentDetailApi(PaymentsApi):
         return Response(_detail(payment_id))
 
 
-class _PaymentActionApi(PaymentsApi):
+def _transition_schema(spec: transitions.PaymentTransition):
+    """The schema of a staff transition's route, from the transition table."""
+    extra = {202: OpenApiResponse(PendingApprovalSerializer, description="A release at or above the approval "
+                                  "policy's exemption (by default 50,000 EUR; any amount in another currency) does "
+                                  "not post but creates an approval request (this body, `Location` header); the "
+                                  "payment posts when a compliance officer approves it.")} if spec.action_type else {}
+    return extend_schema(operation_id=f"payments_{spec.slug}", tags=[PAYMENTS], summary=spec.summary,
+                         parameters=[path_id("payment_id")],
+                         request=s.RequiredReasonSerializer if spec.reason_required else s.ReasonSerializer,
+                         responses={200: s.PaymentDetailSerializer, **extra,
+                                    **problem_responses(400, 401, 403, 404, 409), **UNPROCESSABLE})
+
+
+# ``POST /payments/{id}/<slug>/`` of a staff transition of the transition table
+# (``core_banking/payments/transitions.py``): its permission, its body (a reason, required or not)
+# and its service. (No docstring: the schema would take it as the description.)
+class PaymentTransitionApi(PaymentsApi):
     moves_money = True  # its own throttle rate (core_banking/common/api/throttling.py)
-    service = None
-    input_serializer = s.RequiredReasonSerializer
+    transition: transitions.PaymentTransition
 
     def post(self, request, payment_id: int):
-        serializer = self.input_serializer(data=request.data)
+        spec = self.transition
+        serializer = (s.RequiredReasonSerializer if spec.reason_required else s.ReasonSerializer)(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = type(self).service(payment_id=payment_id, actor=request.user, **serializer.validated_data)
+        service = getattr(services, spec.service)
+        result = service(payment_id=payment_id, actor=request.user, **serializer.validated_data)
         if isinstance(result, Deferred):  # a release at or above its policy's exemption asks for approval
             return deferred_response(result)
         return Response(_detail(payment_id))
 
 
-def _action_schema(operation_id: str, summary: str, serializer, *, deferred: bool = False):
-    extra = {202: OpenApiResponse(PendingApprovalSerializer, description="A release at or above the approval "
-                                  "policy's exemption (by default 50,000 EUR; any amount in another currency) does "
-                                  "not post but creates an approval request (this body, `Location` header); the "
-                                  "payment posts when a compliance officer approves it.")} if deferred else {}
-    return extend_schema(operation_id=operation_id, tags=[PAYMENTS], summary=summary,
-                         parameters=[path_id("payment_id")], request=serializer,
-                         responses={200: s.PaymentDetailSerializer, **extra,
-                                    **problem_responses(400, 401, 403, 404, 409), **UNPROCESSABLE})
+@extend_schema_view(post=_transition_schema(transitions.RELEASE))
+class PaymentReleaseApi(PaymentTransitionApi):
+    transition = transitions.RELEASE
+    required_perms = {"POST": [transition.permission]}
 
 
-class PaymentReleaseApi(_PaymentActionApi):
-    required_perms = {"POST": [REVIEW]}
-    service = staticmethod(services.payment_release)
-    input_serializer = s.ReasonSerializer
-
-    @_action_schema("payments_release", "Release a payment held for review (it posts)", s.ReasonSerializer,
-                    deferred=True)
-    def post(self, request, payment_id: int):
-        return super().post(request, payment_id)
+@extend_schema_view(post=_transition_schema(transitions.REJECT))
+class PaymentRejectApi(PaymentTransitionApi):
+    transition = transitions.REJECT
+    required_perms = {"POST": [transition.permission]}
 
 
-class PaymentRejectApi(_PaymentActionApi):
-    required_perms = {"POST": [REVIEW]}
-    service = staticmethod(services.payment_reject)
-
-    @_action_schema("payments_reject", "Reject a payment held for review (the hold is voided)",
-                    s.RequiredReasonSerializer)
-    def post(self, request, payment_id: int):
-        return super().post(request, payment_id)
+@extend_schema_view(post=_transition_schema(transitions.RETURN))
+class PaymentReturnApi(PaymentTransitionApi):
+    transition = transitions.RETURN
+    required_perms = {"POST": [transition.permission]}
 
 
-class PaymentReturnApi(_PaymentActionApi):
-    required_perms = {"POST": [RETURN]}
-    service = staticmethod(services.payment_return)
-
-    @_action_schema("payments_return", "Return an external payment", s.RequiredReasonSerializer)
-    def post(self, request, payment_id: int):
-        return super().post(request, payment_id)
+#: The view of each staff transition, by name (``api/urls.py`` routes them by the table's slugs).
+TRANSITION_VIEWS: dict[str, type[PaymentTransitionApi]] = {
+    view.transition.name: view for view in (PaymentReleaseApi, PaymentRejectApi, PaymentReturnApi)}
 
 
 # --- FX -----------------------------------------------------------------------------------

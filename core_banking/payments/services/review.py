@@ -1,5 +1,7 @@
 """A payment after its creation: a reviewer releases or rejects one held for review; an
-external payment is returned. Each is one transaction on the locked payment row."""
+external payment is returned. Each is one transaction on the locked payment row. Their
+permissions, refusals, default reason and audit actions are the transition table's
+(``core_banking/payments/transitions.py``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from core_banking.ledger.engine import Leg
 from .. import exceptions as exc
 from ..models import Payment
 from ..seams import give_back
+from ..transitions import REJECT, RELEASE, RETURN
 from .booking import amount_sides, history, payment_intent, post_entry, summary
 from .request import EXTERNAL_KINDS
 
@@ -40,8 +43,8 @@ def payment_release(*, payment_id: int, actor=None, reason: str = "") -> Payment
     transaction; the accounts' lifecycle rules are checked again (a frozen account stays frozen).
     Passes the maker-checker gate: a payment at or above its policy's exemption (by default
     50,000 EUR) returns the ``Deferred`` approval request unless an approved one is executing."""
-    _require(actor, "payments.review_payment")
-    return guarded("payment_release", payload={"payment_id": payment_id, "reason": reason}, actor=actor,
+    _require(actor, RELEASE.permission)
+    return guarded(RELEASE.action_type, payload={"payment_id": payment_id, "reason": reason}, actor=actor,
                    reason=reason, execute=lambda: _payment_release(payment_id=payment_id, actor=actor, reason=reason))
 
 
@@ -49,7 +52,7 @@ def _payment_release(*, payment_id: int, actor, reason: str) -> Payment:
     payment = _locked(payment_id)
     before = payment.status
     if before != Payment.Status.PENDING_REVIEW:
-        raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not pending review")
+        raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, {RELEASE.refused}")
     ids = [i for i in (payment.debtor_account_id, payment.creditor_account_id) if i]
     accounts = accounts_lock_for_payment(ids)
     if payment.debtor_account_id:
@@ -60,27 +63,27 @@ def _payment_release(*, payment_id: int, actor, reason: str) -> Payment:
     entry = post_entry(payment, actor)
     payment.release(entry=entry, at=timezone.now())
     payment.save()
-    history(payment, before, actor, reason or "released")
-    audit_record(action="payment.released", obj=payment, actor=actor, after=summary(payment), reason=reason)
+    history(payment, before, actor, reason or RELEASE.default_reason)
+    audit_record(action=RELEASE.audit_action, obj=payment, actor=actor, after=summary(payment), reason=reason)
     return payment
 
 
 @transaction.atomic
 def payment_reject(*, payment_id: int, actor=None, reason: str) -> Payment:
     """A reviewer refuses a held payment: the hold is voided and nothing posts."""
-    _require(actor, "payments.review_payment")
-    if not reason.strip():
-        raise exc.InvalidPayment("a rejection needs a reason", field="reason")
+    _require(actor, REJECT.permission)
+    if REJECT.reason_required and not reason.strip():
+        raise exc.InvalidPayment(REJECT.reason_refusal, field="reason")
     payment = _locked(payment_id)
     before = payment.status
     if before != Payment.Status.PENDING_REVIEW:
-        raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not pending review")
+        raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, {REJECT.refused}")
     ledger.hold_void(hold_id=payment.hold_id, actor=actor, reason=f"payment {payment.reference} rejected")
     payment.reject(reason=reason)
     payment.save()
     history(payment, before, actor, reason)
     give_back(payment=payment, intent=payment_intent(payment))
-    audit_record(action="payment.rejected", obj=payment, actor=actor, after=summary(payment), reason=reason)
+    audit_record(action=REJECT.audit_action, obj=payment, actor=actor, after=summary(payment), reason=reason)
     return payment
 
 
@@ -89,9 +92,9 @@ def payment_return(*, payment_id: int, actor=None, reason: str, settlement_rejec
     """An external payment comes back (outgoing, returned by the beneficiary's bank or rejected
     in a settlement status report while ``sent``) or is sent back (incoming): the amount moves
     back through settlement; fees are not refunded."""
-    _require(actor, "payments.return_payment")
-    if not reason.strip():
-        raise exc.InvalidPayment("a return needs a reason", field="reason")
+    _require(actor, RETURN.permission)
+    if RETURN.reason_required and not reason.strip():
+        raise exc.InvalidPayment(RETURN.reason_refusal, field="reason")
     payment = _locked(payment_id)
     if payment.kind not in EXTERNAL_KINDS:
         raise exc.PaymentStateRefused(f"only external payments can be returned, not a {payment.kind}")
@@ -100,7 +103,7 @@ def payment_return(*, payment_id: int, actor=None, reason: str, settlement_rejec
     # (``core_banking/settlement``): a person cannot return money that is on its way out.
     allowed = (Payment.Status.POSTED, Payment.Status.SENT) if settlement_rejection else (Payment.Status.POSTED,)
     if before not in allowed:
-        raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, not posted")
+        raise exc.PaymentStateRefused(f"payment {payment.reference} is {payment.status}, {RETURN.refused}")
     source, sink = amount_sides(payment)  # our customer's account and the settlement account
     account = payment.debtor_account if payment.kind == Payment.Kind.OUTGOING else payment.creditor_account
     accounts_lock_for_payment([account.pk])
@@ -121,5 +124,5 @@ def payment_return(*, payment_id: int, actor=None, reason: str, settlement_rejec
     payment.save()
     history(payment, before, actor, reason)
     give_back(payment=payment, intent=payment_intent(payment))
-    audit_record(action="payment.returned", obj=payment, actor=actor, after=summary(payment), reason=reason)
+    audit_record(action=RETURN.audit_action, obj=payment, actor=actor, after=summary(payment), reason=reason)
     return payment

@@ -41,9 +41,13 @@ class SettlementApi(APIView):
     parser_classes = [JSONParser]
 
 
+class BatchCursor(DefaultCursorPagination):
+    ordering = ("-cutoff_at", "-id")
+
+
 class BatchListApi(SettlementApi):
     required_perms = {"GET": [VIEW]}
-    pagination_class = type("BatchCursor", (DefaultCursorPagination,), {"ordering": ("-cutoff_at", "-id")})
+    pagination_class = BatchCursor
 
     @extend_schema(operation_id="settlement_batches_list", tags=[TAG], summary="Settlement batches",
                    description="Newest cut-off first. `open` batches collect outgoing payments until their cut-off; "

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.messages import get_messages
 
 from backoffice.kyc.models import KycApplication
-from backoffice.kyc.services import TRANSITIONS
+from backoffice.kyc.transitions import BY_NAME as TRANSITIONS
 from tests import banking
 from tests.core_banking.ledger.interfaces import sign_in, staff_user
 

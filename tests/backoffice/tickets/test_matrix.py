@@ -10,7 +10,7 @@ import pytest
 from django.contrib import messages
 from django.contrib.messages import get_messages
 
-from backoffice.tickets import services
+from backoffice.tickets import services, transitions
 from backoffice.tickets.models import Ticket
 from tests.core_banking.ledger.interfaces import sign_in, staff_api, staff_user, token_api
 
@@ -173,7 +173,7 @@ def test_admin(role, action, setup, people, ada, client):
 
 def test_the_matrix_is_complete():
     assert set(ALLOWED) == set(ROLES) and len(MATRIX) == len(ROLES) * len(ACTIONS)
-    assert WORKFLOW | {"create", "assign"} == set(ACTIONS) and set(services.TRANSITIONS) <= set(ACTIONS)
+    assert WORKFLOW | {"create", "assign"} == set(ACTIONS) and set(transitions.BY_NAME) <= set(ACTIONS)
 
 
 def test_the_role_catalogue_grants_exactly_the_designed_ticket_permissions():

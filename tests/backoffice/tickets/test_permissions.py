@@ -5,7 +5,7 @@ import pytest
 from guardian.shortcuts import get_users_with_perms
 
 from backoffice.tickets import exceptions as exc
-from backoffice.tickets import services
+from backoffice.tickets import services, transitions
 from backoffice.tickets.models import Ticket
 from core_banking.common.errors import PermissionRefused
 from tests.core_banking.ledger.interfaces import staff_user
@@ -26,7 +26,7 @@ def test_an_agent_cannot_act_on_another_agents_ticket(ada, category, people):
     services.ticket_assign(ticket_id=ticket.pk, assignee_id=people.other_agent.pk, actor=people.supervisor)
     before = snapshot(ticket)
 
-    for action in services.TRANSITIONS:
+    for action in transitions.BY_NAME:
         error = refused(services.ticket_transition, ticket_id=ticket.pk, action=action, actor=people.agent,
                         reason="because")
         assert (error.code, error.status) == ("not_assignee", 403)

@@ -38,7 +38,10 @@ def test_queue_and_detail(case, people):
     assert api.get(f"{BASE}cases/", {"mine": "true"}).json()["results"] == []
     alerts = api.get(f"{BASE}alerts/", {"source": "monitoring", "min_score": 50}).json()["results"]
     assert len(alerts) == 1 and alerts[0]["payment_reference"]
-    assert api.get(f"{BASE}alerts/{alerts[0]['id']}/").json()["facts"] == {"amount": "1200.00", "threshold": "1000"}
+    detail = api.get(f"{BASE}alerts/{alerts[0]['id']}/").json()
+    assert detail["facts"] == {"amount": "1200.00", "threshold": "1000"}
+    # the schema's required fields, outside the annotated queue too
+    assert detail["age_bucket"] == alerts[0]["age_bucket"] and detail["age_bucket"]
     detail = api.get(f"{BASE}cases/{case.pk}/").json()
     assert detail["customer_profile"]["name"] == "Ada Lovelace"
     assert detail["customer_profile"]["date_of_birth"] == "1985-05-17"
@@ -110,6 +113,7 @@ def test_attachments_are_streamed_only_to_who_may_work_the_case(case, people, pr
     download = officer.get(url)
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"date,amount")
     assert download["Cache-Control"] == "private, no-store"
+    assert download["Content-Type"] == "application/octet-stream"  # as documented; the upload's type is metadata
     assert_problem(reviewer.get(url), status=403, code="not_assignee")
     assert reviewer.get(f"{BASE}cases/{case.pk}/").json()["attachments"] == []
     assert_problem(staff_api(people.support).get(url), status=403, code="permission_denied")

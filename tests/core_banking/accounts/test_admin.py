@@ -14,7 +14,7 @@ from core_banking.accounts.models import Account, Product
 from core_banking.audit.models import AuditEvent
 from tests import banking
 from tests.banking import account_close, account_transition
-from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
+from tests.core_banking.api_auth import ensure_roles, sign_in, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +171,7 @@ def _approve_all(officer) -> None:
         assert approvals.request_approve(request_id=request.pk, actor=officer).status == "executed"
 
 
+@pytest.mark.backoffice
 def test_the_freeze_actions_ask_for_approval_and_show_refusals(client, ada, product, account):
     from backoffice.approvals.models import ApprovalRequest
 
@@ -207,6 +208,7 @@ def test_the_freeze_actions_ask_for_approval_and_show_refusals(client, ada, prod
     assert account.status == "active"
 
 
+@pytest.mark.backoffice
 def test_closing_from_the_admin_asks_for_approval(client, ada, product):
     from backoffice.approvals.models import ApprovalRequest
 
@@ -230,6 +232,7 @@ def _panel(browser, account) -> list[str]:
     return re.findall(rf'action="{ACCOUNTS}{account.pk}/do/([a-z_]+)/"', page)
 
 
+@pytest.mark.backoffice
 def test_the_change_page_offers_only_what_the_user_may_fire(client, account):
     operations = staff_user("operations")
     assert _panel(sign_in(client, operations), account) == ["freeze", "block_debits", "block_credits", "close"]
@@ -239,6 +242,7 @@ def test_the_change_page_offers_only_what_the_user_may_fire(client, account):
     assert _panel(sign_in(client, operations), account) == ["unfreeze"]
 
 
+@pytest.mark.backoffice
 def test_the_change_page_fires_a_transition_with_its_reason(client, account):
     from backoffice.approvals.models import ApprovalRequest
 

@@ -15,7 +15,15 @@ from core_banking.ledger import services as ledger
 from core_banking.ledger.selectors import account_balance
 from tests import banking
 from tests.banking import account_transition
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, grant, staff_api, staff_user, token_api
+from tests.core_banking.api_auth import (
+    assert_problem,
+    client_api,
+    ensure_roles,
+    grant,
+    no_approval_requests,
+    staff_api,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +67,8 @@ def approved(checker, response) -> dict:
 @pytest.fixture
 def partner():
     """An API client with the accounts scope that may view products and view and open accounts."""
-    api = token_api(scopes=["accounts"])
-    grant(api.api_client.user, VIEW_PRODUCT, VIEW, ADD)
+    api = client_api(scopes=["accounts"])
+    grant(api.user, VIEW_PRODUCT, VIEW, ADD)
     return api
 
 
@@ -76,14 +84,16 @@ def product_body(bank, **fields) -> dict:
 # --- authentication, scope and permissions -------------------------------------------------
 
 
+@pytest.mark.backoffice
 @pytest.mark.parametrize("path", [PRODUCTS, ACCOUNTS, f"{ACCOUNTS}1/", f"{ACCOUNTS}1/balance/"])
 def test_without_credentials_the_api_answers_401_problem(api_client, path):
     assert_problem(api_client.get(path), status=401, code="not_authenticated")
 
 
+@pytest.mark.both
 def test_a_token_without_the_accounts_scope_is_refused(account):
-    api = token_api(scopes=["customers", "ledger"])
-    grant(api.api_client.user, VIEW_PRODUCT, VIEW, ADD, CHANGE)
+    api = client_api(scopes=["customers", "ledger"])
+    grant(api.user, VIEW_PRODUCT, VIEW, ADD, CHANGE)
 
     for response in (api.get(ACCOUNTS), api.get(PRODUCTS), api.post(url(account, "freeze/"), {"reason": "x"})):
         body = assert_problem(response, status=403, code="permission_denied")
@@ -195,6 +205,7 @@ def test_products_are_listed_in_code_order_with_filters_and_read_by_id(partner, 
 # --- opening -------------------------------------------------------------------------------
 
 
+@pytest.mark.both
 def test_an_account_is_opened_by_product_id_with_its_iban_and_zero_balances(partner, ada, product):
     response = partner.post(ACCOUNTS, {"customer": ada.pk, "product": product.pk, "name": "Household",
                                        "overdraft_limit": "200.00"}, format="json")
@@ -210,7 +221,7 @@ def test_an_account_is_opened_by_product_id_with_its_iban_and_zero_balances(part
     assert body["ledger_account_id"] == account.ledger_account_id
     assert [(c["from_status"], c["to_status"], c["reason"]) for c in body["status_changes"]] == [
         ("", "active", "opened")]
-    assert account.created_by.pk == partner.api_client.user.pk
+    assert account.created_by.pk == partner.user.pk
 
 
 def test_an_account_is_opened_by_product_code(operator, ada, product):
@@ -334,6 +345,7 @@ def test_the_balance_now_at_an_instant_and_at_a_business_date(partner, bank, acc
 # --- the lifecycle -------------------------------------------------------------------------
 
 
+@pytest.mark.backoffice
 def test_the_lifecycle_through_the_action_endpoints(operator, checker, account):
     steps = [("freeze", "frozen"), ("unfreeze", "active"), ("block-debits", "debit_blocked"), ("unblock", "active"),
              ("block-credits", "credit_blocked"), ("unblock", "active")]
@@ -360,12 +372,13 @@ def test_the_lifecycle_through_the_action_endpoints(operator, checker, account):
     assert frozen_by.groups.filter(name="compliance_officer").exists() and frozen_by.pk != maker.pk
 
 
+@pytest.mark.backoffice
 def test_an_api_client_asks_for_freeze_and_close_like_staff_and_nothing_happens_before_approval(account, ada,
                                                                                                  product):
     """Issue 16, finding 2: a token's freeze and close used to take effect at once."""
     from backoffice.approvals.models import ApprovalRequest
 
-    api = token_api(role="operations", scopes=["accounts"])
+    api = client_api(role="operations", scopes=["accounts"])
     empty = banking.account(ada, product)
 
     frozen = api.post(url(account, "freeze/"), {"reason": "fraud engine"}, format="json")
@@ -378,7 +391,7 @@ def test_an_api_client_asks_for_freeze_and_close_like_staff_and_nothing_happens_
     empty.refresh_from_db()
     assert (account.status, empty.status) == ("active", "active")
     assert account.status_changes.count() == 1 and empty.status_changes.count() == 1
-    assert ApprovalRequest.objects.filter(maker=api.api_client.user).count() == 2
+    assert ApprovalRequest.objects.filter(maker=api.user).count() == 2
 
     officer = staff_api(staff_user("compliance_officer"))
     decided = officer.post(f"{frozen['Location']}approve/", {}, format="json")
@@ -387,12 +400,13 @@ def test_an_api_client_asks_for_freeze_and_close_like_staff_and_nothing_happens_
     assert account.status == "frozen"
 
 
+@pytest.mark.backoffice
 def test_a_token_without_an_initiator_role_is_refused_and_nothing_is_written(account):
     from backoffice.approvals.models import ApprovalRequest
 
-    api = token_api(scopes=["accounts"])
-    api.api_client.user.groups.clear()
-    grant(api.api_client.user, VIEW, CHANGE, "approvals.add_approvalrequest")
+    api = client_api(scopes=["accounts"])
+    api.user.groups.clear()
+    grant(api.user, VIEW, CHANGE, "approvals.add_approvalrequest")
 
     assert_problem(api.post(url(account, "freeze/"), {"reason": "x"}, format="json"), status=403,
                    code="initiation_forbidden")
@@ -400,6 +414,7 @@ def test_a_token_without_an_initiator_role_is_refused_and_nothing_is_written(acc
     assert account.status == "active" and not ApprovalRequest.objects.exists()
 
 
+@pytest.mark.backoffice
 def test_a_staff_member_whose_role_may_not_ask_is_refused_and_nothing_is_written(account):
     from backoffice.approvals.models import ApprovalRequest
 
@@ -413,6 +428,7 @@ def test_a_staff_member_whose_role_may_not_ask_is_refused_and_nothing_is_written
     assert account.status_changes.count() == 1
 
 
+@pytest.mark.backoffice
 def test_a_second_freeze_request_while_one_is_pending_conflicts(operator, account):
     assert operator.post(url(account, "freeze/"), {"reason": "fraud"}, format="json").status_code == 202
 
@@ -428,13 +444,12 @@ def test_a_dormant_account_is_reactivated(operator, account):
     assert (response.status_code, response.json()["status"]) == (200, "active")
 
 
+@pytest.mark.both
 @pytest.mark.parametrize(("setup", "action"), [
     ([], "unfreeze"), ([], "unblock"), ([], "reactivate"), (["freeze"], "freeze"), (["freeze"], "block-debits"),
     (["block_debits"], "block-credits"),
 ])
 def test_a_transition_the_state_does_not_allow_is_409(operator, account, setup, action):
-    from backoffice.approvals.models import ApprovalRequest
-
     for step in setup:
         account_transition(account_id=account.pk, action=step, reason="setup")
     account.refresh_from_db()
@@ -446,7 +461,7 @@ def test_a_transition_the_state_does_not_allow_is_409(operator, account, setup, 
     assert problem["status_from"] == status
     account.refresh_from_db()
     assert account.status == status
-    assert not ApprovalRequest.objects.exists()  # refused up front, even when it would need approval
+    assert no_approval_requests()  # refused up front, even when it would need approval
     assert account.status_changes.count() == 1 + len(setup)  # the rehearsal left nothing behind
 
 
@@ -463,6 +478,7 @@ def test_an_action_needs_a_reason_and_an_existing_account_and_action(operator, a
     assert account.status == "active"
 
 
+@pytest.mark.backoffice
 def test_an_account_with_money_is_not_closed_and_an_empty_one_is(operator, checker, bank, ada, product, account):
     from backoffice.approvals.models import ApprovalRequest
 

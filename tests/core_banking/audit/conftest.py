@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from core_banking.audit.models import AuditEvent
-from tests.helpers import sign_in_verified
+from tests.core_banking.api_auth import sign_in
 
 
 @pytest.fixture
@@ -30,11 +30,12 @@ def auditor(django_user_model):
 
 @pytest.fixture
 def login_with_second_factor(client):
-    """Sign `user` in as a staff member who has passed 2FA: a confirmed TOTP device whose id is
-    in the session is what django-otp's OTPMiddleware turns into `user.is_verified()`."""
+    """Sign `user` in as a staff member who has passed 2FA (under the full settings: a confirmed
+    django-otp device whose id is in the session is what OTPMiddleware turns into
+    `user.is_verified()`; in the engine run, Django's admin asks for no second factor: a session)."""
 
     def login(user):
-        return sign_in_verified(client, user)
+        return sign_in(client, user)
 
     return login
 

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from core_banking.common.api.guard import json_problem_path
 from core_banking.ledger.models import JournalEntry
+from tests.core_banking.api_auth import assert_problem, client_api, ensure_roles, staff_user
 from tests.core_banking.ledger.conftest import make_account
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, staff_user, token_api
 
 pytestmark = pytest.mark.django_db
 ENTRIES = "/api/v1/ledger/entries/"
@@ -21,7 +21,7 @@ ENTRIES = "/api/v1/ledger/entries/"
 @pytest.fixture
 def poster(db):
     ensure_roles()
-    return token_api(role="finance", scopes=["ledger"])
+    return client_api(role="finance", scopes=["ledger"])
 
 
 def raw_post(api, body: bytes, *, content_type="application/json", key="k-1", **extra):
@@ -73,6 +73,7 @@ def test_a_5mb_body_is_a_413_problem_by_default(poster):
     assert_problem(raw_post(poster, body), status=413, code="request_too_large")
 
 
+@pytest.mark.backoffice
 @pytest.mark.parametrize(("accept", "status", "code"), [
     ("text/html", 400, "validation_error"), ("*/*", 400, "validation_error"),
     ("text/html,application/xhtml+xml", 400, "validation_error"), ("application/yaml", 406, "not_acceptable")])
@@ -91,6 +92,7 @@ def test_an_unknown_host_is_a_problem_under_the_api():
     assert_problem(response, status=400, code="bad_request")
 
 
+@pytest.mark.backoffice
 def test_a_unicode_digit_as_an_id_is_refused_not_a_500(db):
     from backoffice.approvals.action_type import integer as _int
     from core_banking.common.errors import DomainError
@@ -112,9 +114,10 @@ def test_the_walk_finds_depth_and_nul_without_recursion():
     assert json_problem_path({"a": [1, 2, {"b": "ok"}]}, 32) is None
 
 
+@pytest.mark.backoffice
 def test_options_on_a_collection_describes_it_instead_of_403(db):
     ensure_roles()
-    reader = token_api(scopes=["ledger"])  # may read, may not post
+    reader = client_api(scopes=["ledger"])  # may read, may not post
     response = reader.options(ENTRIES)
     assert response.status_code == 200, response.content
     assert "POST" in response["Allow"] and "GET" in response["Allow"]
@@ -138,6 +141,7 @@ def test_the_bulk_route_reads_its_larger_body_and_checks_it_the_same_way(poster)
     assert not JournalEntry.objects.exists()
 
 
+@pytest.mark.both
 def test_money_moving_writes_have_their_own_rate(poster, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 

@@ -9,7 +9,7 @@ from django.contrib import admin
 from core_banking.audit.models import AuditEvent
 from core_banking.customers.models import Customer, RelatedParty
 from tests import banking
-from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
+from tests.core_banking.api_auth import ensure_roles, sign_in, staff_user
 
 pytestmark = pytest.mark.django_db
 

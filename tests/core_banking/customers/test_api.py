@@ -8,7 +8,7 @@ import pytest
 from core_banking.audit.models import AuditEvent
 from core_banking.customers.models import Customer
 from tests import banking
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, grant, staff_api, staff_user, token_api
+from tests.core_banking.api_auth import assert_problem, client_api, ensure_roles, grant, staff_api, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +49,8 @@ def clerk():
 @pytest.fixture
 def partner():
     """An API client with the customers scope and the view/add permissions, calling with its token."""
-    api = token_api(scopes=["customers"])
-    grant(api.api_client.user, VIEW, ADD)
+    api = client_api(scopes=["customers"])
+    grant(api.user, VIEW, ADD)
     return api
 
 
@@ -61,6 +61,7 @@ def url(customer, suffix: str = "") -> str:
 # --- authentication, scope and permissions -------------------------------------------------
 
 
+@pytest.mark.backoffice
 def test_without_credentials_the_api_answers_401_problem(api_client):
     response = api_client.get(CUSTOMERS)
 
@@ -68,17 +69,19 @@ def test_without_credentials_the_api_answers_401_problem(api_client):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.both
 def test_a_token_without_the_customers_scope_is_refused():
-    api = token_api(scopes=["ledger"])
-    grant(api.api_client.user, VIEW, ADD)
+    api = client_api(scopes=["ledger"])
+    grant(api.user, VIEW, ADD)
 
     body = assert_problem(api.get(CUSTOMERS), status=403, code="permission_denied")
     assert "customers" in body["detail"]
 
 
+@pytest.mark.both
 def test_the_scope_alone_is_not_enough_without_the_role_permission():
-    api = token_api(scopes=["customers"])
-    api.api_client.user.groups.clear()  # a client whose role grants nothing on customers
+    api = client_api(scopes=["customers"])
+    api.user.groups.clear()  # a client whose role grants nothing on customers
 
     assert_problem(api.get(CUSTOMERS), status=403, code="permission_denied")
 
@@ -121,6 +124,7 @@ def test_a_person_is_onboarded_and_comes_back_with_kyc_not_started(clerk):
     assert AuditEvent.objects.filter(action="customer.created", object_id=str(ada.pk)).exists()
 
 
+@pytest.mark.both
 def test_a_business_is_onboarded_with_its_related_parties(partner):
     response = partner.post(CUSTOMERS, ACME, format="json")
 

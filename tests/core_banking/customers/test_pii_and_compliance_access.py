@@ -7,7 +7,7 @@ import pytest
 
 from core_banking.customers import pii
 from tests import banking
-from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_api, staff_user
+from tests.core_banking.api_auth import ensure_roles, sign_in, staff_api, staff_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 
 from core_banking.deposits import eod
 from core_banking.deposits.models import DepositProduct, TermDeposit
+from tests.core_banking.api_auth import ensure_roles, sign_in, staff_user
 from tests.core_banking.deposits.conftest import open_deposit, set_business_date
-from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
 
 pytestmark = pytest.mark.django_db
 

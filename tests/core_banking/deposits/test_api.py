@@ -9,8 +9,8 @@ from django.core.management import call_command
 from core_banking.deposits import eod
 from core_banking.deposits.models import DepositProduct, TermDeposit
 from core_banking.ledger.selectors import account_balance
+from tests.core_banking.api_auth import assert_problem, client_api, ensure_roles, staff_api, staff_user
 from tests.core_banking.deposits.conftest import open_deposit, set_business_date
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, staff_api, staff_user, token_api
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def _roles(db):
 
 @pytest.fixture
 def app():
-    return token_api(scopes=["deposits"])
+    return client_api(scopes=["deposits"])
 
 
 def open_body(product, funding, **extra):
@@ -36,6 +36,7 @@ def post_open(api, body, key="k-1"):
     return api.post(BASE, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
+@pytest.mark.both
 def test_a_client_opens_a_deposit_and_a_retry_replays(app, funding, td_product):
     set_business_date(D(2025, 1, 15))
     response = post_open(app, open_body(td_product, funding, instruction="roll_principal"))
@@ -178,8 +179,9 @@ def test_each_role_does_what_it_may_and_nothing_else(funding, td_product, role, 
     assert TermDeposit.objects.count() == (2 if can_open else 1)
 
 
+@pytest.mark.both
 def test_a_token_without_the_deposits_scope_is_refused(funding, td_product):
-    payments_only = token_api(scopes=["payments"])
+    payments_only = client_api(scopes=["payments"])
     assert_problem(payments_only.get(BASE), status=403, code="permission_denied")
     assert_problem(post_open(payments_only, open_body(td_product, funding)), status=403, code="permission_denied")
     assert not TermDeposit.objects.exists()

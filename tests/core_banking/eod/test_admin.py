@@ -7,7 +7,7 @@ import pytest
 
 from core_banking.eod import services, tasks
 from core_banking.eod.models import EodChunk, EodRun
-from tests.core_banking.ledger.interfaces import ensure_roles, sign_in, staff_user
+from tests.core_banking.api_auth import ensure_roles, sign_in, staff_user
 
 from . import steps
 from .conftest import FRIDAY

@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from core_banking.eod.models import EodRun
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, staff_api, staff_user, token_api
+from tests.core_banking.api_auth import assert_problem, client_api, ensure_roles, staff_api, staff_user
 
 from . import steps
 from .conftest import FRIDAY
@@ -148,25 +148,28 @@ def test_a_bad_calendar_range_is_refused(eod_steps, population, ops, query):
     assert_problem(ops.get(f"{BASE}calendar/", query), status=400, code="validation_error")
 
 
+@pytest.mark.backoffice
 def test_a_partner_token_is_refused_whatever_its_role_and_scopes(eod_steps, population):
-    partner = token_api(role="operations", scopes=["eod"], kind="partner")
+    partner = client_api(role="operations", scopes=["eod"], kind="partner")
     for response in (partner.get(RUNS), partner.get(f"{BASE}calendar/"), partner.get(f"{RUNS}2030-01-04/"),
                      start(partner)):
         assert_problem(response, status=403, code="permission_denied")
     assert not EodRun.objects.exists()
-    channel = token_api(role="operations", scopes=["eod"], kind="bank_channel")
+    channel = client_api(role="operations", scopes=["eod"], kind="bank_channel")
     assert channel.get(RUNS).status_code == 200
     assert start(channel).status_code == 202
     run = EodRun.objects.get()
-    assert run.requested_by_id == channel.api_client.user_id
+    assert run.requested_by_id == channel.user.pk
 
 
+@pytest.mark.both
 def test_a_token_needs_the_eod_scope_and_the_role_permissions(eod_steps, population):
-    assert_problem(token_api(role="operations", scopes=["ledger"]).get(RUNS), status=403, code="permission_denied")
-    baseline = token_api(role="api_client", scopes=["eod"])  # the partner baseline role holds no EOD permission
+    assert_problem(client_api(role="operations", scopes=["ledger"]).get(RUNS), status=403, code="permission_denied")
+    baseline = client_api(role="api_client", scopes=["eod"])  # the partner baseline role holds no EOD permission
     assert_problem(baseline.get(RUNS), status=403, code="permission_denied")
 
 
+@pytest.mark.backoffice
 def test_staff_need_view_to_read_and_start_to_start(eod_steps, population):
     support = staff_api(staff_user("support_agent"))
     assert_problem(support.get(RUNS), status=403, code="permission_denied")

@@ -14,7 +14,7 @@ from core_banking.events.models import Event
 from core_banking.events.services import emit
 from core_banking.payments import services as payments
 from tests import banking
-from tests.core_banking.ledger.interfaces import assert_problem, staff_user, token_api
+from tests.core_banking.api_auth import assert_problem, client_api, staff_user, token_api
 
 
 def payment(account_from, account_to, amount="10.00", key=None):
@@ -125,11 +125,11 @@ def test_the_feed_never_serves_an_event_behind_a_transaction_still_running():
     assert selectors.event_feed(after=selectors.cursor_of(served[-1])) == []
 
 
-@pytest.mark.backoffice
+@pytest.mark.both
 @pytest.mark.django_db
 def test_the_feed_api_reads_on_from_next_and_refuses_a_bad_cursor(pair):
     a, b = pair
-    api = token_api(role="operations", scopes=["events"])
+    api = client_api(role="operations", scopes=["events"])
     first = api.get("/api/v1/events/", {"type": "payment.posted"})
     assert first.status_code == 200, first.content
     payment(a, b, amount="3.00", key="feed-1")
@@ -138,7 +138,7 @@ def test_the_feed_api_reads_on_from_next_and_refuses_a_bad_cursor(pair):
     assert_problem(api.get("/api/v1/events/", {"after": "12"}), status=400, code="invalid_cursor")
     assert_problem(api.get("/api/v1/events/", {"after": "１.２"}), status=400, code="invalid_cursor")
     assert_problem(api.get("/api/v1/events/", {"type": "payment.teleported"}), status=400, code="validation_error")
-    assert_problem(token_api(role="operations", scopes=["ledger"]).get("/api/v1/events/"), status=403,
+    assert_problem(client_api(role="operations", scopes=["ledger"]).get("/api/v1/events/"), status=403,
                    code="permission_denied")
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from core_banking.interest.models import InterestRate
 from tests import banking
+from tests.core_banking.api_auth import assert_problem, client_api, ensure_roles, sign_in, staff_api, staff_user
 from tests.core_banking.interest.test_eod import (
     FIRST_DAY,
     live_february,
@@ -17,7 +18,6 @@ from tests.core_banking.interest.test_eod import (
     open_account,
     set_business_date,
 )
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, sign_in, staff_api, staff_user, token_api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 SCHEDULES = "/api/v1/interest/schedules/"
@@ -74,18 +74,19 @@ def test_a_rate_version_needs_the_permission_a_future_date_and_valid_rates():
                    status=400, code="invalid_interest_rate")
 
 
+@pytest.mark.backoffice
 def test_an_accounts_interest_to_date_respects_client_isolation(bank, ada):
     schedule = make_schedule()
     account = open_account(bank, ada, schedule.code)
     live_february(bank, account)
     url = f"/api/v1/accounts/{account.pk}/interest/"
 
-    body = token_api(scopes=["accounts"]).get(url).json()
+    body = client_api(scopes=["accounts"]).get(url).json()
 
     assert body["capitalisations"][0]["interest"] == "24.32"
     assert (body["capitalisations"][0]["period_start"], body["capitalisations"][0]["net"]) == ("2024-02-01", "24.32")
     assert body["period_start"] is None and body["accrued_rounded"] == "0.00"
-    partner = token_api(scopes=["accounts"], kind="partner")
+    partner = client_api(scopes=["accounts"], kind="partner")
     assert_problem(partner.get(url), status=404, code="account_not_found")
 
 

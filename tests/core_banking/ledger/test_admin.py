@@ -22,8 +22,7 @@ from core_banking.ledger.models import (
     Posting,
 )
 from core_banking.ledger.services import hold_create, transfer
-
-from .interfaces import ensure_roles, sign_in, staff_user
+from tests.core_banking.api_auth import ensure_roles, sign_in, staff_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maker_checker_direct")]
 
@@ -298,6 +297,7 @@ def test_support_agents_may_not_see_the_trial_balance(client, bank):
     assert support.get(TRIAL_BALANCE).status_code == 403
 
 
+@pytest.mark.backoffice
 def test_the_trial_balance_page_needs_the_second_factor(client, bank):
     client.force_login(staff_user("finance"))
 

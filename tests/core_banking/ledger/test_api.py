@@ -10,14 +10,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice.approvals.models import ApprovalRequest
 from core_banking.common.maker_checker import system_execution
 from core_banking.ledger.models import AccountBalance, Hold, JournalEntry, LedgerAccount, Posting
 from core_banking.ledger.selectors import account_balance
 from core_banking.ledger.services import business_date_open, business_date_roll, entry_post, transfer
 from core_banking.ledger.verify import verify_ledger
-
-from .interfaces import assert_problem, ensure_roles, grant, staff_api, staff_user, token_api
+from tests.core_banking.api_auth import (
+    assert_problem,
+    client_api,
+    ensure_roles,
+    grant,
+    no_approval_requests,
+    staff_api,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +54,14 @@ def support():
 def partner():
     """An API client with the api_client role and the ledger scope, calling with its token. The role
     reads the ledger but does not hold ``ledger.post_entry``: it may not post."""
-    return token_api(scopes=["ledger"])
+    return client_api(scopes=["ledger"])
 
 
 @pytest.fixture
 def poster():
     """An API client of the finance role (which holds ``ledger.post_entry``) with the ledger scope,
     calling with its token: the client of the posting-mechanics tests."""
-    return token_api(role="finance", scopes=["ledger"])
+    return client_api(role="finance", scopes=["ledger"])
 
 
 def assert_refused_to_post(response) -> None:
@@ -254,6 +260,8 @@ def _pending(response, action_type: str) -> dict:
     request = response.json()
     assert (request["action_type"], request["status"]) == (action_type, "pending"), request
     assert response["Location"] == f"/api/v1/approvals/{request['id']}/"
+    from backoffice.approvals.models import ApprovalRequest
+
     assert ApprovalRequest.objects.filter(pk=request["id"], status="pending").exists()
     return request
 
@@ -270,6 +278,7 @@ def _approve(response, checker) -> dict:
     return decided.json()
 
 
+@pytest.mark.backoffice
 def test_a_staff_adjustment_with_a_value_date_asks_for_approval(bank, finance):
     before = JournalEntry.objects.count()
     response = post(finance, {"postings": [{"account_id": bank.marketing.pk, "amount": "5.00"},
@@ -289,7 +298,10 @@ def test_a_staff_adjustment_with_a_value_date_asks_for_approval(bank, finance):
     assert verify_ledger().ok
 
 
+@pytest.mark.backoffice
 def test_a_staff_adjustment_is_refused_up_front_as_the_direct_route_would(bank, finance):
+    from backoffice.approvals.models import ApprovalRequest
+
     legs = [{"account_id": bank.alice.pk, "amount": "5.00"}, {"account_id": bank.bob.pk, "amount": "-5.00"}]
 
     overdrawn = post(finance, {"postings": legs, "kind": "adjustment", "description": "x"})
@@ -302,11 +314,14 @@ def test_a_staff_adjustment_is_refused_up_front_as_the_direct_route_would(bank, 
     assert not ApprovalRequest.objects.exists() and not JournalEntry.objects.exists()
 
 
+@pytest.mark.backoffice
 def test_an_api_client_adjustment_asks_for_approval_like_anyone_s(bank, partner):
     """No direct route for a token: a finance client's adjustment is a pending request until a
     checker in a staff session (never the owner of the maker's client) approves it."""
+    from backoffice.approvals.models import ApprovalRequest
+
     owner = staff_user("finance")
-    client = token_api(role="finance", scopes=["ledger"], owner=owner)
+    client = client_api(role="finance", scopes=["ledger"], owner=owner)
     body = {"postings": [{"account_id": bank.marketing.pk, "amount": "5.00"},
                          {"account_id": bank.cash.pk, "amount": "-5.00"}],
             "kind": "adjustment", "value_date": "2024-01-31", "description": "Bonus booked late"}
@@ -325,7 +340,7 @@ def test_an_api_client_adjustment_asks_for_approval_like_anyone_s(bank, partner)
     assert_problem(post(client, body, key="adj-1"), status=409, code="duplicate_pending_request")
     # Neither the owner of the maker's API client nor a token (of a checker role) may decide on it.
     by_owner = staff_api(owner).post(f"{response['Location']}approve/", {}, format="json")
-    by_token = token_api(role="finance", scopes=["approvals"]).post(f"{response['Location']}approve/", {},
+    by_token = client_api(role="finance", scopes=["approvals"]).post(f"{response['Location']}approve/", {},
                                                                   format="json")
     assert_problem(by_owner, status=403, code="self_approval_forbidden")
     assert "staff session" in assert_problem(by_token, status=403, code="permission_denied")["detail"]
@@ -399,6 +414,7 @@ def test_the_list_pages_with_a_cursor(bank, support):
     assert page3["next"] is None
 
 
+@pytest.mark.both
 def test_listing_entries_costs_the_same_queries_for_5_or_50_entries(bank, partner, django_assert_max_num_queries):
     def list_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -426,9 +442,12 @@ def test_listing_entries_costs_the_same_queries_for_5_or_50_entries(bank, partne
 # --- reversals -----------------------------------------------------------------------------
 
 
+@pytest.mark.backoffice
 def test_reversing_an_entry(bank, partner, poster):
     """An API client's reversal asks for approval like anyone's (the maker-checker gate is in the
     service); a checker in a staff session executes it."""
+    from backoffice.approvals.models import ApprovalRequest
+
     deposit(bank)
     original = post(poster, payment(bank, "30.00")).json()
     url = f"{ENTRIES}{original['id']}/reverse/"
@@ -475,6 +494,7 @@ def test_reversing_an_entry(bank, partner, poster):
     assert verify_ledger().ok
 
 
+@pytest.mark.both
 def test_an_entry_of_a_payment_is_never_reversed_through_the_ledger(bank, finance, poster):
     deposit(bank)
     with system_execution():  # set-up: an entry as the payments engine writes it (reserved metadata)
@@ -487,7 +507,7 @@ def test_an_entry_of_a_payment_is_never_reversed_through_the_ledger(bank, financ
 
     assert assert_problem(by_token, status=409, code="payment_entry")["payment"] == "PAY-1"
     assert_problem(by_staff, status=409, code="payment_entry")
-    assert not ApprovalRequest.objects.exists()
+    assert no_approval_requests()
     assert not JournalEntry.objects.filter(kind="reversal").exists()
     assert (posted(bank.alice), posted(bank.bob)) == (Decimal("70.00"), Decimal("30.00"))
 
@@ -495,6 +515,7 @@ def test_an_entry_of_a_payment_is_never_reversed_through_the_ledger(bank, financ
 RESERVED_KEYS = ["payment", "payment_kind", "return_of", "approval_request"]
 
 
+@pytest.mark.both
 @pytest.mark.parametrize("key", RESERVED_KEYS)
 def test_metadata_keys_the_engine_writes_are_refused_from_a_client(bank, poster, key):
     deposit(bank)
@@ -510,7 +531,7 @@ def test_metadata_keys_the_engine_writes_are_refused_from_a_client(bank, poster,
     assert assert_problem(single, status=400, code="validation_error")["errors"]["metadata"]
     assert assert_problem(adjusted, status=400, code="validation_error")["errors"]["metadata"]
     assert assert_problem(held, status=400, code="validation_error")["errors"]["metadata"]
-    assert JournalEntry.objects.count() == 1 and not Hold.objects.exists() and not ApprovalRequest.objects.exists()
+    assert JournalEntry.objects.count() == 1 and not Hold.objects.exists() and no_approval_requests()
     assert posted(bank.alice) == Decimal("100.00")
 
 
@@ -525,7 +546,10 @@ def test_metadata_keys_the_engine_writes_are_refused_in_a_bulk(bank, poster, key
     assert not JournalEntry.objects.exists()
 
 
+@pytest.mark.backoffice
 def test_a_staff_reversal_asks_for_approval_and_a_second_person_executes_it(bank, finance):
+    from backoffice.approvals.models import ApprovalRequest
+
     deposit(bank)
     original = post(finance, payment(bank, "30.00")).json()  # a transfer: posted directly
     assert original["kind"] == "transfer"
@@ -638,6 +662,7 @@ def test_bulk_limits(bank, poster):
     assert post(poster, {"entries": items}, key="k" * 126, url=BULK).status_code == 201
 
 
+@pytest.mark.both
 def test_a_manual_adjustment_is_not_allowed_in_bulk(bank, poster):
     """An adjustment is posted alone and needs approval: a batch holding one is refused, whole, by
     the route (its items are transfers, `kind` is not one of their fields) and by the service."""
@@ -649,14 +674,14 @@ def test_a_manual_adjustment_is_not_allowed_in_bulk(bank, poster):
     items[1] = {**items[1], "kind": "adjustment", "description": "x"}
 
     with pytest.raises(ledger_exc.InvalidEntry) as refused:
-        entries_post_bulk(entries=items, idempotency_key="adj", actor=poster.api_client.user)
+        entries_post_bulk(entries=items, idempotency_key="adj", actor=poster.user)
     response = post(poster, {"entries": items}, key="adj", url=BULK)
 
     assert refused.value.code == "invalid_entry" and refused.value.extra["entry_index"] == 1
     body = assert_problem(response, status=400, code="unknown_field")
     assert body["entry_index"] == 1 and body["field"] == "entries[1].kind"
     assert "adjustment" in str(body["errors"]["entries"]["1"])
-    assert JournalEntry.objects.count() == 1 and not ApprovalRequest.objects.exists()
+    assert JournalEntry.objects.count() == 1 and no_approval_requests()
     assert posted(bank.cash) == Decimal("10.00")
 
 
@@ -905,6 +930,7 @@ def test_support_agents_read_entries_but_may_not_post(bank, support):
     assert posted(bank.alice) == Decimal("100.00")
 
 
+@pytest.mark.both
 def test_an_api_client_holds_exactly_its_role_s_permissions(bank, partner, poster):
     """One permission model: a token of the api_client role reads the ledger but may not post; a
     ledger-scoped client of the finance role (which holds ledger.post_entry) posts with its token."""
@@ -916,16 +942,17 @@ def test_an_api_client_holds_exactly_its_role_s_permissions(bank, partner, poste
     assert_refused_to_post(refused)
     assert response.status_code == 201, response.content
     assert JournalEntry.objects.count() == 2  # the deposit and the finance client's entry, nothing of the partner's
-    assert JournalEntry.objects.get(pk=response.json()["id"]).created_by == poster.api_client.user
+    assert JournalEntry.objects.get(pk=response.json()["id"]).created_by == poster.user
     assert partner.get(f"{ACCOUNTS}{bank.alice.pk}/balance/").json()["posted"] == "70.00"
     assert partner.get(f"{ENTRIES}{response.json()['id']}/").status_code == 200
     assert_problem(partner.get(TRIAL_BALANCE), status=403, code="permission_denied")
     assert poster.get(TRIAL_BALANCE).status_code == 200
 
 
+@pytest.mark.both
 def test_an_api_client_without_the_ledger_scope_is_refused(bank):
     deposit(bank)
-    outsider = token_api(scopes=["payments"])
+    outsider = client_api(scopes=["payments"])
 
     refused_post = post(outsider, payment(bank))
     refused_read = outsider.get(ENTRIES)
@@ -935,6 +962,7 @@ def test_an_api_client_without_the_ledger_scope_is_refused(bank):
     assert posted(bank.alice) == Decimal("100.00")
 
 
+@pytest.mark.backoffice
 def test_anonymous_callers_are_asked_to_authenticate(bank, api_client):
     assert_problem(api_client.get(ENTRIES), status=401, code="not_authenticated")
     assert_problem(post(api_client, payment(bank)), status=401, code="not_authenticated")
@@ -969,6 +997,7 @@ def test_a_bulk_body_over_the_limit_is_refused_before_it_is_read(bank, poster, m
     assert JournalEntry.objects.count() == 0
 
 
+@pytest.mark.both
 def test_a_posting_carries_its_request_event_in_its_own_transaction(bank, poster):
     """The http.request audit event is written with the entry (status null: before the response),
     so a session that dies after the commit cannot lose it; a refused post gets it with its status."""

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from core_banking.loans.models import Loan
 from core_banking.loans.services import loan_apply
-from tests.core_banking.ledger.interfaces import sign_in, staff_user
+from tests.core_banking.api_auth import sign_in, staff_user
 
 pytestmark = pytest.mark.django_db
 LOANS = "/admin/loans/loan/"

@@ -14,7 +14,7 @@ from drf_spectacular.validation import validate_schema
 
 from core_banking.ledger.selectors import account_balance
 from core_banking.loans.models import Loan
-from tests.core_banking.ledger.interfaces import assert_problem, staff_api, staff_user, token_api
+from tests.core_banking.api_auth import assert_problem, client_api, staff_api, staff_user
 
 from .conftest import roll_to
 
@@ -24,7 +24,7 @@ LOANS = "/api/v1/loans/"
 
 @pytest.fixture
 def app(maker):  # maker: the role groups exist
-    return token_api(scopes=["loans"])
+    return client_api(scopes=["loans"])
 
 
 def apply_body(product, ada, account, **extra):
@@ -118,6 +118,7 @@ def test_the_maker_cannot_approve_through_the_api(start, loan_product, ada, curr
     assert Loan.objects.get(pk=loan_id).status == "applied"
 
 
+@pytest.mark.both
 def test_permissions_follow_the_roles(start, loan_product, ada, current_account, maker, checker, loan):
     support = staff_api(staff_user("support_agent"))
     assert support.get(f"{LOANS}{loan.pk}/").status_code == 200
@@ -129,8 +130,8 @@ def test_permissions_follow_the_roles(start, loan_product, ada, current_account,
     assert_problem(staff_api(checker).post(f"{LOANS}{loan.pk}/repayments/", {"amount": "1.00"}, format="json",
                                            HTTP_IDEMPOTENCY_KEY="z"), status=403, code="permission_denied")
     assert_problem(operations.post(f"{LOANS}products/", {}, format="json"), status=403, code="permission_denied")
-    assert_problem(token_api(scopes=["payments"]).get(f"{LOANS}{loan.pk}/"), status=403, code="permission_denied")
-    assert_problem(token_api(scopes=["loans"]).post(f"{LOANS}{loan.pk}/disburse/", {}, format="json"), status=403,
+    assert_problem(client_api(scopes=["payments"]).get(f"{LOANS}{loan.pk}/"), status=403, code="permission_denied")
+    assert_problem(client_api(scopes=["loans"]).post(f"{LOANS}{loan.pk}/disburse/", {}, format="json"), status=403,
                    code="permission_denied")
 
 

@@ -6,8 +6,7 @@ from django.test import Client
 from core_banking.payments import services
 from core_banking.payments.models import FxRate, Payment
 from tests import banking
-from tests.core_banking.ledger.interfaces import ensure_roles, staff_user
-from tests.helpers import sign_in_verified
+from tests.core_banking.api_auth import ensure_roles, sign_in, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def payment(bank, eur_product, ada, bram, settings):
 
 
 def client_for(user) -> Client:
-    return sign_in_verified(Client(), user)
+    return sign_in(Client(), user)
 
 
 def test_a_reviewer_releases_from_the_admin_and_nobody_edits(payment):

@@ -9,7 +9,7 @@ from core_banking.ledger.selectors import account_balance
 from core_banking.payments.models import Payment
 from tests import banking
 from tests.banking import account_transition
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, staff_api, staff_user, token_api
+from tests.core_banking.api_auth import assert_problem, client_api, ensure_roles, staff_api, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def _roles(db):
 
 @pytest.fixture
 def app():
-    return token_api(scopes=["payments"])
+    return client_api(scopes=["payments"])
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def transfer_body(a, b, amount="25.00", **extra):
             "creditor_account_id": b.pk, **extra}
 
 
+@pytest.mark.both
 def test_a_client_pays_and_a_retry_replays(app, accounts):
     a, b = accounts
     response = pay(app, transfer_body(a, b, remittance_info="Invoice 7"))
@@ -93,9 +94,10 @@ def test_the_key_header_is_required(app, accounts):
     assert_problem(response, status=400, code="idempotency_key_required")
 
 
+@pytest.mark.both
 def test_scopes_and_permissions(accounts):
     a, b = accounts
-    no_scope = token_api(scopes=["ledger"])
+    no_scope = client_api(scopes=["ledger"])
     assert_problem(pay(no_scope, transfer_body(a, b)), status=403, code="permission_denied")
     support = staff_api(staff_user("support_agent"))
     assert_problem(pay(support, transfer_body(a, b)), status=403, code="permission_denied")
@@ -159,6 +161,7 @@ def test_fx_rates_and_quotes(app, bank, ada, eur_product):
                    status=422, code="fx_rate_unavailable")
 
 
+@pytest.mark.both
 @pytest.mark.django_db(transaction=True)
 def test_a_committed_payment_is_answered_201_even_if_the_session_dies_after_the_commit(app, accounts, monkeypatch):
     """The response body is rendered inside the payment's transaction; the database session is

@@ -11,8 +11,7 @@ from django.urls import reverse
 from core_banking.payments.models import Payment
 from core_banking.settlement import services
 from core_banking.settlement.models import Batch, SettlementFile
-from tests.core_banking.ledger.interfaces import assert_problem, ensure_roles, staff_api, staff_user
-from tests.helpers import sign_in_verified
+from tests.core_banking.api_auth import assert_problem, ensure_roles, sign_in, staff_api, staff_user
 
 from . import files
 from .conftest import business_cutoff, outgoing
@@ -50,7 +49,7 @@ def test_staff_read_batches_and_download_the_file(sent):
 
 def test_operations_upload_a_status_report_in_the_admin_and_download_files(sent):
     batch, payments = sent
-    browser = sign_in_verified(Client(), staff_user("operations"))
+    browser = sign_in(Client(), staff_user("operations"))
     assert browser.get(reverse("admin:settlement_batch_change", args=[batch.pk])).status_code == 200
     pain = SettlementFile.objects.get()
     download = browser.get(reverse("admin:settlement_settlementfile_download", args=[pain.pk]))
@@ -62,7 +61,7 @@ def test_operations_upload_a_status_report_in_the_admin_and_download_files(sent)
     assert Payment.objects.get(pk=payments[0].pk).status == "returned"
     assert Payment.objects.get(pk=payments[1].pk).status == "settled"
     # A support agent neither imports nor downloads.
-    agent = sign_in_verified(Client(), staff_user("support_agent"))
+    agent = sign_in(Client(), staff_user("support_agent"))
     assert agent.get(reverse("admin:settlement_settlementfile_import")).status_code == 403
     assert agent.get(reverse("admin:settlement_settlementfile_download", args=[pain.pk])).status_code == 403
 
@@ -72,7 +71,7 @@ def test_every_settlement_admin_page_opens_for_the_roles_that_see_it(sent, role)
     batch, payments = sent
     services.settlement_file_import(data=files.camt054([
         {"direction": "CRDT", "amount": "9.00", "creditor_iban": "NL20CBNK0999999999"}]))
-    browser = sign_in_verified(Client(), staff_user(role))
+    browser = sign_in(Client(), staff_user(role))
     from core_banking.settlement.models import BatchItem, SuspenseItem
 
     pages = (("batch", batch), ("batchitem", BatchItem.objects.first()),
