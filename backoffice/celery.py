@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings.local")
 
@@ -11,3 +12,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings.local")
 app = Celery("backoffice", include=["backoffice.tasks"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _freeze_loaded_objects(**_kwargs) -> None:
+    """Each worker process, once forked with the tasks loaded: the loaded application out of the
+    garbage collector's walks (``core_banking/common/runtime.py``)."""
+    from core_banking.common.runtime import freeze_loaded_objects
+
+    freeze_loaded_objects()

@@ -111,6 +111,10 @@ def run_workers(prepare: Callable, worker_args: Sequence[tuple]) -> list[dict]:
 def _worker_main(start, results, prepare: Callable, args: tuple) -> None:
     try:
         run = prepare(*args)
+        # as the web server's and Celery's worker processes do once the application is loaded
+        from core_banking.common.runtime import freeze_loaded_objects
+
+        freeze_loaded_objects()
     except BaseException:
         start.abort()
         results.put({"error": traceback.format_exc()})

@@ -236,7 +236,8 @@ class LimitUsage(models.Model):
 class LimitUsageRecord(models.Model):
     """What one payment added to one counter, so that a release gives exactly that back."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
+    # no index of its own: the composite key below starts with it, and each index costs every write
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+", db_index=False)
     usage = models.ForeignKey(LimitUsage, on_delete=models.PROTECT, related_name="records")
     amount = models.DecimalField(**AMOUNT)
     count = models.PositiveSmallIntegerField(default=1)

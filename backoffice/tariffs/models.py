@@ -207,7 +207,8 @@ class CustomerTariff(models.Model):
 class FeeUsage(models.Model):
     """Events of one kind an account made in one period, and their volume (account currency)."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # no index of its own: the composite key below starts with it, and each index costs every write
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
     event = models.CharField(max_length=20, choices=FeeEvent.choices)
     period = models.CharField(max_length=5, choices=Period.choices)
     period_start = models.DateField()
@@ -232,7 +233,8 @@ class FeeUsage(models.Model):
 class FeeUsageRecord(models.Model):
     """What one payment added to one usage counter, given back once if the payment is released."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
+    # no index of its own: the composite key below starts with it, and each index costs every write
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+", db_index=False)
     usage = models.ForeignKey(FeeUsage, on_delete=models.PROTECT, related_name="records")
     count = models.PositiveIntegerField(default=1)
     volume = models.DecimalField(**AMOUNT, default=Decimal(0))

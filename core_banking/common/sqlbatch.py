@@ -21,6 +21,7 @@ is None for a statement that returns no rows (an INSERT without RETURNING).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 import time
@@ -28,6 +29,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -85,6 +87,67 @@ def _numbered(sql: str) -> bytes:
     return numbered
 
 
+_INT_ARRAYS = ((-(2**15), 2**15 - 1, 1005), (-(2**31), 2**31 - 1, 1007), (-(2**63), 2**63 - 1, 1016))
+_NUMERIC_ARRAY, _DATE_ARRAY, _UNKNOWN = 1231, 1182, 0
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array_literal(values: list) -> tuple[bytes, int] | None:
+    """A list of ints, Decimals, strings or dates (None for NULL) as PostgreSQL's array text and
+    the type psycopg would give it (the smallest integer type that holds every value, numeric,
+    unknown for strings, date), or None for any other list (psycopg adapts it). psycopg's list
+    adapter is written in Python and looks every element's type up; the payment path sends some
+    thirty arrays, and this costs a fifth of that."""
+    kind = None
+    for value in values:
+        if value is not None:
+            kind = type(value)
+            break
+    if kind is None:
+        return None
+    if kind is int:
+        present = [v for v in values if v is not None]
+        if any(type(v) is not int for v in present):
+            return None
+        low, high = min(present), max(present)
+        oid = next((o for lo, hi, o in _INT_ARRAYS if lo <= low and high <= hi), _NUMERIC_ARRAY)
+        items = ["NULL" if v is None else str(v) for v in values]
+    elif kind is Decimal or kind is dt.date:
+        if any(v is not None and type(v) is not kind for v in values):
+            return None
+        oid = _NUMERIC_ARRAY if kind is Decimal else _DATE_ARRAY
+        items = ["NULL" if v is None else str(v) for v in values]
+    elif kind is str:
+        if any(v is not None and type(v) is not str for v in values):
+            return None
+        oid = _UNKNOWN
+        items = ["NULL" if v is None else _quoted(v) for v in values]
+    else:
+        return None
+    return ("{" + ",".join(items) + "}").encode(), oid
+
+
+def _dumped(transformer: Transformer, params: list) -> tuple[Sequence, tuple, Sequence]:
+    """``params`` adapted for the server: their values, types and formats."""
+    arrays = None
+    for index, value in enumerate(params):
+        if type(value) is list and (literal := _array_literal(value)) is not None:
+            if arrays is None:
+                arrays, params = {}, list(params)
+            arrays[index] = literal
+            params[index] = None
+    values = transformer.dump_sequence(params, [PyFormat.AUTO] * len(params))
+    if arrays is None:
+        return values, transformer.types, transformer.formats
+    values, types, formats = list(values), list(transformer.types), list(transformer.formats)
+    for index, (literal, oid) in arrays.items():
+        values[index], types[index], formats[index] = literal, oid, pq.Format.TEXT
+    return values, tuple(types), formats
+
+
 def _pipeline(raw, statements: Sequence[Statement], *, prepare: bool) -> None:
     """Send ``statements`` in libpq's pipeline mode and read every result after one sync.
 
@@ -111,9 +174,7 @@ def _pipeline(raw, statements: Sequence[Statement], *, prepare: bool) -> None:
         for statement in statements:
             command = _numbered(statement.sql)
             params = statement.params
-            values = transformer.dump_sequence(params, [PyFormat.AUTO] * len(params)) if params else None
-            types = transformer.types if params else ()
-            formats = transformer.formats if params else None
+            values, types, formats = _dumped(transformer, params) if params else (None, (), None)
             if prepare:
                 key = (command, types)
                 name = names.get(key) or pending.get(key)

@@ -155,18 +155,22 @@ class Payment(FSMModelMixin, models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = FSMField(default=Status.INITIATED, choices=Status.choices, protected=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    # No single-column index on the account and currency keys: every payment pays for each index
+    # of this table, the composite indexes (payment_debtor_time, payment_creditor_time) serve the
+    # account look-ups, and nothing looks payments up by currency or by creator (an account,
+    # currency or user referred to is never deleted: PROTECT, and closing is a status).
     debtor_account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="payments_out"
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="payments_out", db_index=False
     )
     creditor_account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="payments_in"
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="payments_in", db_index=False
     )
     customer_id_debtor = models.BigIntegerField(verbose_name="debtor's customer ID", null=True, blank=True,
                                                 editable=False)
     customer_id_creditor = models.BigIntegerField(verbose_name="creditor's customer ID", null=True, blank=True,
                                                   editable=False)
     amount = models.DecimalField(**AMOUNT)
-    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+", db_index=False)
     counterparty_iban = models.CharField(verbose_name="counterparty IBAN", max_length=34, blank=True)
     counterparty_name = models.CharField(max_length=140, blank=True)
     counterparty_bic = models.CharField(verbose_name="counterparty BIC", max_length=11, blank=True)
@@ -174,14 +178,15 @@ class Payment(FSMModelMixin, models.Model):
     remittance_info = models.CharField(max_length=140, blank=True)
     end_to_end_id = models.CharField(verbose_name="end-to-end ID", max_length=64, blank=True)
     fee_amount = models.DecimalField(**AMOUNT, default=Decimal(0))
-    fee_currency = models.ForeignKey(Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    fee_currency = models.ForeignKey(Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
     fees = models.JSONField(default=list, blank=True, help_text="Fee breakdown, one item per fee charged.")
     fx_quote = models.OneToOneField(FxQuote, null=True, blank=True, on_delete=models.PROTECT, related_name="payment")
     fx_rate = models.DecimalField(verbose_name="FX rate", **RATE, null=True, blank=True)
     fx_mid_rate = models.DecimalField(verbose_name="FX mid rate", **RATE, null=True, blank=True)
     target_amount = models.DecimalField(**AMOUNT, null=True, blank=True)
     target_currency = models.ForeignKey(
-        Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     entry = models.OneToOneField(
         JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="payment"
@@ -197,7 +202,7 @@ class Payment(FSMModelMixin, models.Model):
     idempotency_key = models.CharField(max_length=128)
     request_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     posted_at = models.DateTimeField(null=True, blank=True)

@@ -1,12 +1,16 @@
 """``Batch``: statements in one round trip, each with its own result; ORM-prepared inserts."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
 
 from core_banking.audit.models import AuditEvent
-from core_banking.common.sqlbatch import Batch
+from core_banking.common.sqlbatch import Batch, _array_literal, fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +109,40 @@ def test_a_batch_that_opens_a_transaction_runs_inside_it():
         assert AuditEvent.objects.filter(action="batch.rolled_back").count() == 1
         transaction.set_rollback(True)
     assert not AuditEvent.objects.filter(action="batch.rolled_back").exists()
+
+
+ARRAYS = [
+    [1, 2, None, 32767],
+    [-32769, 5],
+    [2**31, -1],
+    [2**63 - 1, 0],
+    [2**64, 1],
+    [Decimal("-10.50"), None, Decimal("0.000001"), Decimal("1E+2"), Decimal("NaN")],
+    ["EUR", None, "", 'a "quoted" word', "back\\slash", "{braces}, commas", "NULL", "ünïcödé"],
+    [dt.date(2026, 12, 7), None],
+]
+
+
+@pytest.mark.parametrize("values", ARRAYS, ids=range(len(ARRAYS)))
+def test_arrays_reach_the_server_as_psycopgs_own_adapter_sends_them(values):
+    """Lists of ints, Decimals, strings and dates are written as array text by ``_array_literal``
+    (psycopg's list adapter is slow); the server must read the same values, with the type
+    psycopg would have chosen."""
+    raw = connection.cursor().connection  # psycopg's connection, for its own adaptation
+    transformer = Transformer(raw)
+    transformer.dump_sequence([values], [PyFormat.AUTO])
+    literal, oid = _array_literal(values)
+    assert oid == transformer.types[0]
+    element = {1005: "int2", 1007: "int4", 1016: "int8", 1231: "numeric", 1182: "date", 0: "text"}[oid]
+    ours = fetch(f"SELECT %s::{element}[]", [values])[0][0]
+    with raw.cursor() as cursor:
+        cursor.execute(f"SELECT %s::{element}[]", [values])
+        theirs = cursor.fetchone()[0]
+    assert [str(v) for v in ours] == [str(v) for v in theirs]  # as text: NaN != NaN
+    assert [v for v in ours if v == v] == [v for v in values if v == v]
+
+
+@pytest.mark.parametrize("values", [[], [None], [True, False], [1, Decimal(1)], [[1], [2]],
+                                    [dt.datetime(2026, 12, 7, tzinfo=dt.timezone.utc)]])
+def test_other_lists_are_left_to_psycopg(values):
+    assert _array_literal(values) is None
