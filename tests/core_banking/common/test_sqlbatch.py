@@ -143,6 +143,6 @@ def test_arrays_reach_the_server_as_psycopgs_own_adapter_sends_them(values):
 
 
 @pytest.mark.parametrize("values", [[], [None], [True, False], [1, Decimal(1)], [[1], [2]],
-                                    [dt.datetime(2026, 12, 7, tzinfo=dt.timezone.utc)]])
+                                    [dt.datetime(2026, 12, 7, tzinfo=dt.UTC)]])
 def test_other_lists_are_left_to_psycopg(values):
     assert _array_literal(values) is None
