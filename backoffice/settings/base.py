@@ -242,8 +242,9 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core_banking.common.api.negotiation.ContentNegotiation",
     "EXCEPTION_HANDLER": "core_banking.common.api.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's anon and user throttles, counting instead of logging (core_banking/common/api/throttling.py)
+        "core_banking.common.api.throttling.AnonRateThrottle",
+        "core_banking.common.api.throttling.UserRateThrottle",
         # Writes that move money (views with moves_money = True) have a rate of their own.
         "core_banking.common.api.throttling.MoneyWriteThrottle",
     ],

@@ -685,6 +685,8 @@ def _insert_rows(rows_to_write, links, chain_id, business_date, now, scope, acto
     return ids
 
 
+_COPY_CHUNK = 250  # COPY lines sent at a time
+
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -715,32 +717,42 @@ def _copy_rows(rows_to_write, links, chain_id, business_date, now, scope, actor_
         created = field(now)
         actor = field(actor_id)
         scope_text = field(scope)
-        lines = []
-        for entry_id, (p, _), (seq, link) in zip(ids, rows_to_write, links, strict=True):
-            spec = p.spec
-            lines.append("\t".join((
-                str(entry_id), field(spec.kind), bd, field(p.value_date), created,
-                field(spec.external_ref), field(spec.description), field(json.dumps(p.metadata)), actor,
-                scope_text, field(spec.idempotency_key), field(spec.request_hash), field(spec.reverses_id),
-                str(chain_id), str(seq), link,
-            )))
+        # Sent in chunks as they are formatted: PostgreSQL inserts one chunk (on its own core)
+        # while the next is formatted here, instead of waiting for the whole batch.
         with raw.copy(
             "COPY ledger_entry (id, kind, business_date, value_date, created_at, external_ref, description, "
             "metadata, created_by_id, idempotency_scope, idempotency_key, request_hash, reverses_id, "
             "chain_id, chain_seq, hash) FROM STDIN"
         ) as copy:
-            copy.write("\n".join(lines) + "\n")
-        lines = []
-        for entry_id, (p, posting_rows) in zip(ids, rows_to_write, strict=True):
-            tail = f"{bd}\t{field(p.value_date)}"
-            for account_id, currency, amount, shard, balance_after, posted_at in posting_rows:
-                lines.append(f"{entry_id}\t{account_id}\t{currency}\t{amount}\t{shard}\t{balance_after}\t"
-                             f"{posted_at.isoformat()}\t{tail}")
+            lines = []
+            for entry_id, (p, _), (seq, link) in zip(ids, rows_to_write, links, strict=True):
+                spec = p.spec
+                lines.append("\t".join((
+                    str(entry_id), field(spec.kind), bd, field(p.value_date), created,
+                    field(spec.external_ref), field(spec.description), field(json.dumps(p.metadata)), actor,
+                    scope_text, field(spec.idempotency_key), field(spec.request_hash), field(spec.reverses_id),
+                    str(chain_id), str(seq), link,
+                )))
+                if len(lines) == _COPY_CHUNK:
+                    copy.write("\n".join(lines) + "\n")
+                    lines = []
+            if lines:
+                copy.write("\n".join(lines) + "\n")
         with raw.copy(
             "COPY ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after, "
             "posted_at, business_date, value_date) FROM STDIN"
         ) as copy:
-            copy.write("\n".join(lines) + "\n")
+            lines = []
+            for entry_id, (p, posting_rows) in zip(ids, rows_to_write, strict=True):
+                tail = f"{bd}\t{field(p.value_date)}"
+                for account_id, currency, amount, shard, balance_after, posted_at in posting_rows:
+                    lines.append(f"{entry_id}\t{account_id}\t{currency}\t{amount}\t{shard}\t{balance_after}\t"
+                                 f"{posted_at.isoformat()}\t{tail}")
+                if len(lines) >= _COPY_CHUNK:
+                    copy.write("\n".join(lines) + "\n")
+                    lines = []
+            if lines:
+                copy.write("\n".join(lines) + "\n")
     return ids
 
 

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from core_banking.common.api.throttling import window_keys
+
 from .support import assert_problem, bearer
 
 
@@ -12,7 +14,9 @@ from .support import assert_problem, bearer
 def fresh_throttle_keys(ledger_client):
     """Only this test's throttle history: delete its keys rather than flushing the cache,
     which may be a Redis database shared with other test runs."""
-    keys = [f"throttle_{scope}_{ledger_client.user.pk}" for scope in ("user", "test-burst")]
+    now = time.time()
+    keys = [key for scope in ("user", "test-burst") for window in (now, now + 60)
+            for key in window_keys(f"throttle_{scope}_{ledger_client.user.pk}", window, 60)]
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)

@@ -4,12 +4,12 @@
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from backoffice.urls import urlpatterns as project_urlpatterns
 from core_banking.audit.context import current
 from core_banking.common.api.permissions import HasScope, RequiresPermissions, require_perms
+from core_banking.common.api.throttling import UserRateThrottle
 
 
 class LedgerScopedView(APIView):
