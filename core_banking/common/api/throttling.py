@@ -27,6 +27,7 @@ bulk route).
 from __future__ import annotations
 
 from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 from rest_framework import throttling
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -38,9 +39,15 @@ def window_keys(key: str, now: float, duration: int) -> tuple[str, str]:
     return f"{key}:{window}", f"{key}:{window - 1}"
 
 
+def _backend(cache):
+    """The cache itself behind ``django.core.cache.cache`` (a proxy to the default cache)."""
+    return cache._connections[cache._alias] if isinstance(cache, ConnectionProxy) else cache
+
+
 def _count(cache, current: str, previous: str, timeout: int) -> tuple[int, int]:
     """Add one to ``current`` (created, expiring after ``timeout`` seconds, if missing); its new
     value and ``previous``'s value (0 if missing)."""
+    cache = _backend(cache)
     if isinstance(cache, RedisCache):
         full_current, full_previous = cache.make_and_validate_key(current), cache.make_and_validate_key(previous)
         pipe = cache._cache.get_client(full_current, write=True).pipeline(transaction=False)
@@ -60,6 +67,7 @@ def _count(cache, current: str, previous: str, timeout: int) -> tuple[int, int]:
 
 def _uncount(cache, current: str, timeout: int) -> None:
     """Take back one from ``current``."""
+    cache = _backend(cache)
     if isinstance(cache, RedisCache):
         key = cache.make_and_validate_key(current)
         pipe = cache._cache.get_client(key, write=True).pipeline(transaction=False)

@@ -5,12 +5,15 @@ import uuid
 
 import pytest
 from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 
-from core_banking.common.api.throttling import UserRateThrottle, retry_after, window_keys
+from core_banking.common.api.throttling import UserRateThrottle, _backend, retry_after, window_keys
 
 CACHES = {
-    "redis": lambda: default_cache,  # Redis under the test settings
+    "redis": lambda: caches["default"],  # Redis under the test settings
+    "proxy": lambda: default_cache,  # django.core.cache.cache, as DRF's throttles hold it
     "locmem": lambda: LocMemCache(f"throttle-{uuid.uuid4()}", {}),
 }
 
@@ -31,8 +34,12 @@ def throttle(cache, clock, rate="3/minute"):
 
 
 @pytest.mark.parametrize("kind", CACHES)
-def test_the_last_period_is_estimated_from_two_windows(kind):
+def test_the_last_period_is_estimated_from_two_windows(kind, monkeypatch):
     cache = CACHES[kind]()
+    if kind != "locmem":
+        assert isinstance(_backend(cache), RedisCache)
+        # one round trip: counted by the pipeline, not by the cache's add/incr/get
+        monkeypatch.setattr(RedisCache, "incr", lambda *a, **k: pytest.fail("not one round trip"))
     start = 1_000_000 * 60.0  # the start of a window
     clock = [start + 1]
     cls = throttle(cache, clock)
