@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core_banking.common.api.serializers import OutputModelSerializer
 from core_banking.common.api.strict import DecimalStringField, StrictInputSerializer
 from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
 from core_banking.payments.models import Channel, FxQuote, FxRate, Payment, PaymentStatusChange
@@ -49,13 +50,13 @@ class RequiredReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(OutputModelSerializer):
     class Meta:
         model = PaymentStatusChange
         fields = ["from_status", "to_status", "reason", "actor", "at"]
 
 
-class PaymentOutputSerializer(serializers.ModelSerializer):
+class PaymentOutputSerializer(OutputModelSerializer):  # rendered by every payment request: fields built once
     amount = AmountField(exponent_source="currency.exponent")
     fee_amount = AmountField(exponent_source="currency.exponent")
     target_amount = AmountField(exponent_source="target_currency.exponent", allow_null=True)
