@@ -100,7 +100,8 @@ def _array_literal(values: list) -> tuple[bytes, int] | None:
     the type psycopg would give it (the smallest integer type that holds every value, numeric,
     unknown for strings, date), or None for any other list (psycopg adapts it). psycopg's list
     adapter is written in Python and looks every element's type up; the payment path sends some
-    thirty arrays, and this costs a fifth of that."""
+    thirty arrays, and this takes a third to a half of its time per array (1.4-3.5 µs against
+    4.1-7.4 µs in a micro-benchmark of two-element lists)."""
     kind = None
     for value in values:
         if value is not None:
