@@ -244,17 +244,22 @@ def main(argv=None) -> int:
             failures.append(key)
             return None
 
-    payment_accounts = refusal_fixture = None
     if "y" in selected or "yr" in selected:
         from bench import payments
 
+    def payment_fixtures(n: int) -> tuple:
+        """y's and yr's customers for the level of ``n`` workers: each level has its own, so that the
+        usage counters an earlier level filled (the RETAIL profile allows 50 payments per account and
+        business date) never refuse a later level's payments."""
+        accounts = refusals = None
         if "y" in selected:
-            payment_accounts = fixture_for("y_payments", "y: onboarding and funding the payment customers",
-                                           payments.create_fixture)
+            accounts = fixture_for("y_payments", f"y: onboarding and funding the payment customers of {n} worker(s)",
+                                   payments.create_fixture, payments.ACCOUNTS, f"y{n}")
         if "yr" in selected:
-            refusal_fixture = fixture_for("yr_payment_refusals",
-                                          "yr: onboarding and funding the refusal scenario's customers",
-                                          payments.create_refusal_fixture)
+            refusals = fixture_for("yr_payment_refusals",
+                                   f"yr: onboarding and funding the refusal scenario's customers of {n} worker(s)",
+                                   payments.create_refusal_fixture, f"yr{n}")
+        return accounts, refusals
 
     # The single-transfer levels (a, b, d, d1, g) and the payment levels (y, yr) run interleaved, one
     # worker count at a time, so that the levels whose ratios are reported run close together in
@@ -274,6 +279,7 @@ def main(argv=None) -> int:
         if "g" in selected:
             run("g_pure_sql_ledger", pgl.scenario_pgl, url, pg_options, pgl_accounts, [n], args.seconds,
                 ledger.log, ledger.before_workers)
+        payment_accounts, refusal_fixture = payment_fixtures(n)
         if payment_accounts is not None:
             run("y_payments", payments.scenario_payments, url, payment_accounts, [n], args.seconds)
         if refusal_fixture is not None:

@@ -148,11 +148,11 @@ REFUSAL_POOR_ACCOUNTS = 25
 POOR_FUNDING = Decimal("0.50")  # less than any payment of the scenario: every payment from them is refused
 
 
-def create_refusal_fixture(count: int = ACCOUNTS, poor: int = REFUSAL_POOR_ACCOUNTS) -> dict:
+def create_refusal_fixture(tag: str = "yr", count: int = ACCOUNTS, poor: int = REFUSAL_POOR_ACCOUNTS) -> dict:
     """yr's own customers: ``count`` well-funded accounts (payers and payees of the normal payments
     and payers of the over-limit ones) and ``poor`` accounts holding 0.50 EUR, which only ever pay."""
-    return {"accounts": create_fixture(count, tag="yr"),
-            "poor_accounts": create_fixture(poor, tag="yr-poor", funding=POOR_FUNDING)}
+    return {"accounts": create_fixture(count, tag=tag),
+            "poor_accounts": create_fixture(poor, tag=f"{tag}-poor", funding=POOR_FUNDING)}
 
 
 def single_payment_limit() -> Decimal:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+
+from core_banking.common.rows import Joined
+from core_banking.common.sqlbatch import fetch
 
 from .models import ApiClient, ApiToken
 
@@ -23,9 +27,25 @@ def api_token_list(*, client: ApiClient) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(client=client).select_related("client")
 
 
+_TOKEN_ROW = Joined(("t", ApiToken), ("c", ApiClient), ("u", get_user_model()))
+_TOKEN_SQL = (
+    f"SELECT {_TOKEN_ROW.columns} FROM {ApiToken._meta.db_table} t"
+    f" JOIN {ApiClient._meta.db_table} c ON c.id = t.client_id"
+    f" JOIN {get_user_model()._meta.db_table} u ON u.id = c.user_id WHERE t.prefix = %s"
+)
+
+
 def api_token_get_by_prefix(*, prefix: str) -> ApiToken | None:
-    """The token with its client and user, in one query (the authentication hot path)."""
-    return ApiToken.objects.select_related("client__user").filter(prefix=prefix).first()
+    """The token with its client and user, in one statement (the authentication hot path: a
+    statement of its own, prepared once per connection, instead of a query the ORM compiles for
+    every request)."""
+    rows = fetch(_TOKEN_SQL, [prefix])
+    if not rows:
+        return None
+    token, client, user = _TOKEN_ROW.instances(rows[0])
+    client._state.fields_cache["user"] = user
+    token._state.fields_cache["client"] = client
+    return token
 
 
 def person_of(user):

@@ -133,8 +133,8 @@ def flows_of(intent) -> list[Flow]:
 
 def flows_record(flows: list[Flow], *, writes: Batch | None = None) -> None:
     """Insert the flows and add them to their ``CustomerDay`` rows, set-based: one INSERT of the
-    flows, one ``INSERT ... ON CONFLICT DO UPDATE`` per day row (the row is the lock; concurrent
-    payments of one customer add up, never overwrite). With ``writes`` (the payment path's
+    flows, one ``INSERT ... ON CONFLICT DO UPDATE`` of the day rows, in key order (the row is the
+    lock; concurrent payments of one customer add up, never overwrite). With ``writes`` (the payment path's
     batch), the statements are added to it instead of run."""
     if not flows:
         return
@@ -145,13 +145,19 @@ def flows_record(flows: list[Flow], *, writes: Batch | None = None) -> None:
                       amount_base=f.amount_base, counterparty_iban=f.counterparty_iban[:34],
                       counterparty_country=f.counterparty_country[:2], business_date=f.business_date, at=f.at)
         for f in flows])
+    days: dict[tuple, list] = {}
+    for f in flows:  # one row per day row touched, its flows added up (a statement may touch a row once)
+        day = days.setdefault((f.customer_id, f.business_date, f.direction, f.is_cash), [0, Decimal(0)])
+        day[0] += 1
+        day[1] += f.amount_base
     table = connection.ops.quote_name(CustomerDay._meta.db_table)
-    for row in sorted((f.customer_id, f.business_date, f.direction, f.is_cash, f.amount_base) for f in flows):
-        batch.add(
-            f"INSERT INTO {table} (customer_id, business_date, direction, is_cash, count, amount_base) "
-            f"VALUES (%s, %s, %s, %s, 1, %s) ON CONFLICT (customer_id, business_date, direction, is_cash) "
-            f"DO UPDATE SET count = {table}.count + 1, amount_base = {table}.amount_base + excluded.amount_base",
-            list(row))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(days))
+    batch.add(
+        f"INSERT INTO {table} (customer_id, business_date, direction, is_cash, count, amount_base) "
+        f"VALUES {values} ON CONFLICT (customer_id, business_date, direction, is_cash) "
+        f"DO UPDATE SET count = {table}.count + excluded.count,"
+        f" amount_base = {table}.amount_base + excluded.amount_base",
+        [value for key, (count, amount) in sorted(days.items()) for value in (*key, count, amount)])
     if writes is None:
         batch.run()
 

@@ -218,6 +218,21 @@ def _pipeline(raw, statements: Sequence[Statement], *, prepare: bool) -> None:
         raise error
 
 
+def _rows_sql(vendor: str, model, with_pk: bool, count: int) -> str:
+    """The INSERT of ``count`` rows: the ORM's single-row statement with its ``VALUES (...)``
+    repeated (the ORM's own multi-row INSERT on PostgreSQL binds a column's values as one array,
+    which costs the client more than scalars)."""
+    single = _INSERT_SQL[(vendor, model, with_pk)]
+    if count == 1:
+        return single
+    key = (vendor, model, with_pk, count)
+    sql = _INSERT_SQL.get(key)
+    if sql is None:
+        head, _, row = single.rpartition(" VALUES ")
+        sql = _INSERT_SQL[key] = f"{head} VALUES {', '.join([row] * count)}"
+    return sql
+
+
 def _insert_fields(model, with_pk: bool) -> list:
     key = (model, with_pk)
     fields = _INSERT_FIELDS.get(key)
@@ -269,36 +284,41 @@ class Batch:
 
     def insert(self, objs: Sequence[models.Model]) -> list[Statement]:
         """INSERT ``objs`` (instances of one model) as ``bulk_create`` would write them (field
-        preparation, ``auto_now_add``), one single-row statement each (within one round trip,
-        one row per statement costs the server little, and binding scalars costs the client
-        less than binding the arrays of a multi-row insert), without returning ids: an instance
-        keeps the primary key it was given (None if it had none).
+        preparation, ``auto_now_add``), without returning ids: an instance keeps the primary key
+        it was given (None if it had none). The rows go in one multi-row statement (``VALUES
+        (...), (...)``, its parameters scalars: the server binds and runs one statement where it
+        would run one per row); the instances that were given a primary key and those that were
+        not go in a statement each.
 
-        The statement's text is compiled by the ORM once per model and column set, then reused;
-        each row's values are prepared as the ORM prepares them (``pre_save``,
-        ``get_db_prep_save``). A row holding an expression is compiled by the ORM each time."""
+        The single-row statement's text is compiled by the ORM once per model and column set, then
+        reused (and repeated for several rows); each row's values are prepared as the ORM prepares them (``pre_save``,
+        ``get_db_prep_save``). A row holding an expression is compiled by the ORM, alone."""
         statements = []
         if not objs:
             return statements
         connection = connections[DEFAULT_DB_ALIAS]  # the real connection: the proxy costs a look-up per use
         model = type(objs[0])
+        rows: dict[bool, list] = {}
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
             with_pk = obj.pk is not None
             fields = _insert_fields(model, with_pk)
             key = (connection.vendor, model, with_pk)
-            sql = _INSERT_SQL.get(key)
-            if sql is None:
-                sql = _INSERT_SQL[key] = self._compile(connection, model, fields, obj)[0]
+            if key not in _INSERT_SQL:
+                _INSERT_SQL[key] = self._compile(connection, model, fields, obj)[0]
             params = []
             for f in fields:
                 value = f.pre_save(obj, True)
                 if hasattr(value, "resolve_expression"):
-                    sql, params = self._compile(connection, model, fields, obj)
+                    statements.append(self.add(*self._compile(connection, model, fields, obj)))
                     break
                 params.append(f.get_db_prep_save(value, connection=connection))
-            statements.append(self.add(sql, params))
+            else:
+                rows.setdefault(with_pk, []).append(params)
             self._inserted.append(obj)
+        for with_pk, group in rows.items():
+            statements.append(self.add(_rows_sql(connection.vendor, model, with_pk, len(group)),
+                                       [value for params in group for value in params]))
         return statements
 
     def _send(self, _sql, _params, _many, _context) -> None:

@@ -14,9 +14,13 @@ class FieldsBuiltOnce:
     # A ModelSerializer whose fields are built from the model once per class, then copied for each
     # instance. DRF builds them again for every instance (introspecting the model, field by field),
     # which cost a tenth of a payment request's time in the web worker (python -m bench --only h).
-    # The copy is what DRF itself makes of declared fields (copy.deepcopy: each field made again
-    # from its arguments), so each instance still gets fields of its own to bind. Only for
-    # serializers whose fields depend neither on the instance nor on its data or context.
+    # Each instance gets fields of its own to bind: a nested serializer is copied as DRF copies
+    # declared fields (copy.deepcopy: made again from its arguments, its own fields included); a
+    # plain field, never bound itself, is copied shallowly (binding sets the copy's own name,
+    # parent and source; what the copies share, their arguments, validators and choices, is only
+    # read), which costs a tenth of DRF's deep copy: the copy had become a tenth of a payment
+    # request's time in the web worker (python -m bench --only h). Only for serializers whose
+    # fields depend neither on the instance nor on its data or context.
 
     def get_fields(self):
         cls = type(self)
@@ -24,7 +28,8 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()
             cls._fields_built = built  # on this class only: a subclass builds its own
-        return copy.deepcopy(built)
+        return {name: copy.deepcopy(f) if isinstance(f, serializers.BaseSerializer) else copy.copy(f)
+                for name, f in built.items()}
 
 
 class OutputModelSerializer(FieldsBuiltOnce, serializers.ModelSerializer):

@@ -116,10 +116,11 @@ class PaymentListCreateApi(PaymentsApi):
         key = idempotency_key(request)
         serializer = s.PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        selectors.payment_request_check_visible(visible_to=client_scope(request.user), **serializer.validated_data)
-        # The body is rendered inside the payment's transaction: no read after the commit can fail.
+        # The body is rendered inside the payment's transaction: no read after the commit can fail. The
+        # accounts' visibility to a client is checked on the payment's own first reads (no round trip of its own).
         body, replayed = services.payment_create(serializer.payment_request(), idempotency_key=key,
-                                                 actor=request.user, render=_rendered)
+                                                 actor=request.user, render=_rendered,
+                                                 visible_to=client_scope(request.user))
         return created_or_replayed(body, replayed=replayed)
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from core_banking.accounts.exceptions import AccountNotFound
@@ -44,6 +44,7 @@ from core_banking.audit.services import audit_event, audit_record, http_request_
 from core_banking.common.actors import user_or_none
 from core_banking.common.idempotency import IdempotencyConflict, idempotency_scope_for, run_idempotent, unique_key
 from core_banking.common.money import check_fits
+from core_banking.common.rows import Joined
 from core_banking.common.sqlbatch import Batch
 from core_banking.config import cache
 from core_banking.customers.exceptions import CustomerNotActive
@@ -132,7 +133,7 @@ def payment_create(
     debtor_account_id: int | None = None, creditor_account_id: int | None = None, creditor_iban: str = "",
     counterparty_iban: str = "", counterparty_name: str = "", counterparty_bic: str = "", remittance_info: str = "",
     end_to_end_id: str = "", target_currency: str = "", quote_id: str = "",
-    render: Callable[[Payment], Any] | None = None,
+    render: Callable[[Payment], Any] | None = None, visible_to=None,
 ) -> tuple[Any, bool]:
     """Create a payment and post it (or hold it for review). Returns (payment, replayed). Takes a
     ``PaymentRequest`` or its fields as keywords (see ``payment_request``).
@@ -141,7 +142,12 @@ def payment_create(
     replayed) instead, rendered *inside* the payment's transaction: nothing is read after the
     commit, so a connection lost between the commit and the answer cannot turn a committed payment
     into an error response built from a failed read (the client's retry with the same key then
-    replays it)."""
+    replays it).
+
+    With ``visible_to`` (an API client's scope, ``client_scope``), every account of ours the
+    request names must belong to a customer that user created, checked on the accounts the first
+    round trip reads: an invisible account answers as a missing one (as
+    ``selectors.payment_request_check_visible``), and costs no round trip of its own."""
     if not idempotency_key:
         raise exc.InvalidPayment("a payment needs an idempotency key", field="idempotency_key")
     request = _request(request, dict(
@@ -151,16 +157,16 @@ def payment_create(
         end_to_end_id=end_to_end_id, target_currency=target_currency, quote_id=quote_id))
     scope = idempotency_scope_for(actor)
     if render is None:
-        return run_idempotent(lambda: _create(request, idempotency_key, scope, actor))
+        return run_idempotent(lambda: _create(request, idempotency_key, scope, actor, visible_to))
 
     def create_and_render() -> tuple[Any, bool]:
-        payment, was_replayed = _create(request, idempotency_key, scope, actor)
+        payment, was_replayed = _create(request, idempotency_key, scope, actor, visible_to)
         return render(payment), was_replayed
 
     return run_idempotent(create_and_render)
 
 
-def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payment, bool]:
+def _create(request: PaymentRequest, key: str, scope: str, actor, visible_to=None) -> tuple[Payment, bool]:
     """Runs inside run_idempotent's transaction, in three round trips (the first carries its
     BEGIN; then the COMMIT): the reads of the request (``_read_request``), the locks and reads of the fee policy,
     the checks and the ledger (``_read_counters``), and every write (``_write``). A refusal is
@@ -169,6 +175,8 @@ def _create(request: PaymentRequest, key: str, scope: str, actor) -> tuple[Payme
     between the second and the third (``core_banking/payments/seams.py``)."""
     request_hash = request.fingerprint()
     found = _read_request(request, scope, key)
+    if visible_to is not None:
+        _check_visible(request, found.debtor, found.creditor, visible_to)
     if found.existing is not None:
         existing_id, existing_hash = found.existing
         if existing_hash != request_hash:
@@ -358,17 +366,12 @@ def _accounts(request: PaymentRequest) -> tuple[Account | None, Account | None]:
 
 
 # An account with its customer, product and currency, in one row (as select_related reads them).
-_ACCOUNT_ROW = (Account, Customer, Product, Currency)
+_ACCOUNT_ROW = Joined(("a", Account), ("c", Customer), ("p", Product), ("cur", Currency))
 _ACCOUNT_FROM = (
     f"FROM {Account._meta.db_table} a JOIN {Customer._meta.db_table} c ON c.id = a.customer_id"
     f" JOIN {Product._meta.db_table} p ON p.id = a.product_id"
     f" JOIN {Currency._meta.db_table} cur ON cur.code = a.currency_id"
 )
-
-
-_ACCOUNT_COLUMNS = ", ".join(f'{alias}."{f.column}"'
-                             for alias, model in zip(("a", "c", "p", "cur"), _ACCOUNT_ROW, strict=True)
-                             for f in model._meta.concrete_fields)
 
 
 def _accounts_sql(request: PaymentRequest, *, lock: bool) -> tuple[str, list]:
@@ -384,18 +387,14 @@ def _accounts_sql(request: PaymentRequest, *, lock: bool) -> tuple[str, list]:
         conditions.append("a.iban = %s")
         params.append(request.creditor_iban)
     where = " OR ".join(conditions) or "false"
-    return (f"SELECT {_ACCOUNT_COLUMNS} {_ACCOUNT_FROM} WHERE {where} ORDER BY a.id"
+    return (f"SELECT {_ACCOUNT_ROW.columns} {_ACCOUNT_FROM} WHERE {where} ORDER BY a.id"
             + (" FOR SHARE OF a" if lock else "")), params
 
 
 def _accounts_found(request: PaymentRequest, rows: list[tuple]) -> tuple[Account | None, Account | None]:
     accounts = {}
     for row in rows:
-        instances, offset = [], 0
-        for model in _ACCOUNT_ROW:
-            width = len(model._meta.concrete_fields)
-            instances.append(_from_row(model, row[offset:offset + width]))
-            offset += width
+        instances = _ACCOUNT_ROW.instances(row)
         account, customer, product, currency = instances
         account._state.fields_cache.update(customer=customer, product=product, currency=currency)
         accounts[account.pk] = account
@@ -416,29 +415,17 @@ def _accounts_found(request: PaymentRequest, rows: list[tuple]) -> tuple[Account
     return (accounts[debtor_id] if debtor_id else None, accounts[creditor_id] if creditor_id else None)
 
 
-_ROW_READERS: dict[tuple, tuple[list[str], list]] = {}
-
-
-def _from_row(model, values: tuple):
-    """A model instance from its concrete columns as the database returned them (converted as
-    the ORM converts them; the converters are looked up once per model)."""
-    conn = connections[DEFAULT_DB_ALIAS]  # the real connection: the proxy costs a look-up per use
-    key = (conn.vendor, model)
-    reader = _ROW_READERS.get(key)
-    if reader is None:
-        names, converters = [], []
-        for f in model._meta.concrete_fields:
-            col = f.get_col(model._meta.db_table)
-            names.append(f.attname)
-            converters.append((col, (*conn.ops.get_db_converters(col), *col.get_db_converters(conn))))
-        reader = _ROW_READERS[key] = (names, converters)
-    names, converters = reader
-    converted = []
-    for value, (col, functions) in zip(values, converters, strict=True):
-        for convert in functions:
-            value = convert(value, col, conn)
-        converted.append(value)
-    return model.from_db(conn.alias, names, converted)
+def _check_visible(request: PaymentRequest, debtor: Account | None, creditor: Account | None, visible_to) -> None:
+    """Every account the request names belongs to a customer ``visible_to`` created: the first
+    one named by id that does not answers as a missing account, a creditor named by IBAN as an
+    IBAN of no account of ours."""
+    by_iban = bool(request.creditor_iban and not request.creditor_account_id)
+    named = [a for a in (debtor, None if by_iban else creditor) if a is not None]
+    for account in sorted(named, key=lambda a: a.pk):
+        if account.customer.created_by_id != visible_to.pk:
+            raise AccountNotFound(f"account {account.pk} does not exist")
+    if by_iban and creditor is not None and creditor.customer.created_by_id != visible_to.pk:
+        raise _no_iban(request)
 
 
 def _check_accounts(request: PaymentRequest, debtor: Account | None, creditor: Account | None) -> None:

@@ -41,3 +41,28 @@ def test_the_fields_are_those_drf_builds_and_each_instance_has_its_own():
         assert first.fields[name].parent is first and second.fields[name].parent is second
     nested_first, nested_second = first.fields["status_changes"], second.fields["status_changes"]
     assert nested_first.child is not nested_second.child and nested_first.child.parent is nested_first
+
+
+class PlainFlat(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "reference", "amount", "currency", "status", "kind", "created_at", "business_date"]
+
+
+class OnceFlat(OutputModelSerializer):
+    class Meta(PlainFlat.Meta):
+        pass
+
+
+def test_instances_render_as_drf_renders_and_the_fields_built_once_stay_unbound():
+    import datetime as dt
+    from decimal import Decimal
+
+    payments = [Payment(pk=i, reference=f"PAY{i}", amount=Decimal(i) / 100, currency_id="EUR", kind="internal_transfer",
+                        created_at=dt.datetime(2026, 1, i, tzinfo=dt.UTC), business_date=dt.date(2026, 1, i))
+                for i in range(1, 6)]
+    for payment in payments:
+        assert OnceFlat(payment).data == PlainFlat(payment).data
+    assert dict(OnceFlat(payments, many=True).data[0]) == dict(PlainFlat(payments, many=True).data[0])
+    for f in OnceFlat._fields_built.values():  # the class's copies are copied, never bound themselves
+        assert f.field_name is None and getattr(f, "parent", None) is None

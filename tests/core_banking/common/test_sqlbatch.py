@@ -42,6 +42,22 @@ def test_an_insert_is_prepared_as_the_orm_prepares_it():
     assert AuditEvent.objects.filter(action="batch.test", occurred_at__isnull=True).count() == 0
 
 
+def test_several_rows_go_in_one_statement_and_rows_given_a_key_in_another():
+    keyed_id = AuditEvent.objects.create(action="batch.seed").pk + 1000
+    events = [AuditEvent(action="batch.rows", object_repr=f"row {i}", after={"i": i}) for i in range(3)]
+    events.insert(1, AuditEvent(pk=keyed_id, action="batch.rows", object_repr="keyed", after={}))
+    batch = Batch()
+    statements = batch.insert(events)
+    assert len(statements) == 2 and len(batch) == 2
+    assert statements[0].sql.count("), (") == 2 and "), (" not in statements[1].sql
+    batch.run()
+    stored = dict(AuditEvent.objects.filter(action="batch.rows").values_list("object_repr", "id"))
+    assert set(stored) == {"row 0", "row 1", "row 2", "keyed"} and stored["keyed"] == keyed_id
+    # each instance keeps the timestamp that was written, though the statement was compiled after it was set
+    written = dict(AuditEvent.objects.filter(action="batch.rows").values_list("object_repr", "occurred_at"))
+    assert all(written[e.object_repr] == e.occurred_at for e in events)
+
+
 def test_a_failing_statement_fails_the_batch_and_the_statements_after_it_do_not_run():
     batch = Batch()
     batch.add("CREATE TEMP TABLE batch_unique (x int PRIMARY KEY)")
