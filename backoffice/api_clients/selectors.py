@@ -27,6 +27,8 @@ def api_token_list(*, client: ApiClient) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(client=client).select_related("client")
 
 
+_CLIENT_USER = ApiClient._meta.get_field("user")
+_TOKEN_CLIENT = ApiToken._meta.get_field("client")
 _TOKEN_ROW = Joined(("t", ApiToken), ("c", ApiClient), ("u", get_user_model()))
 _TOKEN_SQL = (
     f"SELECT {_TOKEN_ROW.columns} FROM {ApiToken._meta.db_table} t"
@@ -43,8 +45,10 @@ def api_token_get_by_prefix(*, prefix: str) -> ApiToken | None:
     if not rows:
         return None
     token, client, user = _TOKEN_ROW.instances(rows[0])
-    client._state.fields_cache["user"] = user
-    token._state.fields_cache["client"] = client
+    # as select_related("client__user") links them: both ways of the user's one-to-one included
+    _CLIENT_USER.set_cached_value(client, user)
+    _CLIENT_USER.remote_field.set_cached_value(user, client)
+    _TOKEN_CLIENT.set_cached_value(token, client)
     return token
 
 

@@ -20,6 +20,8 @@ from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
+from core_banking.common.api.throttling import counters
+
 DEFAULT_RATE = "20/minute"
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -46,8 +48,7 @@ def check(request, prefix: str | None) -> None:
     """Refuse with 429 while the address or the prefix is over the limit."""
     limit, period = rate()
     window = _window(period)
-    counts = cache.get_many([f"{key}:{window}" for key in _keys(request, prefix)])
-    if any(value >= limit for value in counts.values()):
+    if any(value >= limit for value in counters(cache, [f"{key}:{window}" for key in _keys(request, prefix)])):
         wait = period - (time.time() % period)
         raise exceptions.Throttled(wait=wait, detail="Too many failed authentication attempts; wait and retry.")
 

@@ -11,16 +11,16 @@ from rest_framework import serializers
 
 
 class FieldsBuiltOnce:
-    # A ModelSerializer whose fields are built from the model once per class, then copied for each
-    # instance. DRF builds them again for every instance (introspecting the model, field by field),
-    # which cost a tenth of a payment request's time in the web worker (python -m bench --only h).
-    # Each instance gets fields of its own to bind: a nested serializer is copied as DRF copies
-    # declared fields (copy.deepcopy: made again from its arguments, its own fields included); a
-    # plain field, never bound itself, is copied shallowly (binding sets the copy's own name,
-    # parent and source; what the copies share, their arguments, validators and choices, is only
-    # read), which costs a tenth of DRF's deep copy: the copy had become a tenth of a payment
-    # request's time in the web worker (python -m bench --only h). Only for serializers whose
-    # fields depend neither on the instance nor on its data or context.
+    # A serializer whose fields are built (for a ModelSerializer, from the model) once per class,
+    # then copied for each instance. DRF builds them again for every instance (introspecting the
+    # model, field by field), which cost a tenth of a payment request's time in the web worker
+    # (python -m bench --only h). Each instance gets fields of its own to bind: a nested
+    # serializer is copied as DRF copies declared fields (copy.deepcopy: made again from its
+    # arguments, its own fields included); a plain field, never bound itself, is copied shallowly
+    # (binding sets the copy's own name, parent and source; what the copies share, their
+    # arguments, validators and choices, is only read), at a tenth of the deep copy's cost (the
+    # deep copy had become a tenth of the request's time again). Only for serializers whose fields
+    # depend neither on the instance nor on its data or context, and that change no field in place.
 
     def get_fields(self):
         cls = type(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core_banking.common.api.serializers import OutputModelSerializer
+from core_banking.common.api.serializers import FieldsBuiltOnce, OutputModelSerializer
 from core_banking.common.api.strict import DecimalStringField, StrictInputSerializer
 from core_banking.ledger.api.serializers import MAX_ID, AmountField, CurrencyCodeField
 from core_banking.payments.models import Channel, FxQuote, FxRate, Payment, PaymentStatusChange
@@ -17,7 +17,7 @@ def _text(max_length: int, help_text: str = "") -> serializers.CharField:
                                  help_text=help_text)
 
 
-class PaymentInputSerializer(StrictInputSerializer):
+class PaymentInputSerializer(FieldsBuiltOnce, StrictInputSerializer):
     kind = serializers.ChoiceField(choices=Payment.Kind.choices)
     amount = AmountField(help_text='Positive, as a string, e.g. "25.00".')
     currency = CurrencyCodeField()

@@ -136,3 +136,16 @@ def test_the_audit_context_knows_the_token_user_as_the_actor(ledger_client):
         "actor_id": ledger_client.user.pk,
         "actor_repr": "api:ledger-partner",
     }
+
+
+def test_the_token_lookup_reads_token_client_and_user_in_one_statement(ledger_client, django_assert_num_queries):
+    from backoffice.api_clients.selectors import api_token_get_by_prefix
+
+    token, _plain = api_token_issue(client=ledger_client, expires_in=None)
+    with django_assert_num_queries(1):
+        found = api_token_get_by_prefix(prefix=token.prefix)
+        # linked as select_related("client__user") links them, the user's way back to its client included
+        assert found.client.user.api_client is found.client
+        assert (found.pk, found.client.pk, found.client.user.pk) == (token.pk, ledger_client.pk, ledger_client.user.pk)
+        assert found.secret_hash == token.secret_hash and found.client.user.is_active
+    assert api_token_get_by_prefix(prefix="nosuchprefix") is None

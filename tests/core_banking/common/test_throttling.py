@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
-from core_banking.common.api.throttling import UserRateThrottle, _backend, retry_after, window_keys
+from core_banking.common.api.throttling import UserRateThrottle, _backend, counters, retry_after, window_keys
 
 CACHES = {
     "redis": lambda: caches["default"],  # Redis under the test settings
@@ -84,3 +84,13 @@ def test_retry_after_is_when_one_more_request_fits():
                 assert _estimate(count + 1, before, earlier, duration) > limit
             else:
                 assert _estimate(1, count, earlier - duration, duration) > limit
+
+
+@pytest.mark.parametrize("kind", CACHES)
+def test_counters_read_what_the_cache_counted_and_zero_for_the_missing(kind):
+    cache = CACHES[kind]()
+    first, second, missing = (f"counter-test-{uuid.uuid4()}" for _ in range(3))
+    cache.add(first, 1, 60)
+    cache.incr(first)
+    cache.add(second, 7, 60)
+    assert counters(cache, [first, missing, second]) == [2, 0, 7]
