@@ -29,16 +29,19 @@ class Joined:
 
     def instances(self, row: tuple) -> list[models.Model]:
         """One instance per model, in the order the models were named."""
+        conn = connections[DEFAULT_DB_ALIAS]
         out, offset = [], 0
         for (_alias, model), width in zip(self.parts, self.widths, strict=True):
-            out.append(from_row(model, row[offset:offset + width]))
+            out.append(from_row(model, row[offset:offset + width], conn))
             offset += width
         return out
 
 
-def from_row(model: type[models.Model], values: tuple) -> models.Model:
-    """A model instance from its concrete columns as the database returned them."""
-    conn = connections[DEFAULT_DB_ALIAS]  # the real connection: the proxy costs a look-up per use
+def from_row(model: type[models.Model], values: tuple, conn=None) -> models.Model:
+    """A model instance from its concrete columns as the database returned them (``conn``: the
+    default connection, looked up here if not given)."""
+    if conn is None:
+        conn = connections[DEFAULT_DB_ALIAS]  # the real connection: the proxy costs a look-up per use
     key = (conn.vendor, model)
     reader = _READERS.get(key)
     if reader is None:

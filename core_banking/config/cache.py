@@ -24,7 +24,7 @@ import contextvars
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 T = TypeVar("T")
 
@@ -58,10 +58,11 @@ def _generation(domain: str) -> int:
 def get(domain: str, name: str, load: Callable[[], T]) -> T:
     """``load()``'s result for ``name`` of ``domain``, from the cache while the domain's
     generation is the one it was loaded at."""
-    if connection.vendor != "postgresql":
+    conn = connections[DEFAULT_DB_ALIAS]  # the real connection: the proxy costs a look-up per use
+    if conn.vendor != "postgresql":
         return load()
     generation = _generation(domain)
-    key = (connection.settings_dict["NAME"], domain, name)
+    key = (conn.settings_dict["NAME"], domain, name)
     hit = _cache.get(key)
     if hit is not None and hit[0] == generation:
         return hit[1]
@@ -74,9 +75,10 @@ def peek(domain: str, name: str, load: Callable[[], T]) -> T:
     """What ``get`` would return, without reading the generation: the cached value whatever its
     generation (loaded if there is none). For a pre-check that a later ``get`` in the caller's
     transaction confirms (a payment request's currency, checked again with the payment's reads)."""
-    if connection.vendor != "postgresql":
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
         return load()
-    hit = _cache.get((connection.settings_dict["NAME"], domain, name))
+    hit = _cache.get((conn.settings_dict["NAME"], domain, name))
     return hit[1] if hit is not None else get(domain, name, load)
 
 

@@ -62,7 +62,13 @@ class PaymentRequest:
     quote_id: str = ""
 
     def fingerprint(self) -> str:
-        return digest({k: to_jsonable(v) for k, v in dataclasses.asdict(self).items()})
+        # what dataclasses.asdict gives (its fields are flat), without its deep copy of each value
+        return digest({name: to_jsonable(getattr(self, name)) for name in _REQUEST_FIELDS})
+
+
+_REQUEST_FIELDS = tuple(f.name for f in dataclasses.fields(PaymentRequest))
+_KINDS = frozenset(Payment.Kind.values)
+_CHANNELS = frozenset(Channel.values)
 
 
 def payment_request(
@@ -83,10 +89,10 @@ def payment_request(
     quote_id: str = "",
 ) -> PaymentRequest:
     """Build and check a request; the first refusal wins (``channel`` defaults to ``api``)."""
-    if kind not in Payment.Kind.values:
+    if kind not in _KINDS:
         raise exc.InvalidPayment(f"unknown payment kind {kind!r}", field="kind")
     channel = channel or Channel.API
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise exc.InvalidPayment(f"unknown channel {channel!r}", field="channel")
     # (the cached copy: ``payment_create`` checks the currency again with the payment's own reads)
     currency_row = currency_precheck(currency or "")
