@@ -19,6 +19,10 @@ Order of work inside the transaction (PostgreSQL):
    overdraft) and again as a CHECK constraint on the row.
 5. The entry is appended to a hash chain; the entry and its postings are inserted.
 
+A single entry whose accounts and business date this process has read before skips step 2: it
+is validated against what was read then and written with its locks in one round trip, the write
+checking in SQL that it still holds (``_write_one_taken_for_granted``; docs/ledger.md).
+
 On SQLite (the embedded ``make run`` database) the same steps run without the PostgreSQL-only
 statements; SQLite's IMMEDIATE transactions serialize writers, and the balance arithmetic is done
 in Python because SQLite would do it in binary floating point.
@@ -172,6 +176,7 @@ def _lock_and_read(account_ids: Sequence[int], scope: str, keys: Sequence[str]):
         accounts = {row[0]: _account_info(row) for row in accounts_read.rows}
         existing = {row[0]: (row[1], row[2]) for row in existing_read.rows}
         day = day_read.one()
+        _remember(accounts_read.rows, day[0] if day else None)
         return accounts, existing, (day[0] if day else None)
     accounts, existing = read_accounts(ids, scope, keys)
     return accounts, existing, None
@@ -370,6 +375,10 @@ def write_entries(
     keys = [s.idempotency_key for s in specs]
     if len(set(keys)) != len(keys):
         raise exc.InvalidEntry("idempotency keys must be unique within a request")
+    if len(specs) == 1 and not balance_effects and is_postgres():
+        written = _write_one_taken_for_granted(specs[0], scope, actor_id)
+        if written is not None:
+            return [written]
     account_ids = [leg.account_id for s in specs for leg in s.legs]
     accounts, existing, business_date = _lock_and_read(account_ids, scope, keys)
     if existing:
@@ -458,6 +467,77 @@ def _write_one_pg(p: _Prepared, changes: dict[int, ShardChange], rows: list[int]
     Python work in between."""
     params = _write_one_params(p, changes, rows, business_date, now, scope, actor_id)
     [row] = prepared.rows("ledger_write_one", params)
+    return _written_one(row, p, changes, business_date, now, scope, actor_id)
+
+
+# --- one entry in one round trip ------------------------------------------------------------
+#
+# What the first round trip reads (the accounts, the open business day) rarely changes, so each
+# process keeps what it last read: an entry whose accounts and day are all known is validated
+# against them and written at once, in one round trip with its locks (``ledger_write_one_checked``),
+# the write checking in SQL, after the locks, that the accounts, the day and the key's absence are
+# what it took for granted. When one is not (an account changed, the day rolled, a replay), the
+# statement writes nothing and the usual path reads and writes (a round trip more, this once).
+
+_KNOWN_LIMIT = 50_000  # accounts remembered per process (all forgotten when full: a bound, not an LRU)
+_known_accounts: dict[tuple[str, int], tuple[AccountInfo, str]] = {}
+_known_day: dict[str, dt.date] = {}
+
+
+def _remember(account_rows, business_date: dt.date | None) -> None:
+    """Keep what ``_lock_and_read`` read (rows of ``ledger_accounts``) for the next entries."""
+    database = connection.settings_dict["NAME"]
+    if len(_known_accounts) + len(account_rows) > _KNOWN_LIMIT:
+        _known_accounts.clear()
+    for row in account_rows:
+        _known_accounts[(database, row[0])] = (_account_info(row), f"{row[1]}|{row[2]}|{row[3]}|{row[4]}")
+    if business_date is not None:
+        _known_day[database] = business_date
+
+
+def forget_known() -> None:
+    """Forget the accounts and the day kept for the one-round-trip path (it never needs this to be
+    right: its write checks them; tests use it to take the usual path)."""
+    _known_accounts.clear()
+    _known_day.clear()
+
+
+def _write_one_taken_for_granted(spec: EntrySpec, scope: str, actor_id: int | None) -> Written | None:
+    """The entry validated against the accounts and business day this process read last, locked
+    and written in one round trip; None when one of them is unknown here or is no longer what was
+    read (nothing was written: the caller takes the usual path, under the locks already held)."""
+    database = connection.settings_dict["NAME"]
+    business_date = _known_day.get(database)
+    known = {}
+    for leg in spec.legs:
+        entry = _known_accounts.get((database, leg.account_id))
+        if entry is None or business_date is None:
+            return None
+        known[leg.account_id] = entry
+    try:  # a refusal is only ever raised from what was read in this transaction
+        p = _prepare(spec, {account_id: info for account_id, (info, _) in known.items()}, business_date)
+    except exc.DomainError:
+        return None
+    changes: dict[int, ShardChange] = {}
+    rows = []
+    for account, amount, shard in p.legs:
+        row_id = balance_row_id(account.id, shard)
+        ch = changes.setdefault(row_id, ShardChange())
+        ch.account = account
+        ch.delta += amount * account.sign
+        ch.count += 1
+        rows.append(row_id)
+    now = timezone.now()
+    ids = sorted(known)
+    params = [*_write_one_params(p, changes, rows, business_date, now, scope, actor_id),
+              ids, [known[account_id][1] for account_id in ids], business_date]
+    batch = Batch()
+    batch.add(*prepared.inline("ledger_locks", [BUSINESS_DATE_LOCK, _lock_names(scope, [spec.idempotency_key])]))
+    write = batch.add(*prepared.inline("ledger_write_one_checked", params))
+    batch.run()
+    *row, held = write.one()
+    if not held:
+        return None
     return _written_one(row, p, changes, business_date, now, scope, actor_id)
 
 

@@ -134,6 +134,32 @@ STATEMENTS["ledger_write_one_id"] = (
 )
 ENTRY_ID_SQL = "SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id'))"
 
+# The same write checked against what the writer took for granted instead of reading it first
+# (``engine.write_entries``' one-round-trip path): the accounts' facts it validated the entry with
+# ($26 ids, $27 each one's "currency|exponent|type|shard count", postable), the open business day
+# it hashed the entry with ($28), and that no entry holds the key yet. When any of them does not
+# hold, nothing is locked or written and the last column says so (false); the writer then reads
+# them and writes as usual.
+_GUARD = (
+    "gd AS (SELECT (SELECT count(*) FROM unnest($26, $27) AS x(id, fact)"
+    "   CROSS JOIN LATERAL (SELECT * FROM ledger_ledgeraccount WHERE id = x.id) AS a"
+    "   JOIN ledger_currency cu ON cu.code = a.currency_id"
+    "  WHERE a.is_active AND NOT a.is_synthetic"
+    "    AND x.fact = a.currency_id || '|' || cu.exponent || '|' || a.type || '|' || a.shard_count"
+    " ) = cardinality($26)"
+    " AND EXISTS (SELECT 1 FROM ledger_business_day WHERE closed_at IS NULL AND date = $28)"
+    " AND NOT EXISTS (SELECT 1 FROM ledger_entry WHERE idempotency_scope = $16 AND idempotency_key = $17)"
+    " AS ok),\n        "
+)
+_LOCKED = "ORDER BY b.id FOR UPDATE)"
+_RESULT = "SELECT (SELECT array_agg(id) FROM u), e.id, e.chain_id, e.chain_seq, e.hash"
+assert _body.count(_LOCK_SHARDS) == 1 and _LOCK_SHARDS.count(_LOCKED) == 1 and _body.count(_RESULT) == 1
+STATEMENTS["ledger_write_one_checked"] = (
+    _types + ", bigint[], text[], date",
+    _body.replace(_LOCK_SHARDS, _GUARD + _LOCK_SHARDS.replace(_LOCKED, "AND (SELECT ok FROM gd) " + _LOCKED))
+    .replace(_RESULT, _RESULT + ", (SELECT ok FROM gd)"),
+)
+
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
