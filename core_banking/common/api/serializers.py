@@ -28,8 +28,22 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()
             cls._fields_built = built  # on this class only: a subclass builds its own
-        return {name: copy.deepcopy(f) if isinstance(f, serializers.BaseSerializer) else copy.copy(f)
-                for name, f in built.items()}
+        return {name: _copied(f) for name, f in built.items()}
+
+
+def _copied(field):
+    """A field of one's own, as cheap as it is safe: a list of a serializer whose fields are built
+    once is copied with a copy of its child bound to it; another nested serializer deeply; a plain
+    field shallowly (``FieldsBuiltOnce``)."""
+    if isinstance(field, serializers.ListSerializer) and isinstance(field.child, FieldsBuiltOnce):
+        copied = copy.copy(field)
+        copied.child = copy.copy(field.child)
+        copied.child.__dict__.pop("fields", None)  # (never built on the original; each copy builds its own)
+        copied.child.parent = copied  # (its name and source, set when the list bound the original, stay)
+        return copied
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    return copy.copy(field)
 
 
 class OutputModelSerializer(FieldsBuiltOnce, serializers.ModelSerializer):

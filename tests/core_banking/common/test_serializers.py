@@ -66,3 +66,27 @@ def test_instances_render_as_drf_renders_and_the_fields_built_once_stay_unbound(
     assert dict(OnceFlat(payments, many=True).data[0]) == dict(PlainFlat(payments, many=True).data[0])
     for f in OnceFlat._fields_built.values():  # the class's copies are copied, never bound themselves
         assert f.field_name is None and getattr(f, "parent", None) is None
+
+
+class OnceChange(OutputModelSerializer):
+    class Meta(PlainChange.Meta):
+        pass
+
+
+class OnceWithOnceChanges(OutputModelSerializer):
+    status_changes = OnceChange(many=True, read_only=True)
+
+    class Meta(Plain.Meta):
+        pass
+
+
+def test_a_list_of_a_serializer_built_once_gets_a_child_of_its_own_bound_to_it():
+    first, second = OnceWithOnceChanges(), OnceWithOnceChanges()
+    lists = first.fields["status_changes"], second.fields["status_changes"]
+    assert lists[0] is not lists[1] and lists[0].child is not lists[1].child
+    for each, owner in zip(lists, (first, second), strict=True):
+        assert each.child.parent is each and each.parent is owner
+        assert each.child.root is owner  # (the way to the context)
+    assert _shape(lists[0].child.fields) == _shape(PlainChange().fields)
+    built = OnceWithOnceChanges._fields_built["status_changes"]
+    assert "fields" not in built.child.__dict__  # the class's own is never built, bound or shared
