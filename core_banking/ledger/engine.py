@@ -518,15 +518,7 @@ def _write_one_taken_for_granted(spec: EntrySpec, scope: str, actor_id: int | No
         p = _prepare(spec, {account_id: info for account_id, (info, _) in known.items()}, business_date)
     except exc.DomainError:
         return None
-    changes: dict[int, ShardChange] = {}
-    rows = []
-    for account, amount, shard in p.legs:
-        row_id = balance_row_id(account.id, shard)
-        ch = changes.setdefault(row_id, ShardChange())
-        ch.account = account
-        ch.delta += amount * account.sign
-        ch.count += 1
-        rows.append(row_id)
+    changes, rows = _shard_changes(p)
     now = timezone.now()
     ids = sorted(known)
     params = [*_write_one_params(p, changes, rows, business_date, now, scope, actor_id),
@@ -539,6 +531,20 @@ def _write_one_taken_for_granted(spec: EntrySpec, scope: str, actor_id: int | No
     if not held:
         return None
     return _written_one(row, p, changes, business_date, now, scope, actor_id)
+
+
+def _shard_changes(p: _Prepared) -> tuple[dict[int, ShardChange], list[int]]:
+    """One entry's change per balance shard, and each leg's shard row."""
+    changes: dict[int, ShardChange] = {}
+    rows = []
+    for account, amount, shard in p.legs:
+        row_id = balance_row_id(account.id, shard)
+        ch = changes.setdefault(row_id, ShardChange())
+        ch.account = account
+        ch.delta += amount * account.sign
+        ch.count += 1
+        rows.append(row_id)
+    return changes, rows
 
 
 def _write_one_params(p: _Prepared, changes: dict[int, ShardChange], rows: list[int], business_date, now, scope,
@@ -663,15 +669,7 @@ class EntryPlan:
             return self._written
         business_date = day_rows[0][0] if day_rows else current_business_date()
         p = _prepare(spec, accounts, business_date)
-        changes: dict[int, ShardChange] = {}
-        rows = []
-        for account, amount, shard in p.legs:
-            row_id = balance_row_id(account.id, shard)
-            ch = changes.setdefault(row_id, ShardChange())
-            ch.account = account
-            ch.delta += amount * account.sign
-            ch.count += 1
-            rows.append(row_id)
+        changes, rows = _shard_changes(p)
         floors = {row[0]: row[1:] for row in balance_rows}
         short = {row_id: None for row_id, ch in changes.items() if row_id in floors and ch.delta < 0
                  and floors[row_id][0] + ch.delta < floors[row_id][2] + floors[row_id][1]}
