@@ -398,16 +398,7 @@ def write_entries(
     changes: dict[int, ShardChange] = dict(balance_effects or {})
     leg_rows: list[list[int]] = []
     for p in checked:
-        rows = []
-        for account, amount, shard in p.legs:
-            row_id = balance_row_id(account.id, shard)
-            ch = changes.setdefault(row_id, ShardChange())
-            ch.account = account
-            ch.delta += amount * account.sign
-            ch.count += 1
-            ch.steps.append(ch.delta)
-            rows.append(row_id)
-        leg_rows.append(rows)
+        leg_rows.append(_add_legs(p, changes))
     now = timezone.now()
     if is_postgres() and len(checked) == 1:
         return [_write_one_pg(checked[0], changes, leg_rows[0], business_date, now, scope, actor_id)]
@@ -536,6 +527,12 @@ def _write_one_taken_for_granted(spec: EntrySpec, scope: str, actor_id: int | No
 def _shard_changes(p: _Prepared) -> tuple[dict[int, ShardChange], list[int]]:
     """One entry's change per balance shard, and each leg's shard row."""
     changes: dict[int, ShardChange] = {}
+    return changes, _add_legs(p, changes)
+
+
+def _add_legs(p: _Prepared, changes: dict[int, ShardChange]) -> list[int]:
+    """Add an entry's legs to ``changes`` (per shard row: the total change, the number of legs and
+    the running change after each leg); each leg's shard row."""
     rows = []
     for account, amount, shard in p.legs:
         row_id = balance_row_id(account.id, shard)
@@ -543,8 +540,9 @@ def _shard_changes(p: _Prepared) -> tuple[dict[int, ShardChange], list[int]]:
         ch.account = account
         ch.delta += amount * account.sign
         ch.count += 1
+        ch.steps.append(ch.delta)
         rows.append(row_id)
-    return changes, rows
+    return rows
 
 
 def _write_one_params(p: _Prepared, changes: dict[int, ShardChange], rows: list[int], business_date, now, scope,
