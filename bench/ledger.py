@@ -295,8 +295,13 @@ def random_transfers(rng: random.Random, count: int, accounts: Sequence[int], so
 def scenario_bulk(fixture: Fixture, sizes: Sequence[int], seconds: float, seed: int = 3) -> dict:
     """Batches of two-leg transfers through ``entries_post_bulk`` (one transaction per batch), for
     ``seconds`` per batch size (at least two batches). Only the service call is timed."""
+    from core_banking.common.runtime import freeze_loaded_objects
     from core_banking.ledger.services import entries_post_bulk
 
+    # The bulk path runs in this (the bench's) process: like the web server's and Celery's workers
+    # (and the bench's worker processes), it leaves the objects loaded so far out of the garbage
+    # collector's later passes; a batch allocates enough to set off several full collections.
+    freeze_loaded_objects()
     rng = random.Random(seed)
     out = {
         "description": "services.entries_post_bulk: batches of 2-leg transfers among the constrained "

@@ -242,6 +242,89 @@ def _insert_fields(model, with_pk: bool) -> list:
     return fields
 
 
+# --- a row's values, prepared as the ORM prepares them ---------------------------------------------
+#
+# ``Field.get_db_prep_save`` is generic: for a string in a CharField it goes through three methods
+# to return the string. For the field classes below, and a value of the exact type the ORM would
+# hand back unchanged (or wrap the same way), the value is prepared here directly; any other value
+# (an enum member, a naive datetime, a float...) and any other field class goes through the ORM.
+# ``tests/core_banking/common/test_sqlbatch.py`` compares both on every model the payment path
+# inserts.
+
+_TEXT_FIELDS = (models.CharField, models.TextField)
+_AUTO_FIELDS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_INTEGER_FIELDS = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
+                   models.PositiveBigIntegerField, models.PositiveSmallIntegerField)
+
+
+def _same(value):
+    return value
+
+
+def _fast_preparation(field, connection) -> tuple[type, Callable] | None:
+    """(the value type prepared here, how) for ``field`` on ``connection``, or None."""
+    target = field
+    while type(target) in (models.ForeignKey, models.OneToOneField):  # prepared as the field it points to
+        target = target.target_field
+    if type(target).get_db_prep_save is not models.Field.get_db_prep_save:
+        return None
+    kind = type(target)
+    if kind in _TEXT_FIELDS:
+        return str, _same
+    if connection.vendor != "postgresql":  # the other backends adapt dates, times and numbers their own way
+        return None
+    if kind in _AUTO_FIELDS:  # a key: the int itself (validate_autopk_value)
+        return int, _same
+    if kind in _INTEGER_FIELDS:
+        wrap = connection.ops.integerfield_type_map.get(target.get_internal_type())  # psycopg's Int2/Int4/Int8
+        return (int, wrap) if wrap is not None else None
+    if kind is models.BooleanField:
+        return bool, _same
+    if kind is models.DateField:
+        return dt.date, _same
+    if kind is models.DecimalField:
+        return Decimal, _same  # checked finite below, as to_python does
+    if kind is models.DateTimeField:
+        return dt.datetime, _same  # checked aware below (a naive one is warned about and made aware)
+    return None
+
+
+def _preparation(model, with_pk: bool, connection) -> list[tuple]:
+    """Per field of the INSERT: (field, attname, call pre_save?, fast type, fast preparation)."""
+    key = (connection.vendor, model, with_pk, "plan")
+    plan = _INSERT_FIELDS.get(key)
+    if plan is None:
+        plan = []
+        for f in _insert_fields(model, with_pk):
+            custom_pre_save = type(f).pre_save is not models.Field.pre_save
+            fast = _fast_preparation(f, connection)
+            plan.append((f, f.attname, custom_pre_save) + (fast or (None, None)))
+        _INSERT_FIELDS[key] = plan
+    return plan
+
+
+def _row_params(plan: list[tuple], obj, connection) -> list | None:
+    """The INSERT parameters of ``obj``, or None when a value is an expression (compiled by the ORM)."""
+    params = []
+    append = params.append
+    for f, attname, custom_pre_save, fast_type, prepare in plan:
+        value = f.pre_save(obj, True) if custom_pre_save else getattr(obj, attname)
+        kind = type(value)
+        if kind is fast_type:
+            if (kind is Decimal and not value.is_finite()) or (kind is dt.datetime and value.tzinfo is None):
+                append(f.get_db_prep_save(value, connection=connection))  # refused, or warned about
+            else:
+                append(prepare(value))
+            continue
+        if value is None and fast_type is not None:
+            append(None)
+            continue
+        if hasattr(value, "resolve_expression"):
+            return None
+        append(f.get_db_prep_save(value, connection=connection))
+    return params
+
+
 @dataclass(eq=False)
 class Statement:
     sql: str
@@ -306,13 +389,9 @@ class Batch:
             key = (connection.vendor, model, with_pk)
             if key not in _INSERT_SQL:
                 _INSERT_SQL[key] = self._compile(connection, model, fields, obj)[0]
-            params = []
-            for f in fields:
-                value = f.pre_save(obj, True)
-                if hasattr(value, "resolve_expression"):
-                    statements.append(self.add(*self._compile(connection, model, fields, obj)))
-                    break
-                params.append(f.get_db_prep_save(value, connection=connection))
+            params = _row_params(_preparation(model, with_pk, connection), obj, connection)
+            if params is None:
+                statements.append(self.add(*self._compile(connection, model, fields, obj)))
             else:
                 rows.setdefault(with_pk, []).append(params)
             self._inserted.append(obj)

@@ -24,10 +24,10 @@ def canonical_amount(amount: Decimal) -> str:
 
 
 def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):  # first: a bulk request's digest meets two amounts per entry
+        return canonical_amount(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
-    if isinstance(value, Decimal):
-        return canonical_amount(value)
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):

@@ -8,8 +8,10 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
+from psycopg.types.json import Jsonb
 
 from core_banking.audit.models import AuditEvent
+from core_banking.common import sqlbatch
 from core_banking.common.sqlbatch import Batch, _array_literal, fetch
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +164,91 @@ def test_arrays_reach_the_server_as_psycopgs_own_adapter_sends_them(values):
                                     [dt.datetime(2026, 12, 7, tzinfo=dt.UTC)]])
 def test_other_lists_are_left_to_psycopg(values):
     assert _array_literal(values) is None
+
+
+# --- a row's values prepared without the ORM's generic path, as the ORM prepares them -------------
+
+
+def _orm_params(obj, fields):
+    """What ``Field.get_db_prep_save`` makes of each field's current value (``pre_save`` already
+    ran: an ``auto_now_add`` field holds the time it set)."""
+    return [f.get_db_prep_save(getattr(obj, f.attname), connection=connection) for f in fields]
+
+
+def _same_values(fast, orm):
+    """Equal, and of the same type (psycopg picks the parameter's SQL type by it: Int8 is not int)."""
+    return len(fast) == len(orm) and not _differences(fast, orm)
+
+
+def _differences(fast, orm):
+    def key(value):  # psycopg's Jsonb wrapper compares by identity: compare what it wraps
+        return value.obj if isinstance(value, Jsonb) else value
+
+    return [(i, a, b) for i, (a, b) in enumerate(zip(fast, orm, strict=True))
+            if type(a) is not type(b) or key(a) != key(b)]
+
+
+def _check_rows_of(objs):
+    for obj in objs:
+        with_pk = obj.pk is not None
+        fast = sqlbatch._row_params(sqlbatch._preparation(type(obj), with_pk, connection), obj, connection)
+        assert fast is not None
+        orm = _orm_params(obj, sqlbatch._insert_fields(type(obj), with_pk))
+        assert _same_values(fast, orm), (type(obj).__name__, _differences(fast, orm))
+
+
+def test_every_row_a_payment_inserts_is_prepared_as_the_orm_prepares_it(bank, ada, bram, eur_product, monkeypatch):
+    from core_banking.payments import services
+    from tests import banking
+
+    payer, payee = banking.account(ada, eur_product), banking.account(bram, eur_product)
+    banking.fund(bank, payer, "100.00")
+    seen = []
+    row_params = sqlbatch._row_params
+
+    def spy(plan, obj, conn):
+        params = row_params(plan, obj, conn)
+        seen.append((obj, params, [entry[0] for entry in plan]))
+        return params
+
+    monkeypatch.setattr(sqlbatch, "_row_params", spy)
+    services.payment_create(kind="internal_transfer", amount="12.34", currency="EUR", debtor_account_id=payer.pk,
+                            creditor_account_id=payee.pk, idempotency_key="fast-rows", remittance_info="tab\there")
+    models_seen = {type(obj).__name__ for obj, _, _ in seen}
+    assert {"Payment", "PaymentStatusChange", "Event", "AuditEvent"} <= models_seen, models_seen
+    for obj, params, fields in seen:
+        assert _same_values(params, _orm_params(obj, fields)), (type(obj).__name__,
+                                                                 _differences(params, _orm_params(obj, fields)))
+
+
+def test_values_the_orm_converts_still_go_through_it():
+    from core_banking.payments.models import Payment
+
+    payment = Payment(pk=7, kind=Payment.Kind.INTERNAL_TRANSFER, channel="api", amount=Decimal("5.00"),
+                      currency_id="EUR", business_date=dt.date(2026, 1, 2), debtor_account_id=1, creditor_account_id=2,
+                      reference="PAYX", idempotency_scope="s", idempotency_key="k", request_hash="h")
+    _check_rows_of([payment])  # enum members (kind, status) are plain str to the database, as the ORM makes them
+    payment.amount = 5  # an int in a DecimalField: converted by the ORM
+    _check_rows_of([payment])
+    payment.business_date = dt.datetime(2026, 1, 2, 10, tzinfo=dt.UTC)  # a datetime in a DateField
+    _check_rows_of([payment])
+
+
+def test_a_naive_datetime_is_warned_about_and_made_aware_as_by_the_orm():
+    event = AuditEvent(action="batch.naive", object_repr="x", occurred_at=dt.datetime(2026, 1, 2, 3, 4))
+    plan = sqlbatch._preparation(AuditEvent, False, connection)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        params = sqlbatch._row_params(plan, event, connection)
+    occurred = params[[entry[1] for entry in plan].index("occurred_at")]
+    assert occurred.tzinfo is not None
+
+
+def test_a_decimal_that_is_not_finite_is_refused_as_by_the_orm():
+    from django.core.exceptions import ValidationError
+
+    from core_banking.payments.models import Payment
+
+    payment = Payment(kind="internal_transfer", amount=Decimal("NaN"), currency_id="EUR",
+                      business_date=dt.date(2026, 1, 2))
+    with pytest.raises(ValidationError):
+        sqlbatch._row_params(sqlbatch._preparation(Payment, False, connection), payment, connection)
