@@ -14,8 +14,27 @@ them (the converters are looked up once per model), without compiling a query ea
 from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 
-_READERS: dict[tuple, tuple[list[str], list]] = {}
+_READERS: dict[tuple, tuple[list[str], list, bool]] = {}
+
+
+def _plain(model: type[models.Model]) -> bool:
+    """Whether ``Model.from_db`` would only set the row's values: the model has no ``__init__`` or
+    ``from_db`` of its own, and its fields no descriptor that does more than store a value
+    (``DeferredAttribute``, a foreign key's id, django-fsm's state field)."""
+    if model.__init__ is not models.Model.__init__ or model.from_db.__func__ is not models.Model.from_db.__func__:
+        return False
+    for f in model._meta.concrete_fields:
+        descriptor = model.__dict__.get(f.attname) or getattr(model, f.attname, None)
+        if type(descriptor).__name__ not in _STORING_DESCRIPTORS or getattr(f, "state_proxy", None):
+            return False  # (a state proxy would change the instance's class with its state)
+    return True
+
+
+# Descriptors whose ``__set__`` (if any) on a new instance only stores the value in its ``__dict__``.
+_STORING_DESCRIPTORS = {"DeferredAttribute", "ForeignKeyDeferredAttribute", "FSMFieldDescriptor"}
 
 
 class Joined:
@@ -50,11 +69,20 @@ def from_row(model: type[models.Model], values: tuple, conn=None) -> models.Mode
             col = f.get_col(model._meta.db_table)
             names.append(f.attname)
             converters.append((col, (*conn.ops.get_db_converters(col), *col.get_db_converters(conn))))
-        reader = _READERS[key] = (names, converters)
-    names, converters = reader
+        reader = _READERS[key] = (names, converters, _plain(model))
+    names, converters, plain = reader
     converted = []
     for value, (col, functions) in zip(values, converters, strict=True):
         for convert in functions:
             value = convert(value, col, conn)
         converted.append(value)
-    return model.from_db(conn.alias, names, converted)
+    if not plain or signals.pre_init.receivers or signals.post_init.receivers:
+        return model.from_db(conn.alias, names, converted)
+    # What from_db and __init__ leave, without their argument handling: about a third of the cost
+    # of each instance on the payment path (eight per payment), checked against from_db in
+    # tests/core_banking/common/test_rows.py.
+    obj = models.Model.__new__(model)
+    state = obj._state = ModelState()
+    state.adding, state.db = False, conn.alias
+    obj.__dict__.update(zip(names, converted))
+    return obj
