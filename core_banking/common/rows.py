@@ -84,5 +84,5 @@ def from_row(model: type[models.Model], values: tuple, conn=None) -> models.Mode
     obj = models.Model.__new__(model)
     state = obj._state = ModelState()
     state.adding, state.db = False, conn.alias
-    obj.__dict__.update(zip(names, converted))
+    obj.__dict__.update(zip(names, converted, strict=True))
     return obj
