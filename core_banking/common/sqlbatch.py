@@ -65,8 +65,9 @@ def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple] | None:
 
 _NUMBERED: dict[str, bytes] = {}
 _PLACEHOLDERS = re.compile(r"%%|%s")
-#: Per psycopg connection: {(SQL, parameter types): name of the statement prepared for them}, and
-#: the numbers of the names.
+#: Per psycopg connection: {(SQL, parameter types): name of the statement prepared for them}, the
+#: numbers of the names, and the connection's transformer (psycopg's adaptation context: it keeps
+#: the dumper and loader it found for each type, so the next batch does not look them up again).
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -160,11 +161,10 @@ def _pipeline(raw, statements: Sequence[Statement], *, prepare: bool) -> None:
     (psycopg's exception; the caller maps it to Django's), and the statements after it do not run
     (the server skips them up to the sync)."""
     pgconn = raw.pgconn
-    transformer = Transformer(raw)
     session = _PREPARED.get(raw)
     if session is None:
-        session = _PREPARED[raw] = ({}, itertools.count())
-    names, numbers = session
+        session = _PREPARED[raw] = ({}, itertools.count(), Transformer(raw))
+    names, numbers, transformer = session
     pending: dict = {}  # prepared by this pipeline
     commands: deque = deque()
     expected: list = []  # per command with a result: None, a name being prepared, or a Statement
