@@ -252,3 +252,12 @@ def test_a_decimal_that_is_not_finite_is_refused_as_by_the_orm():
                       business_date=dt.date(2026, 1, 2))
     with pytest.raises(ValidationError):
         sqlbatch._row_params(sqlbatch._preparation(Payment, False, connection), payment, connection)
+
+
+@pytest.mark.parametrize("size", [10, 70_000, 400_000])
+def test_a_batch_of_any_size_is_sent_and_every_result_read(size):
+    # small batches leave in one send; past libpq's 64 KiB buffer they are written while results are read
+    batch = Batch()
+    statements = [batch.add("SELECT length(%s::text), %s::int", ["x" * (size // 20), i]) for i in range(20)]
+    batch.run()
+    assert [s.rows for s in statements] == [[(size // 20, i)] for i in range(20)]
