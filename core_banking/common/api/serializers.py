@@ -14,7 +14,9 @@ class FieldsBuiltOnce:
     # A serializer whose fields are built (for a ModelSerializer, from the model) once per class,
     # then copied for each instance. DRF builds them again for every instance (introspecting the
     # model, field by field), which cost a tenth of a payment request's time in the web worker
-    # (python -m bench --only h). Each instance gets fields of its own to bind: a nested
+    # (python -m bench --only h). Each instance gets fields of its own to bind: a list of a
+    # serializer that is itself FieldsBuiltOnce is copied with a shallow copy of its child bound to
+    # the copy (the child builds its own fields from its class's, as here); another nested
     # serializer is copied as DRF copies declared fields (copy.deepcopy: made again from its
     # arguments, its own fields included); a plain field, never bound itself, is copied shallowly
     # (binding sets the copy's own name, parent and source; what the copies share, their
