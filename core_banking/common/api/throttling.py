@@ -26,6 +26,8 @@ bulk route).
 
 from __future__ import annotations
 
+import weakref
+
 from django.core.cache.backends.redis import RedisCache
 from django.utils.connection import ConnectionProxy
 from rest_framework import throttling
@@ -44,13 +46,29 @@ def _backend(cache):
     return cache._connections[cache._alias] if isinstance(cache, ConnectionProxy) else cache
 
 
+_CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _client(cache: RedisCache, *, write: bool = False):
+    """The redis-py client of ``cache``'s connection pool (the one Django's ``get_client`` would
+    use), made once per pool: ``get_client`` makes a new ``redis.Redis`` at every call, whose
+    set-up (its response callbacks) cost about as much as the throttle's round trip it was for
+    (py-spy on the web workers, ``python -m bench --only h``). A client is thread-safe: each
+    command takes a connection from the pool."""
+    pool = cache._cache._get_connection_pool(write)
+    client = _CLIENTS.get(pool)
+    if client is None:
+        client = _CLIENTS[pool] = cache._cache._client(connection_pool=pool)
+    return client
+
+
 def counters(cache, keys: list[str]) -> list[int]:
     """The counters under ``keys`` (0 for a missing one): one ``MGET`` on Redis (the cache keeps
     an integer as its digits, which ``INCR`` counts on), else the cache's ``get_many``."""
     cache = _backend(cache)
     if isinstance(cache, RedisCache):
         full = [cache.make_and_validate_key(key) for key in keys]
-        return [int(value or 0) for value in cache._cache.get_client(full[0]).mget(full)]
+        return [int(value or 0) for value in _client(cache).mget(full)]
     found = cache.get_many(keys)
     return [int(found.get(key) or 0) for key in keys]
 
@@ -61,7 +79,7 @@ def _count(cache, current: str, previous: str, timeout: int) -> tuple[int, int]:
     cache = _backend(cache)
     if isinstance(cache, RedisCache):
         full_current, full_previous = cache.make_and_validate_key(current), cache.make_and_validate_key(previous)
-        pipe = cache._cache.get_client(full_current, write=True).pipeline(transaction=False)
+        pipe = _client(cache, write=True).pipeline(transaction=False)
         pipe.incr(full_current)
         pipe.expire(full_current, timeout)
         pipe.get(full_previous)
@@ -81,7 +99,7 @@ def _uncount(cache, current: str, timeout: int) -> None:
     cache = _backend(cache)
     if isinstance(cache, RedisCache):
         key = cache.make_and_validate_key(current)
-        pipe = cache._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe = _client(cache, write=True).pipeline(transaction=False)
         pipe.decr(key)
         pipe.expire(key, timeout)  # never a counter without expiry, even if it expired meanwhile
         pipe.execute()

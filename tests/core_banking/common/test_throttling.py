@@ -94,3 +94,13 @@ def test_counters_read_what_the_cache_counted_and_zero_for_the_missing(kind):
     cache.incr(first)
     cache.add(second, 7, 60)
     assert counters(cache, [first, missing, second]) == [2, 0, 7]
+
+
+def test_the_redis_client_is_made_once_per_connection_pool():
+    from core_banking.common.api import throttling
+
+    cache = _backend(caches["default"])
+    assert isinstance(cache, RedisCache)
+    assert throttling._client(cache) is throttling._client(cache)
+    assert throttling._client(cache).connection_pool is cache._cache._get_connection_pool(False)
+    assert throttling._client(cache, write=True).connection_pool is cache._cache._get_connection_pool(True)
