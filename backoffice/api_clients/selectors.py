@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from backoffice.staff.permissions_backend import GENERATION_READ, PERMISSIONS
 from core_banking.common.rows import Joined
 from core_banking.common.sqlbatch import fetch
 
@@ -31,7 +32,9 @@ _CLIENT_USER = ApiClient._meta.get_field("user")
 _TOKEN_CLIENT = ApiToken._meta.get_field("client")
 _TOKEN_ROW = Joined(("t", ApiToken), ("c", ApiClient), ("u", get_user_model()))
 _TOKEN_SQL = (
-    f"SELECT {_TOKEN_ROW.columns} FROM {ApiToken._meta.db_table} t"
+    f"SELECT {_TOKEN_ROW.columns},"
+    " (SELECT generation FROM config_generation WHERE domain = %s)"  # for the permission check
+    f" FROM {ApiToken._meta.db_table} t"
     f" JOIN {ApiClient._meta.db_table} c ON c.id = t.client_id"
     f" JOIN {get_user_model()._meta.db_table} u ON u.id = c.user_id WHERE t.prefix = %s"
 )
@@ -40,11 +43,16 @@ _TOKEN_SQL = (
 def api_token_get_by_prefix(*, prefix: str) -> ApiToken | None:
     """The token with its client and user, in one statement (the authentication hot path: a
     statement of its own, prepared once per connection, instead of a query the ORM compiles for
-    every request)."""
-    rows = fetch(_TOKEN_SQL, [prefix])
+    every request), which also reads the permissions' configuration generation for the request's
+    permission check."""
+    rows = fetch(_TOKEN_SQL, [PERMISSIONS, prefix])
     if not rows:
         return None
-    token, client, user = _TOKEN_ROW.instances(rows[0])
+    *columns, generation = rows[0]
+    token, client, user = _TOKEN_ROW.instances(tuple(columns))
+    # the permissions' generation, read along (CachedPermissionsBackend reads none of its own); a
+    # domain never written yet is generation 0, as config.cache reads it
+    setattr(user, GENERATION_READ, generation or 0)
     # as select_related("client__user") links them: both ways of the user's one-to-one included
     _CLIENT_USER.set_cached_value(client, user)
     _CLIENT_USER.remote_field.set_cached_value(user, client)

@@ -55,13 +55,16 @@ def _generation(domain: str) -> int:
     return row[0] if row else 0
 
 
-def get(domain: str, name: str, load: Callable[[], T]) -> T:
+def get(domain: str, name: str, load: Callable[[], T], *, generation: int | None = None) -> T:
     """``load()``'s result for ``name`` of ``domain``, from the cache while the domain's
-    generation is the one it was loaded at."""
+    generation is the one it was loaded at. ``generation``: the domain's generation as the caller
+    has just read it with a statement of its own (the API token's look-up reads the permissions'),
+    instead of reading it here."""
     conn = connections[DEFAULT_DB_ALIAS]  # the real connection: the proxy costs a look-up per use
     if conn.vendor != "postgresql":
         return load()
-    generation = _generation(domain)
+    if generation is None:
+        generation = _generation(domain)
     key = (conn.settings_dict["NAME"], domain, name)
     hit = _cache.get(key)
     if hit is not None and hit[0] == generation:

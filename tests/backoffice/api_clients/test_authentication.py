@@ -149,3 +149,25 @@ def test_the_token_lookup_reads_token_client_and_user_in_one_statement(ledger_cl
         assert (found.pk, found.client.pk, found.client.user.pk) == (token.pk, ledger_client.pk, ledger_client.user.pk)
         assert found.secret_hash == token.secret_hash and found.client.user.is_active
     assert api_token_get_by_prefix(prefix="nosuchprefix") is None
+
+
+@pytest.mark.django_db(transaction=True)  # the permissions' generation is bumped by committed writes
+def test_the_token_lookup_reads_the_permissions_generation_for_the_permission_check(ledger_client,
+                                                                                 django_assert_num_queries):
+    from django.contrib.auth.models import Permission
+
+    from backoffice.api_clients.selectors import api_token_get_by_prefix
+
+    token, _plain = api_token_issue(client=ledger_client, expires_in=None)
+    perm = Permission.objects.get(codename="view_auditevent")
+    label = f"{perm.content_type.app_label}.{perm.codename}"
+    user = api_token_get_by_prefix(prefix=token.prefix).client.user
+    assert not user.has_perm(label)  # loads the cache for this generation
+
+    again = api_token_get_by_prefix(prefix=token.prefix).client.user
+    with django_assert_num_queries(0):  # the generation came with the token's row: nothing read here
+        assert not again.has_perm(label)
+
+    ledger_client.user.user_permissions.add(perm)  # a new generation of the permissions
+    granted = api_token_get_by_prefix(prefix=token.prefix).client.user
+    assert granted.has_perm(label)
