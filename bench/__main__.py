@@ -3,8 +3,9 @@ to ``bench/results/ledger-<timestamp>.json``); progress goes to stderr. See benc
 
 Scenarios: a = single transfers, b = single transfers crediting a hot fee account (1 and 16 shards),
 c = bulk path, d = raw-SQL floor, d1 = the one-round-trip floor, e = reads over a large ledger; opt-in:
-g = a pure-SQL ledger for comparison, h = payments over HTTP, p = profile of one worker, y = the payment
-path, yr = the payment path with half of the payments refused. ``--check`` compares the ratios with
+g = a pure-SQL ledger for comparison, h = payments over HTTP, p = profile of one worker, u = CPU per
+transfer and per payment (client and server apart), y = the payment path, yr = the payment path with
+half of the payments refused. ``--check`` compares the ratios with
 bench/floors.json.
 Every run starts from a freshly created, migrated, empty database and ends with ``verify_ledger``.
 """
@@ -20,7 +21,7 @@ import traceback
 from bench import util
 
 DEFAULT_SCENARIOS = "a,b,c,d,d1,e"
-ALL_SCENARIOS = {"a", "b", "c", "d", "d1", "e", "g", "h", "p", "y", "yr"}
+ALL_SCENARIOS = {"a", "b", "c", "d", "d1", "e", "g", "h", "p", "u", "y", "yr"}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,8 +35,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="postings to load for the read scenario e (default 1,000,000)")
     p.add_argument("--only", default=DEFAULT_SCENARIOS,
                    help=f"comma-separated scenarios among {','.join(sorted(ALL_SCENARIOS))} (default "
-                        f"{DEFAULT_SCENARIOS}; opt-in: g the pure-SQL ledger, h HTTP, p profile, y the payment "
-                        "path, yr the payment path with half refused)")
+                        f"{DEFAULT_SCENARIOS}; opt-in: g the pure-SQL ledger, h HTTP, p profile, u CPU per transfer "
+                        "and per payment, y the payment path, yr the payment path with half refused)")
     p.add_argument("--workers", type=int_list, default=[1, 4, 8], help="worker processes per level (default 1,4,8)")
     p.add_argument("--accounts", type=int, default=50, help="constrained accounts for a-d (default 50)")
     p.add_argument("--bulk-sizes", type=int_list, default=[1000, 5000], help="batch sizes for c (default 1000,5000)")
@@ -122,6 +123,10 @@ def compute_ratios(scenarios: dict, workers: list[int], http_workers: int) -> di
     h = scenarios.get("h_http_payments")
     if h and "payments_per_second" in h:
         ratios[f"h_over_y_workers_{http_workers}"] = ratio(h["payments_per_second"], rate(y, http_workers))
+    u = scenarios.get("u_cpu_per_operation")
+    if u and "cpu_bound_ceiling" in u:
+        # a transfer's CPU (client and server) / a payment's: y / a's ceiling once the cores are busy
+        ratios["transfer_cpu_over_payment_cpu"] = u["cpu_bound_ceiling"]
     c = scenarios.get("c_bulk")
     if c and "by_batch_size" in c:
         ratios["bulk_best_transfers_per_second"] = max(
@@ -202,7 +207,7 @@ def main(argv=None) -> int:
     selected = set(args.only)
 
     fixture = None
-    if selected & {"a", "b", "c", "d", "d1", "g", "p"}:
+    if selected & {"a", "b", "c", "d", "d1", "g", "p", "u"}:
         ledger.log(f"opening and funding {args.accounts} constrained accounts")
         with util.Timer() as t_fixture:
             fixture = ledger.create_fixture(args.accounts)
@@ -292,6 +297,13 @@ def main(argv=None) -> int:
         run("c_bulk", ledger.scenario_bulk, fixture, args.bulk_sizes, args.seconds)
     if "p" in selected:
         run("p_profile", ledger.scenario_profile, fixture, args.seconds)
+    if "u" in selected:
+        from bench import cpu, payments
+
+        cpu_accounts = fixture_for("u_cpu_per_operation", "u: onboarding and funding the CPU scenario's customers",
+                                   payments.create_fixture, payments.ACCOUNTS, "u")
+        if cpu_accounts is not None:
+            run("u_cpu_per_operation", cpu.scenario_cpu, fixture, cpu_accounts, args.seconds)
     if "h" in selected:
         from bench import httpapi, payments
 

@@ -4,6 +4,7 @@ import re
 
 from bench import check
 from bench.__main__ import compute_ratios, parse_args
+from bench.cpu import _per_operation
 from bench.rawsql import d1_function_sql
 from core_banking.ledger.prepared import STATEMENTS
 
@@ -59,6 +60,7 @@ def test_ratios():
         "yr_payment_refusals": {"by_workers": {"4": {"payments_per_second": 50.0, "queries_per_refused": 3,
                                                      "queries_per_accepted": 6}}},
         "h_http_payments": {"payments_per_second": 60.0},
+        "u_cpu_per_operation": {"cpu_bound_ceiling": 0.23},
     }
     ratios = compute_ratios(scenarios, [4], 4)
     assert ratios["service_over_raw_workers_4"] == 0.833
@@ -70,6 +72,7 @@ def test_ratios():
     assert ratios["yr_accepted_over_y_workers_4"] == 0.5
     assert ratios["yr_queries_accepted_over_refused_workers_4"] == 2.0
     assert ratios["h_over_y_workers_4"] == 0.6
+    assert ratios["transfer_cpu_over_payment_cpu"] == 0.23
     assert "service_over_raw_workers_1" not in ratios  # nothing measured at 1 worker
 
 
@@ -81,3 +84,15 @@ def test_d1_function_follows_the_engines_statements():
     assert write_body in create  # the engine's write statement, verbatim
     assert "pg_advisory_xact_lock_shared($26)" in create and "unnest($27)" in create
     assert "WHERE id = k.id) AS a" in create and "unnest($29)" in create
+
+
+def test_cpu_per_operation():
+    blocks = [{"wall": 0.5, "client": 0.2, "server_user": 0.15, "server_system": 0.05},
+              {"wall": 0.3, "client": 0.1, "server_user": 0.1, "server_system": 0.0}]
+    out = _per_operation(blocks, 400)  # 0.8 s of wall time over 400 operations: 2 ms each
+    assert out == {"operations": 400, "wall_ms": 2.0, "client_cpu_ms": 0.75, "server_user_ms": 0.625,
+                   "server_system_ms": 0.125, "server_cpu_ms": 0.75, "cpu_ms": 1.5, "waiting_ms": 0.5}
+    # the server's CPU unknown (another machine): no total, no waiting time
+    out = _per_operation([{"wall": 0.4, "client": 0.2}], 100)
+    assert out["server_user_ms"] is None and "server_cpu_ms" not in out and "cpu_ms" not in out
+    assert out["client_cpu_ms"] == 2.0
