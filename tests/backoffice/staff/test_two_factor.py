@@ -300,3 +300,21 @@ def test_admin_login_url_sends_a_verified_user_to_the_admin_index(client, staff_
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+
+
+def test_the_middlewares_paths_are_reversed_once_per_script_prefix():
+    from django.urls import get_script_prefix, reverse, set_script_prefix
+
+    from backoffice.staff import middleware
+
+    assert middleware._protected_prefixes() == (reverse("admin:index"), reverse("staff:home"))
+    assert middleware._is_exempt(reverse("staff:login")) and not middleware._is_exempt(reverse("staff:home"))
+    before = get_script_prefix()
+    set_script_prefix("/bank/")  # deployed under a path: the reversed paths carry it
+    try:
+        assert middleware._protected_prefixes() == (reverse("admin:index"), reverse("staff:home"))
+        assert middleware._protected_prefixes()[0].startswith("/bank/")
+        assert middleware._is_exempt(reverse("staff:login"))
+    finally:
+        set_script_prefix(before)
+    assert not middleware._protected_prefixes()[0].startswith("/bank/")

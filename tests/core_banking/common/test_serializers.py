@@ -1,5 +1,6 @@
 """``FieldsBuiltOnce``: fields built once per class, each instance still with fields of its own."""
 
+import pytest
 from rest_framework import serializers
 
 from core_banking.common.api.serializers import OutputModelSerializer
@@ -90,3 +91,63 @@ def test_a_list_of_a_serializer_built_once_gets_a_child_of_its_own_bound_to_it()
     assert _shape(lists[0].child.fields) == _shape(PlainChange().fields)
     built = OnceWithOnceChanges._fields_built["status_changes"]
     assert "fields" not in built.child.__dict__  # the class's own is never built, bound or shared
+
+
+class CustomBind(serializers.CharField):
+    """A field doing more in ``bind`` than DRF's: bound again for every instance."""
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        self.bound_to = parent
+
+
+class PlainRich(serializers.ModelSerializer):
+    label_of = serializers.SerializerMethodField()
+    ref = serializers.CharField(source="reference")
+    debtor_currency = serializers.CharField(source="currency_id")
+    tag = CustomBind(source="kind")
+    status_changes = PlainChange(many=True, read_only=True)  # a nested serializer not built once
+
+    class Meta:
+        model = Payment
+        fields = ["id", "label_of", "ref", "debtor_currency", "tag", "amount", "status_changes"]
+
+    def get_label_of(self, payment) -> str:
+        return f"{self.context.get('prefix', '')}{payment.reference}"
+
+
+class OnceRich(OutputModelSerializer):
+    label_of = serializers.SerializerMethodField()
+    ref = serializers.CharField(source="reference")
+    debtor_currency = serializers.CharField(source="currency_id")
+    tag = CustomBind(source="kind")
+    status_changes = PlainChange(many=True, read_only=True)
+
+    class Meta(PlainRich.Meta):
+        pass
+
+    def get_label_of(self, payment) -> str:
+        return f"{self.context.get('prefix', '')}{payment.reference}"
+
+
+@pytest.mark.django_db  # (the nested list reads each payment's history: none)
+def test_fields_bound_once_per_class_render_as_drf_binds_them_for_each_instance():
+    from decimal import Decimal
+
+    payments = [Payment(pk=i, reference=f"PAY{i}", amount=Decimal(i), currency_id="EUR", kind="internal_transfer")
+                for i in range(1, 4)]
+    for payment, prefix in zip(payments, ("a:", "b:", "c:"), strict=True):
+        context = {"prefix": prefix}
+        assert OnceRich(payment, context=context).data == PlainRich(payment, context=context).data
+    first, second = OnceRich(context={"prefix": "x"}), OnceRich()
+    drf = PlainRich().fields
+    for name, field in first.fields.items():
+        assert field.parent is first and second.fields[name].parent is second
+        assert field is not OnceRich._fields_bound[name] and field is not second.fields[name]
+        assert (field.field_name, field.source, field.source_attrs, field.label) == (
+            drf[name].field_name, drf[name].source, drf[name].source_attrs, drf[name].label)
+    assert first.fields["tag"].bound_to is first and second.fields["tag"].bound_to is second
+    assert OnceRich._fields_bound["tag"] is None and OnceRich._fields_bound["status_changes"] is None
+    assert first.fields["label_of"].to_representation(Payment(reference="R")) == "xR"
+    for field in OnceRich._fields_bound.values():  # the class's bound copies belong to no instance
+        assert field is None or field.parent is None
