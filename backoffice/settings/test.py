@@ -7,6 +7,14 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/corebank")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+# Cache keys of their own per test run and per xdist worker: the workers' databases give their
+# users the same ids, and a counter kept in Redis (a throttle's, say) must not count another
+# worker's or an earlier run's requests. Processes a test starts inherit the prefix.
+_cache_prefix = os.environ.get("CACHE_KEY_PREFIX") or f"test-{os.getpid()}"
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist_worker and not _cache_prefix.endswith(f"-{_xdist_worker}"):
+    _cache_prefix = f"{_cache_prefix}-{_xdist_worker}"
+os.environ["CACHE_KEY_PREFIX"] = _cache_prefix
 
 from .base import *  # noqa: E402,F403
 
