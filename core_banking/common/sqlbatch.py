@@ -17,6 +17,12 @@ plans it again; each keeps its own snapshot and its own result), one ``execute``
 A failing statement fails the batch with its error, raised as Django's database errors are (the
 caller's transaction then rolls back); the statements after it do not run. ``Statement.rows``
 is None for a statement that returns no rows (an INSERT without RETURNING).
+
+A batch may also leave in parts: inside ``with batch.streaming():``, ``batch.send()`` sends the
+statements added so far (PostgreSQL starts on them at once, while the caller adds the next) and
+``run()`` sends the rest with the sync and reads every result; in between, the ORM is refused the
+connection, and an error that keeps ``run()`` from being reached ends the pipeline on the way out
+of ``streaming()``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ import re
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -176,7 +183,16 @@ def _send_all(raw, pgconn, commands: deque, size: int) -> list:
 
 
 def _pipeline(raw, statements: Sequence[Statement], *, prepare: bool) -> None:
-    """Send ``statements`` in libpq's pipeline mode and read every result after one sync.
+    """Send ``statements`` in libpq's pipeline mode and read every result after one sync
+    (``_Pipeline``: all at once)."""
+    pipeline = _Pipeline(raw, prepare=prepare)
+    pipeline.finish(statements)
+
+
+class _Pipeline:
+    """Statements in libpq's pipeline mode on one psycopg connection: ``send`` sends some at once
+    (the server starts on them while the caller builds the next), ``finish`` sends the rest with a
+    sync and reads every result; ``abandon`` ends a pipeline whose caller failed before ``finish``.
 
     Each statement's parameters are adapted by psycopg's (compiled) transformer with the
     connection's adapters, and sent apart from its text (the server binds them, nothing is quoted
@@ -184,65 +200,146 @@ def _pipeline(raw, statements: Sequence[Statement], *, prepare: bool) -> None:
     a name of ours, and executed by name from then on. The transaction's BEGIN, when psycopg has
     yet to send it, travels in the same pipeline. The first failing statement's error is raised
     (psycopg's exception; the caller maps it to Django's), and the statements after it do not run
-    (the server skips them up to the sync)."""
-    pgconn = raw.pgconn
-    session = _PREPARED.get(raw)
-    if session is None:
-        session = _PREPARED[raw] = ({}, itertools.count(), Transformer(raw))
-    names, numbers, transformer = session
-    pending: dict = {}  # prepared by this pipeline
-    commands: deque = deque()
-    expected: list = []  # per command with a result: None, a name being prepared, or a Statement
-    size = 0  # bytes to send, about: statement texts and parameters
-    with raw.lock:
-        if not raw.autocommit and pgconn.transaction_status == pq.TransactionStatus.IDLE:
-            commands.append(partial(pgconn.send_query_params, raw._get_tx_start_command(), None))
+    (the server skips them up to the sync). Between ``send`` and ``finish`` the connection holds
+    results it has not read: nothing else may use it (``Batch.streaming`` refuses the ORM)."""
+
+    def __init__(self, raw, *, prepare: bool) -> None:
+        self.raw, self.pgconn, self.prepare = raw, raw.pgconn, prepare
+        session = _PREPARED.get(raw)
+        if session is None:
+            session = _PREPARED[raw] = ({}, itertools.count(), Transformer(raw))
+        self.names, self.numbers, self.transformer = session
+        self.pending: dict = {}  # prepared by this pipeline
+        self.expected: list = []  # per command with a result: None, a name being prepared, or a Statement
+        self.started = False  # in pipeline mode, with commands sent
+        self.broken = False  # a send failed part of the way
+
+    def _commands(self, statements: Sequence[Statement]) -> tuple[deque, int, list, dict]:
+        """The libpq calls sending ``statements`` (and BEGIN first, if psycopg has yet to send it),
+        about how many bytes they send, and what they add to ``expected`` and ``pending`` (recorded
+        by the caller once they are sent: a parameter that cannot be adapted raises here, with
+        nothing sent)."""
+        pgconn, names = self.pgconn, self.names
+        pending: dict = {}
+        expected: list = []
+        commands: deque = deque()
+        size = 0
+        if (not self.started and not self.raw.autocommit
+                and pgconn.transaction_status == pq.TransactionStatus.IDLE):
+            commands.append(partial(pgconn.send_query_params, self.raw._get_tx_start_command(), None))
             expected.append(None)
         for statement in statements:
             command = _numbered(statement.sql)
             params = statement.params
-            values, types, formats = _dumped(transformer, params) if params else (None, (), None)
+            values, types, formats = _dumped(self.transformer, params) if params else (None, (), None)
             size += len(command) + (sum(len(v) for v in values if v is not None) if values else 0)
-            if prepare:
+            if self.prepare:
                 key = (command, types)
-                name = names.get(key) or pending.get(key)
+                name = names.get(key) or self.pending.get(key) or pending.get(key)
                 if name is None:
-                    name = pending[key] = f"_cb{next(numbers)}".encode()
+                    name = pending[key] = f"_cb{next(self.numbers)}".encode()
                     commands.append(partial(pgconn.send_prepare, name, command, types))
                     expected.append((key, name))
                 commands.append(partial(pgconn.send_query_prepared, name, values, formats))
             else:
                 commands.append(partial(pgconn.send_query_params, command, values, types, formats))
             expected.append(statement)
-        commands.append(pgconn.pipeline_sync)
-        expected.append(None)
-        pgconn.enter_pipeline_mode()
+        return commands, size, expected, pending
+
+    def send(self, statements: Sequence[Statement]) -> None:
+        """Send ``statements`` now, without a sync: the server runs them as they arrive. Never waits:
+        the connection is non-blocking, and what the socket cannot take now stays in libpq's buffer
+        and leaves with the next send (``finish`` reads the results while it sends a large rest)."""
+        with self.raw.lock:
+            commands, _size, expected, pending = self._commands(statements)
+            if not self.started:
+                self.pgconn.enter_pipeline_mode()
+                self.started = True
+            self.expected.extend(expected)
+            self.pending.update(pending)
+            try:
+                for command in commands:
+                    command()
+                self.pgconn.flush()
+            except BaseException:
+                self.broken = True  # (which of them left is unknown: abandon closes the connection)
+                raise
+
+    def finish(self, statements: Sequence[Statement]) -> None:
+        """Send ``statements`` and a sync, read every result of the pipeline, and raise the first
+        error."""
+        raw, pgconn = self.raw, self.pgconn
         try:
-            groups = _send_all(raw, pgconn, commands, size)
-            while len(groups) < len(expected):
-                group = raw.wait(fetch_many(pgconn))
-                if group:
-                    groups.append(group)
-        finally:
-            pgconn.exit_pipeline_mode()
-    error = None
-    for what, group in zip(expected, groups, strict=True):
-        result = group[-1]
-        status = result.status
-        if status == ExecStatus.FATAL_ERROR:
-            error = error or psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
-        elif status == ExecStatus.PIPELINE_ABORTED or error is not None:
-            continue
-        elif isinstance(what, Statement):
-            if status == ExecStatus.TUPLES_OK:
-                transformer.set_pgresult(result)
-                what.rows = transformer.load_rows(0, result.ntuples, tuple)
-            else:
-                what.rows = None
-        elif isinstance(what, tuple):  # a statement prepared: known to the session from now on
-            names[what[0]] = what[1]
-    if error is not None:
-        raise error
+            commands, size, expected, pending = self._commands(statements)
+        except BaseException:
+            self.abandon()  # (what send() sent is still out)
+            raise
+        with raw.lock:
+            commands.append(pgconn.pipeline_sync)
+            expected.append(None)
+            if not self.started:
+                pgconn.enter_pipeline_mode()
+                self.started = True
+            self.expected.extend(expected)
+            self.pending.update(pending)
+            try:
+                groups = _send_all(raw, pgconn, commands, size)
+                while len(groups) < len(self.expected):
+                    group = raw.wait(fetch_many(pgconn))
+                    if group:
+                        groups.append(group)
+            finally:
+                self._end()
+        self._results(groups)
+
+    def abandon(self) -> None:
+        """End a pipeline that ``send`` started and ``finish`` never will (its caller failed in
+        between): a sync, the results read and dropped; the caller's transaction is rolled back for
+        the error that brought it here. If a send itself failed, the connection is closed (what
+        the server received is unknown), and Django opens a new one."""
+        if not self.started:
+            return
+        raw, pgconn = self.raw, self.pgconn
+        if self.broken:
+            self.started = False
+            raw.close()
+            return
+        with raw.lock:
+            try:
+                pgconn.pipeline_sync()
+                groups: list = []
+                while len(groups) < len(self.expected) + 1:
+                    group = raw.wait(fetch_many(pgconn))
+                    if group:
+                        groups.append(group)
+            finally:
+                self._end()
+
+    def _end(self) -> None:
+        if self.started:
+            self.started = False
+            self.pgconn.exit_pipeline_mode()
+
+    def _results(self, groups: list) -> None:
+        error = None
+        transformer, names = self.transformer, self.names
+        for what, group in zip(self.expected, groups, strict=True):
+            result = group[-1]
+            status = result.status
+            if status == ExecStatus.FATAL_ERROR:
+                error = error or psycopg.errors.error_from_result(result, encoding=self.raw.info.encoding)
+            elif status == ExecStatus.PIPELINE_ABORTED or error is not None:
+                continue
+            elif isinstance(what, Statement):
+                if status == ExecStatus.TUPLES_OK:
+                    transformer.set_pgresult(result)
+                    what.rows = transformer.load_rows(0, result.ntuples, tuple)
+                else:
+                    what.rows = None
+            elif isinstance(what, tuple):  # a statement prepared: known to the session from now on
+                names[what[0]] = what[1]
+        if error is not None:
+            raise error
 
 
 def _rows_sql(vendor: str, model, with_pk: bool, count: int) -> str:
@@ -352,6 +449,22 @@ def _row_params(plan: list[tuple], obj, connection) -> list | None:
     return params
 
 
+#: Per Django connection: the batch that has sent statements whose results are not read yet.
+_STREAMING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _refuse_while_streaming(execute, sql, params, many, context):
+    raise RuntimeError("a batch sent in parts (Batch.send) holds this connection until its run(): "
+                       "no other statement may use it meanwhile")
+
+
+def _stop_refusing(batch: Batch) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    if _STREAMING.get(connection) is batch:
+        del _STREAMING[connection]
+        connection.execute_wrappers.remove(_refuse_while_streaming)
+
+
 @dataclass(eq=False)
 class Statement:
     sql: str
@@ -370,6 +483,9 @@ class Batch:
         self.statements: list[Statement] = []
         self._inserted: list[models.Model] = []
         self._then: list[Callable[[], None]] = []
+        self._streaming = False  # inside streaming()
+        self._stream: _Pipeline | None = None  # statements sent by send(), results not read yet
+        self._sent = 0  # how many of the statements send() sent
 
     def __len__(self) -> int:
         return len(self.statements)
@@ -427,10 +543,52 @@ class Batch:
                                        [value for params in group for value in params]))
         return statements
 
+    @contextmanager
+    def streaming(self) -> Iterator[Batch]:
+        """Where ``send`` may be called: a batch sent in parts and left unfinished by an error
+        (``run`` never reached) has its pipeline ended here, its results dropped."""
+        self._streaming = True
+        try:
+            yield self
+        finally:
+            self._streaming = False
+            stream = self._stream
+            if stream is not None:  # run() was not reached
+                self._stream = None
+                _stop_refusing(self)
+                stream.abandon()
+
+    def send(self) -> None:
+        """PostgreSQL: send the statements added so far now, without waiting for them, so that the
+        server runs them while the caller adds the next; ``run`` sends the rest and reads every
+        result (their rows, errors and ``then`` checks come then, as without ``send``). Only inside
+        ``streaming()``; until ``run``, the ORM may not use the connection (it would read this
+        batch's results: it is refused with an error). Elsewhere (SQLite) nothing happens here."""
+        if not self._streaming:
+            raise RuntimeError("Batch.send() is only allowed inside Batch.streaming()")
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor != "postgresql" or len(self.statements) == self._sent:
+            return
+        if self._stream is None:
+            connection.ensure_connection()
+            connection.validate_thread_sharing()
+            connection.validate_no_broken_transaction()
+            self._stream = _Pipeline(connection.connection, prepare=prepared_statements_enabled())
+            _STREAMING[connection] = self
+            connection.execute_wrappers.append(_refuse_while_streaming)
+        with connection.wrap_database_errors:
+            self._stream.send(self.statements[self._sent:])
+        self._sent = len(self.statements)
+
     def _send(self, _sql, _params, _many, _context) -> None:
         connection = connections[DEFAULT_DB_ALIAS]
         with connection.wrap_database_errors:
-            _pipeline(connection.connection, self.statements, prepare=prepared_statements_enabled())
+            stream = self._stream
+            if stream is not None:
+                self._stream = None
+                stream.finish(self.statements[self._sent:])
+            else:
+                _pipeline(connection.connection, self.statements, prepare=prepared_statements_enabled())
 
     @staticmethod
     def _compile(connection, model, fields, obj) -> tuple[str, list]:
@@ -447,6 +605,8 @@ class Batch:
             return
         connection = connections[DEFAULT_DB_ALIAS]
         if connection.vendor == "postgresql":
+            if self._stream is not None:
+                _stop_refusing(self)
             connection.ensure_connection()
             connection.validate_thread_sharing()
             connection.validate_no_broken_transaction()
@@ -470,6 +630,6 @@ class Batch:
             obj._state.adding = False
             obj._state.db = connection.alias
         checks = self._then
-        self.statements, self._inserted, self._then = [], [], []
+        self.statements, self._inserted, self._then, self._sent = [], [], [], 0
         for check in checks:
             check()

@@ -16,7 +16,8 @@ copy and confirmed with the reads of step 1):
    stay locked to the commit), the payment row, inserted once in its final state (its id and its
    entry's id were taken from their sequences ahead, so the rows that refer to them go in the
    same batch; foreign keys are checked at commit), the plug-ins' counter increments and records,
-   the history, the events and the audit.
+   the history, the events and the audit. The entry and the plug-ins' writes are sent first
+   (``Batch.send``): the server runs them while the other rows are made.
 
 Configuration (tariffs, limits, monitoring rules, currencies) is read from the per-process cache
 of ``core_banking.config.cache``, checked against the generations of step 1. A concurrent
@@ -299,18 +300,23 @@ def _entry_accounts(payment: Payment, booking: Booking) -> list[int]:
 
 def _write(payment: Payment, entry, writes: Batch, actor) -> None:
     """Round trip 3: the journal entry first (its balance rows are locked from here to the
-    commit), then the payment, the plug-ins' writes, the history, the events and the audit."""
+    commit) and the plug-ins' writes, sent while the payment, its history, events and audit rows
+    are made (``Batch.send``), then those."""
     batch = Batch()
     entry.write(batch)
-    # posted with the entry the same batch writes (its id known ahead; a stand-in until then)
-    payment.mark_posted(entry=JournalEntry(pk=entry.entry_id), at=timezone.now())
-    batch.insert([payment])
     batch.absorb(writes)
-    history_first(payment, actor, "posted", batch=batch)
-    http_request_in_transaction(batch)
-    batch.insert([audit_event(action="payment.posted", obj=payment, actor=actor, after=summary(payment))])
-    with unique_key("payment_idempotency"):
-        batch.run()
+    with batch.streaming():
+        # The entry and the plug-ins' writes leave now: PostgreSQL runs them while the rows below
+        # are made (their foreign keys to the payment are checked at commit).
+        batch.send()
+        # posted with the entry the same batch writes (its id known ahead; a stand-in until then)
+        payment.mark_posted(entry=JournalEntry(pk=entry.entry_id), at=timezone.now())
+        batch.insert([payment])
+        history_first(payment, actor, "posted", batch=batch)
+        http_request_in_transaction(batch)
+        batch.insert([audit_event(action="payment.posted", obj=payment, actor=actor, after=summary(payment))])
+        with unique_key("payment_idempotency"):
+            batch.run()
     payment.entry = ledger.entry_planned(entry).entry
 
 

@@ -261,3 +261,98 @@ def test_a_batch_of_any_size_is_sent_and_every_result_read(size):
     statements = [batch.add("SELECT length(%s::text), %s::int", ["x" * (size // 20), i]) for i in range(20)]
     batch.run()
     assert [s.rows for s in statements] == [[(size // 20, i)] for i in range(20)]
+
+
+# --- a batch sent in parts (Batch.send inside Batch.streaming) ---------------------------------------
+
+
+def _holds_advisory_lock(key: int) -> bool:
+    """Whether this session's server process holds advisory lock ``key``, seen from another
+    connection (what the server has run, whatever the client has read)."""
+    import psycopg
+
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(connection.connection.info.dsn, autocommit=True) as other:
+        return other.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %s"
+                             " AND objid = %s AND granted", [pid, key]).fetchone()[0] == 1
+
+
+def test_statements_sent_early_run_before_the_rest_is_added_and_every_result_is_read_at_run():
+    import time
+
+    batch = Batch()
+    first = batch.add("SELECT %s::int * 2", [21])
+    batch.add("CREATE TEMP TABLE batch_streamed (x int)")
+    batch.add("INSERT INTO batch_streamed VALUES (1)")
+    batch.add("SELECT pg_advisory_xact_lock(%s)", [918273])
+    with batch.streaming():
+        assert not _holds_advisory_lock(918273)
+        batch.send()
+        deadline = time.monotonic() + 10
+        while not _holds_advisory_lock(918273) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _holds_advisory_lock(918273) and first.rows is None  # run by the server, not read yet
+        second = batch.add("SELECT count(*) FROM batch_streamed")
+        batch.insert([AuditEvent(action="batch.streamed", object_repr="x", after={})])
+        with CaptureQueriesContext(connection) as queries:
+            batch.run()
+    assert len(queries.captured_queries) == 1
+    assert first.rows == [(42,)] and second.rows == [(1,)]
+    assert AuditEvent.objects.filter(action="batch.streamed").count() == 1
+    with connection.cursor() as cursor:  # the connection is the ORM's again
+        cursor.execute("SELECT 1")
+
+
+def test_an_error_in_a_part_sent_early_is_raised_at_run_and_nothing_after_it_runs():
+    batch = Batch()
+    batch.add("CREATE TEMP TABLE batch_streamed_unique (x int PRIMARY KEY)")
+    batch.add("INSERT INTO batch_streamed_unique VALUES (1), (1)")
+    with batch.streaming():
+        batch.send()
+        later = batch.add("SELECT 1")
+        with pytest.raises(IntegrityError):
+            batch.run()
+    assert later.rows is None
+
+
+def test_the_orm_is_refused_the_connection_until_run_and_an_unfinished_batch_is_ended():
+    with transaction.atomic():
+        batch = Batch()
+        sent = batch.add("SELECT 1")
+        with pytest.raises(RuntimeError, match="sent in parts"):
+            with batch.streaming():
+                batch.send()
+                AuditEvent.objects.count()  # would read the batch's results: refused
+        assert sent.rows is None
+        assert AuditEvent.objects.count() >= 0  # the pipeline was ended: the connection works
+        assert connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF
+    with pytest.raises(RuntimeError, match="only allowed inside"):
+        Batch().send()
+
+
+def test_a_caller_failing_between_send_and_run_leaves_the_transaction_to_roll_back():
+    with pytest.raises(ZeroDivisionError):
+        with transaction.atomic():
+            batch = Batch()
+            batch.insert([AuditEvent(action="batch.abandoned", object_repr="x", after={})])
+            with batch.streaming():
+                batch.send()
+                1 / 0  # noqa: B018 - the caller's own error, before run()
+    assert not AuditEvent.objects.filter(action="batch.abandoned").exists()
+    assert fetch("SELECT 7") == [(7,)]
+
+
+def test_a_rest_that_cannot_be_sent_ends_the_pipeline_of_the_part_already_sent():
+    class Unadaptable:
+        pass
+
+    with pytest.raises(Exception, match="Unadaptable|adapt"):
+        with transaction.atomic():
+            batch = Batch()
+            batch.insert([AuditEvent(action="batch.half_sent", object_repr="x", after={})])
+            with batch.streaming():
+                batch.send()
+                batch.add("SELECT %s", [Unadaptable()])
+                batch.run()
+    assert connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF
+    assert not AuditEvent.objects.filter(action="batch.half_sent").exists()
