@@ -449,20 +449,9 @@ def _row_params(plan: list[tuple], obj, connection) -> list | None:
     return params
 
 
-#: Per Django connection: the batch that has sent statements whose results are not read yet.
-_STREAMING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _refuse_while_streaming(execute, sql, params, many, context):
     raise RuntimeError("a batch sent in parts (Batch.send) holds this connection until its run(): "
                        "no other statement may use it meanwhile")
-
-
-def _stop_refusing(batch: Batch) -> None:
-    connection = connections[DEFAULT_DB_ALIAS]
-    if _STREAMING.get(connection) is batch:
-        del _STREAMING[connection]
-        connection.execute_wrappers.remove(_refuse_while_streaming)
 
 
 @dataclass(eq=False)
@@ -485,6 +474,7 @@ class Batch:
         self._then: list[Callable[[], None]] = []
         self._streaming = False  # inside streaming()
         self._stream: _Pipeline | None = None  # statements sent by send(), results not read yet
+        self._refusing = False  # _refuse_while_streaming among the connection's execute wrappers
         self._sent = 0  # how many of the statements send() sent
 
     def __len__(self) -> int:
@@ -555,7 +545,7 @@ class Batch:
             stream = self._stream
             if stream is not None:  # run() was not reached
                 self._stream = None
-                _stop_refusing(self)
+                self._stop_refusing()
                 stream.abandon()
 
     def send(self) -> None:
@@ -574,11 +564,16 @@ class Batch:
             connection.validate_thread_sharing()
             connection.validate_no_broken_transaction()
             self._stream = _Pipeline(connection.connection, prepare=prepared_statements_enabled())
-            _STREAMING[connection] = self
             connection.execute_wrappers.append(_refuse_while_streaming)
+            self._refusing = True
         with connection.wrap_database_errors:
             self._stream.send(self.statements[self._sent:])
         self._sent = len(self.statements)
+
+    def _stop_refusing(self) -> None:
+        if self._refusing:
+            self._refusing = False
+            connections[DEFAULT_DB_ALIAS].execute_wrappers.remove(_refuse_while_streaming)
 
     def _send(self, _sql, _params, _many, _context) -> None:
         connection = connections[DEFAULT_DB_ALIAS]
@@ -605,8 +600,7 @@ class Batch:
             return
         connection = connections[DEFAULT_DB_ALIAS]
         if connection.vendor == "postgresql":
-            if self._stream is not None:
-                _stop_refusing(self)
+            self._stop_refusing()
             connection.ensure_connection()
             connection.validate_thread_sharing()
             connection.validate_no_broken_transaction()
