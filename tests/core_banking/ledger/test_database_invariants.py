@@ -3,12 +3,13 @@ ORM and the services with raw SQL."""
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.db.utils import DatabaseError
 
-from core_banking.ledger.models import AccountBalance, JournalEntry, Posting
+from core_banking.ledger.models import AccountBalance, JournalEntry, LedgerChain, Posting
 from core_banking.ledger.services import transfer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("maker_checker_direct")]
@@ -60,18 +61,72 @@ def test_an_unbalanced_insert_of_postings_is_refused_at_once(bank):
     assert Posting.objects.count() == 0
 
 
-def test_the_deferred_trigger_refuses_an_unbalanced_entry_at_commit(bank):
-    # With the statement-level check out of the way, the deferred constraint trigger on the entry
-    # still refuses it when the transaction commits.
-    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
-        _raw("ALTER TABLE ledger_posting DISABLE TRIGGER ledger_postings_checked")
-        entry_id = _insert_entry("unbalanced-deferred")
-        _insert_posting(entry_id, bank.cash, "10.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        _insert_posting(entry_id, bank.alice, "-9.00", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        # still inside the transaction: nothing has complained yet
-        assert Posting.objects.filter(entry_id=entry_id).count() == 2
+def test_an_entry_written_in_two_balanced_statements_is_accepted(bank):
+    # The unit the statement-level check balances is the statement: an entry may take its
+    # postings in several statements if each balances (so, with no zero amount, the whole does).
+    with transaction.atomic():
+        entry_id = _insert_entry("two-statements")
+        _insert_postings(entry_id, (bank.cash, "10.00"), (bank.alice, "-10.00"))
+        _raw(
+            "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after,"
+            " posted_at, business_date, value_date) VALUES"
+            " (%s, %s, 'EUR', 3, 0, 0, now() + interval '1 minute', '2026-01-01', '2026-01-01'),"
+            " (%s, %s, 'EUR', -3, 0, 0, now() + interval '1 minute', '2026-01-01', '2026-01-01')",
+            [entry_id, bank.cash.pk, entry_id, bank.alice.pk],
+        )
+    assert Posting.objects.filter(entry_id=entry_id).count() == 4
 
+
+def test_a_posting_of_an_entry_that_does_not_exist_is_refused_at_once(bank):
+    missing = (JournalEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1000
+    with pytest.raises(IntegrityError, match="ledger_posting_entry"), transaction.atomic():
+        _insert_postings(missing, (bank.cash, "10.00"), (bank.alice, "-10.00"))
+        pytest.fail("the INSERT itself must be refused, not the commit")
+    assert Posting.objects.count() == 0
+
+
+def test_a_posting_of_an_account_that_does_not_exist_is_refused_at_once(bank):
+    ghost = SimpleNamespace(pk=bank.cash.pk + 100_000, currency_id="EUR")
+    with pytest.raises(IntegrityError, match="ledger_posting_account_currency"), transaction.atomic():
+        entry_id = _insert_entry("ghost-account")
+        _insert_postings(entry_id, (ghost, "10.00"), (bank.alice, "-10.00"))
+        pytest.fail("the INSERT itself must be refused, not the commit")
     assert JournalEntry.objects.count() == 0
+
+
+def test_an_entry_on_a_chain_that_does_not_exist_is_refused_at_commit(bank):
+    with pytest.raises(IntegrityError, match="ledger_entry_chain"), transaction.atomic():
+        _raw(
+            "INSERT INTO ledger_entry (kind, business_date, value_date, created_at, external_ref, description,"
+            " metadata, idempotency_scope, idempotency_key, request_hash, chain_id, chain_seq, hash)"
+            " VALUES ('transfer', '2026-01-01', '2026-01-01', now(), '', '', '{}', 'raw', 'no-chain', '',"
+            " 9999, 1, '')"
+        )
+        entry_id = JournalEntry.objects.get(idempotency_key="no-chain").pk
+        _insert_postings(entry_id, (bank.cash, "10.00"), (bank.alice, "-10.00"))
+    assert JournalEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("statement", "refusal"),
+    [
+        ("DELETE FROM ledger_ledgeraccount WHERE id = %(account)s", "Cannot delete"),
+        ("UPDATE ledger_ledgeraccount SET currency_id = 'USD' WHERE id = %(account)s", "Cannot update"),
+        ("UPDATE ledger_ledgeraccount SET id = id + 100000 WHERE id = %(account)s", "Cannot update"),
+        ("DELETE FROM ledger_chain WHERE id = 63", "Cannot delete"),
+        ("UPDATE ledger_chain SET id = 999 WHERE id = 63", "Cannot update"),
+        ("TRUNCATE ledger_chain", "cannot truncate"),
+    ],
+)
+def test_what_postings_and_entries_name_is_never_deleted_or_renumbered(bank, statement, refusal):
+    # Postings and entries refer to accounts and chains without foreign keys (checked when
+    # written): the rows they name must stay as they were, even with no posting yet.
+    name = bank.alice.name
+    with pytest.raises((InternalError, IntegrityError, DatabaseError), match=refusal), transaction.atomic():
+        _raw(statement, {"account": bank.alice.pk})
+    bank.alice.refresh_from_db()
+    assert (bank.alice.name, bank.alice.currency_id) == (name, "EUR")
+    assert LedgerChain.objects.filter(id=63).exists()
 
 
 def test_a_posting_slipped_into_an_existing_entry_is_refused(bank):
@@ -97,7 +152,7 @@ def test_an_entry_without_postings_is_refused(bank):
 
 
 def test_a_posting_in_another_currency_than_its_account_is_refused(bank):
-    # balanced in USD, but the cash account is a EUR account: the composite foreign key refuses it
+    # balanced in USD, but the cash account is a EUR account: the statement-level check refuses it
     with pytest.raises(IntegrityError, match="ledger_posting_account_currency"), transaction.atomic():
         entry_id = _insert_entry("fx-cheat")
         _raw(
