@@ -272,7 +272,9 @@ class JournalEntry(models.Model):
     business_date = models.DateField(db_index=True)
     value_date = models.DateField()
     created_at = models.DateTimeField(db_index=True)
-    external_ref = models.CharField(max_length=128, blank=True, db_index=True)
+    # Looked up by equality only (staff search, API filter): one plain B-tree, declared in Meta.indexes;
+    # Django's db_index would add a second, varchar_pattern_ops, one for LIKE (migration 0010).
+    external_ref = models.CharField(max_length=128, blank=True)
     description = models.CharField(max_length=500, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -297,6 +299,7 @@ class JournalEntry(models.Model):
         db_table = "ledger_entry"
         verbose_name_plural = "journal entries"
         ordering = ["-id"]
+        indexes = [models.Index(fields=["external_ref"], name="ledger_entry_external_ref")]
         constraints = [
             models.UniqueConstraint(
                 fields=["idempotency_scope", "idempotency_key"], name="ledger_entry_idempotency"
