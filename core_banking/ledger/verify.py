@@ -10,7 +10,9 @@ Checks:
   the recomputed ones; the stored ``held``/``pending_in`` equal the pending holds;
 * per hash chain: entries are numbered 1..n without gaps, each link equals
   sha256(previous link || digest of the entry's content as stored), the head row matches;
-* a reversal's postings exactly negate the entry it reverses.
+* a reversal's postings exactly negate the entry it reverses;
+* every posting's entry exists, and every entry's chain (the database checks these references with
+  triggers, not foreign keys: migration 0009).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.db.models import Exists, OuterRef
 
 from core_banking.common.money import places
 from core_banking.ledger.hashing import GENESIS, chain_next, entry_content_digest
@@ -77,6 +81,7 @@ def verify_ledger() -> Report:
     _verify_postings_and_balances(report)
     _verify_holds(report)
     _verify_entries_and_chains(report)
+    _verify_references(report)
     for currency, total in report.totals.items():
         if total != 0:
             report.fail(f"the ledger does not sum to zero in {currency}: {total:+}")
@@ -185,6 +190,17 @@ def _verify_entries_and_chains(report: Report) -> None:
         if chain.length != expected_seq or chain.head != head:
             report.fail(f"hash chain {chain.id}: head row says length {chain.length}, the entries give "
                         f"{expected_seq} (or the head hash differs)")
+
+
+def _verify_references(report: Report) -> None:
+    """Rows the walks above never reach: postings of no entry (the balance walk counts them, the
+    chain walk never sees them) and entries on no chain (the chain walk never sees them)."""
+    orphans = Posting.objects.filter(~Exists(JournalEntry.objects.filter(pk=OuterRef("entry_id"))))
+    for posting_id, entry_id in orphans.order_by("id").values_list("id", "entry_id")[:MAX_REPORTED]:
+        report.fail(f"posting {posting_id} refers to missing entry {entry_id}")
+    unchained = JournalEntry.objects.filter(~Exists(LedgerChain.objects.filter(pk=OuterRef("chain_id"))))
+    for entry_id, chain_id in unchained.order_by("id").values_list("id", "chain_id")[:MAX_REPORTED]:
+        report.fail(f"entry {entry_id} is on hash chain {chain_id}, which does not exist (never verified)")
 
 
 def _verify_batch(report: Report, batch, head: str, expected_seq: int) -> tuple[str, int]:

@@ -110,3 +110,26 @@ def test_an_unbalanced_entry_and_a_tampered_balance_row_are_named(ledger):
     assert f"entry {entry.pk} does not balance in EUR: +1" in report
     assert "the ledger does not sum to zero in EUR" in report
     assert f"account {bank.alice.pk}/0 stores 0 held, pending holds give 5" in report
+
+
+def test_a_posting_of_no_entry_and_an_entry_on_no_chain_are_named(ledger):
+    # The database checks these references when rows are written (triggers, not foreign keys);
+    # with the triggers off, only the verification finds them.
+    bank, entry = ledger
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, currency_id, amount, shard, balance_after,"
+            " posted_at, business_date, value_date) SELECT entry_id + 1000, account_id, currency_id, amount, shard,"
+            " balance_after, posted_at + interval '1 day', business_date, value_date FROM ledger_posting"
+            " WHERE entry_id = %s RETURNING id",
+            [entry.pk],
+        )
+        orphan = min(row[0] for row in cursor.fetchall())
+        cursor.execute("UPDATE ledger_entry SET chain_id = 999 WHERE id = %s", [entry.pk])
+
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_ledger", stdout=StringIO(), stderr=err)
+    report = err.getvalue()
+    assert f"posting {orphan} refers to missing entry {entry.pk + 1000}" in report
+    assert f"entry {entry.pk} is on hash chain 999, which does not exist" in report
