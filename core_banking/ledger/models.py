@@ -86,6 +86,17 @@ class BalanceRule(models.TextChoices):
     OVERDRAFT_LIMIT = "overdraft_limit", "Never below the overdraft limit"
 
 
+def _no_truncate(why: str) -> pgtrigger.Trigger:
+    """A statement trigger refusing TRUNCATE (which row triggers never see), saying why."""
+    return pgtrigger.Trigger(
+        name="no_truncate",
+        operation=pgtrigger.Truncate,
+        level=pgtrigger.Statement,
+        when=pgtrigger.Before,
+        func=f"RAISE EXCEPTION '{why}: cannot truncate %', TG_TABLE_NAME;",
+    )
+
+
 class LedgerAccount(models.Model):
     code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
@@ -213,13 +224,7 @@ class LedgerChain(models.Model):
         triggers = [
             pgtrigger.Protect(name="never_deleted", operation=pgtrigger.Delete),
             pgtrigger.Protect(name="id_fixed", operation=pgtrigger.Update, condition=pgtrigger.AnyChange("id")),
-            pgtrigger.Trigger(
-                name="no_truncate",
-                operation=pgtrigger.Truncate,
-                level=pgtrigger.Statement,
-                when=pgtrigger.Before,
-                func="RAISE EXCEPTION 'hash chains are never removed: cannot truncate %', TG_TABLE_NAME;",
-            ),
+            _no_truncate("hash chains are never removed"),
         ]
 
     def __str__(self) -> str:
@@ -257,13 +262,7 @@ class EntryKind(models.TextChoices):
 
 _IMMUTABLE = [
     pgtrigger.Protect(name="immutable", operation=pgtrigger.Update | pgtrigger.Delete),
-    pgtrigger.Trigger(
-        name="no_truncate",
-        operation=pgtrigger.Truncate,
-        level=pgtrigger.Statement,
-        when=pgtrigger.Before,
-        func="RAISE EXCEPTION 'ledger rows are immutable: cannot truncate %', TG_TABLE_NAME;",
-    ),
+    _no_truncate("ledger rows are immutable"),
 ]
 
 
